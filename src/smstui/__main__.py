@@ -1,0 +1,5 @@
+"""Allow `python -m smstui`."""
+
+from smstui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,306 @@
+"""The TOML configuration: accounts, poll settings, cache and webhook; secrets stay masked."""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from smstui.errors import ConfigError
+from smstui.model import Provider
+from smstui.secrets import Secret
+
+APP_NAME = "smstui"
+DEFAULT_BASE_URLS = {Provider.SMSC: "https://smsc.ru", Provider.WEBCOM: "https://my3.webcom.mobi"}
+# Which secret fields each provider understands; the first one present wins.
+SECRET_FIELDS = {Provider.SMSC: ("password", "apikey"), Provider.WEBCOM: ("password", "token")}
+
+
+class InsecureConfigWarning(UserWarning):
+    """An inline secret sits in a file that other users can read."""
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """One gateway account smstui watches."""
+
+    name: str
+    provider: Provider
+    base_url: str
+    login: str = ""
+    password: Secret | None = None
+    apikey: Secret | None = None  # SMSC
+    token: Secret | None = None  # Webcom
+    backup_urls: tuple[str, ...] = ()  # SMSC www2 failover
+    timeout_s: float = 10.0
+    low_balance: float | None = None  # warn below this amount
+
+    def secrets(self) -> tuple[Secret, ...]:
+        """Every secret this account carries (for masking)."""
+        return tuple(s for s in (self.password, self.apikey, self.token) if s)
+
+
+@dataclass(frozen=True, slots=True)
+class PollSettings:
+    """How the background poller paces itself (always inside the gateways' limits)."""
+
+    status_interval_s: float = 60.0
+    history_interval_s: float = 120.0
+    balance_interval_s: float = 60.0
+    max_age_h: float = 24.0  # stop polling a non-final message after this long
+    retention_days: float = 30.0
+    flush_interval_s: float = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSettings:
+    """The push receiver smstui runs for the gateways."""
+
+    listen: str | None = None  # "HOST:PORT"; None = off
+    path_secret: Secret | None = None  # optional extra path segment behind a reverse proxy
+    smsc_secret: Secret | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything smstui was configured with."""
+
+    accounts: tuple[Account, ...] = ()
+    cache_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)))
+    poll: PollSettings = field(default_factory=PollSettings)
+    webhook: WebhookSettings = field(default_factory=WebhookSettings)
+    keymap: dict[str, str] = field(default_factory=dict)
+    theme: str | None = None
+    path: Path | None = None
+
+    def account(self, name: str | None) -> Account:
+        """The named account, or the only/first one when no name is given."""
+        if not self.accounts:
+            raise ConfigError("no accounts configured", path=_p(self.path), key="accounts")
+        if name is None:
+            return self.accounts[0]
+        for acc in self.accounts:
+            if acc.name == name:
+                return acc
+        names = ", ".join(a.name for a in self.accounts)
+        raise ConfigError(f"no account named {name!r} (have: {names})", path=_p(self.path))
+
+    def secrets(self) -> tuple[Secret, ...]:
+        """Every secret in the configuration (for masking output)."""
+        out = [s for a in self.accounts for s in a.secrets()]
+        out += [s for s in (self.webhook.smsc_secret, self.webhook.path_secret) if s]
+        return tuple(out)
+
+
+def default_config_path() -> Path:
+    """SMSTUI_CONFIG, else config.toml in the platform config dir."""
+    env = os.environ.get("SMSTUI_CONFIG")
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    """Read and validate the configuration file; raise ConfigError naming file, key and problem."""
+    path = Path(path).expanduser() if path else default_config_path()
+    try:
+        raw_bytes = path.read_bytes()
+    except FileNotFoundError:
+        hint = "file not found (create it, or try `smstui demo`)"
+        raise ConfigError(hint, path=str(path)) from None
+    except OSError as err:
+        raise ConfigError(f"cannot read: {err.strerror}", path=str(path)) from None
+    try:
+        data = tomllib.loads(raw_bytes.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError("not UTF-8 text", path=str(path)) from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"invalid TOML: {err}", path=str(path)) from None
+    config = parse_config(data, path=path)
+    if _has_inline_secret(data):
+        _warn_if_readable(path)
+    return config
+
+
+def parse_config(data: dict[str, Any], *, path: Path | None = None) -> Config:
+    """Build a Config from parsed TOML (also used by the demo, which has no file)."""
+    reader = _Reader(path)
+    accounts_raw = data.get("accounts", [])
+    if not isinstance(accounts_raw, list):
+        raise reader.error("accounts", "must be an array of tables ([[accounts]])")
+    accounts = tuple(reader.account(i, raw) for i, raw in enumerate(accounts_raw))
+    names = [a.name for a in accounts]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise reader.error("accounts", f"duplicate account name {dupes[0]!r}")
+    cache = reader.table(data, "cache")
+    webhook = reader.table(data, "webhook")
+    poll = reader.table(data, "poll")
+    ui = reader.table(data, "ui")
+    kwargs: dict[str, Any] = {}
+    if "dir" in cache:
+        kwargs["cache_dir"] = Path(reader.string(cache, "dir", "cache.dir")).expanduser()
+    return Config(
+        accounts=accounts,
+        poll=reader.poll(poll),
+        webhook=WebhookSettings(
+            listen=reader.listen(webhook),
+            path_secret=reader.secret(webhook, "path_secret", "webhook"),
+            smsc_secret=reader.secret(webhook, "smsc_secret", "webhook"),
+        ),
+        keymap={str(k): str(v) for k, v in reader.table(ui, "keymap", "ui.keymap").items()},
+        theme=ui.get("theme") if isinstance(ui.get("theme"), str) else None,
+        path=path,
+        **kwargs,
+    )
+
+
+class _Reader:
+    """Typed access to the parsed TOML that turns every problem into one ConfigError."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = _p(path)
+
+    def error(self, key: str, message: str) -> ConfigError:
+        return ConfigError(message, path=self.path, key=key)
+
+    def table(self, data: dict[str, Any], name: str, key: str | None = None) -> dict[str, Any]:
+        value = data.get(name, {})
+        if not isinstance(value, dict):
+            raise self.error(key or name, "must be a table")
+        return value
+
+    def string(self, data: dict[str, Any], name: str, key: str, default: str | None = None) -> str:
+        value = data.get(name, default)
+        if value is None:
+            raise self.error(key, "is required")
+        if not isinstance(value, str) or not value.strip():
+            raise self.error(key, "must be a non-empty string")
+        return value.strip()
+
+    def number(self, data: dict[str, Any], name: str, key: str, default: float) -> float:
+        value = data.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise self.error(key, "must be a positive number")
+        return float(value)
+
+    def secret(self, data: dict[str, Any], name: str, where: str) -> Secret | None:
+        """`name` inline, or `name_env` naming an environment variable; None when neither."""
+        inline, env_name = data.get(name), data.get(f"{name}_env")
+        if inline is not None and env_name is not None:
+            raise self.error(f"{where}.{name}", f"give either {name} or {name}_env, not both")
+        if inline is not None:
+            if not isinstance(inline, str) or not inline:
+                raise self.error(f"{where}.{name}", "must be a non-empty string")
+            return Secret(inline)
+        if env_name is None:
+            return None
+        if not isinstance(env_name, str) or not env_name:
+            raise self.error(f"{where}.{name}_env", "must name an environment variable")
+        value = os.environ.get(env_name)
+        if not value:
+            raise self.error(f"{where}.{name}_env", f"environment variable {env_name} is not set")
+        return Secret(value)
+
+    def account(self, index: int, raw: Any) -> Account:
+        where = f"accounts[{index}]"
+        if not isinstance(raw, dict):
+            raise self.error(where, "must be a table")
+        name = self.string(raw, "name", f"{where}.name")
+        where = f"accounts[{index}] ({name})"
+        provider_raw = self.string(raw, "provider", f"{where}.provider")
+        try:
+            provider = Provider(provider_raw.lower())
+        except ValueError:
+            raise self.error(
+                f"{where}.provider", f"unknown provider {provider_raw!r} (use smsc or webcom)"
+            ) from None
+        base_url = self.string(raw, "base_url", f"{where}.base_url", DEFAULT_BASE_URLS[provider])
+        if not base_url.startswith(("http://", "https://")):
+            raise self.error(f"{where}.base_url", "must start with http:// or https://")
+        secrets = {f: self.secret(raw, f, where) for f in ("password", "apikey", "token")}
+        allowed = SECRET_FIELDS[provider]
+        for field_name, value in secrets.items():
+            if value is not None and field_name not in allowed:
+                raise self.error(f"{where}.{field_name}", f"not used by {provider.value} accounts")
+        login = raw.get("login", "")
+        if not isinstance(login, str):
+            raise self.error(f"{where}.login", "must be a string")
+        key_field = allowed[1]
+        if secrets[key_field] is None:
+            if not login:
+                raise self.error(f"{where}.login", f"is required (or give {key_field})")
+            if secrets["password"] is None:
+                raise self.error(
+                    f"{where}.password",
+                    f"missing secret: give password, password_env, {key_field} or {key_field}_env",
+                )
+        backups = raw.get("backup_urls", [])
+        if not isinstance(backups, list) or not all(isinstance(u, str) for u in backups):
+            raise self.error(f"{where}.backup_urls", "must be a list of URLs")
+        low = raw.get("low_balance")
+        return Account(
+            name=name,
+            provider=provider,
+            base_url=base_url.rstrip("/"),
+            login=login,
+            password=secrets["password"],
+            apikey=secrets["apikey"],
+            token=secrets["token"],
+            backup_urls=tuple(u.rstrip("/") for u in backups),
+            timeout_s=self.number(raw, "timeout", f"{where}.timeout", 10.0),
+            low_balance=None if low is None else self.number(raw, "low_balance", where, 1.0),
+        )
+
+    def poll(self, raw: dict[str, Any]) -> PollSettings:
+        defaults = PollSettings()
+        return PollSettings(
+            **{
+                name: self.number(raw, name, f"poll.{name}", getattr(defaults, name))
+                for name in PollSettings.__slots__
+            }
+        )
+
+    def listen(self, raw: dict[str, Any]) -> str | None:
+        if "listen" not in raw:
+            return None
+        value = self.string(raw, "listen", "webhook.listen")
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise self.error("webhook.listen", f"must be HOST:PORT, got {value!r}")
+        return value
+
+
+def _has_inline_secret(data: dict[str, Any]) -> bool:
+    """True if any secret is written in the file itself rather than named by *_env."""
+    tables = [a for a in data.get("accounts", []) if isinstance(a, dict)]
+    webhook = data.get("webhook")
+    if isinstance(webhook, dict):
+        tables.append(webhook)
+    keys = ("password", "apikey", "token", "smsc_secret", "path_secret")
+    return any(k in t for t in tables for k in keys)
+
+
+def _warn_if_readable(path: Path) -> None:
+    """Warn when group or others may read a file that holds inline secrets."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if mode & (stat.S_IRGRP | stat.S_IROTH):
+        warnings.warn(
+            f"{path}: holds an inline secret but is readable by other users; "
+            f"run `chmod 600 {path}` or use *_env keys",
+            InsecureConfigWarning,
+            stacklevel=3,
+        )
+
+
+def _p(path: Path | None) -> str | None:
+    return str(path) if path else None

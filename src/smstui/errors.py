@@ -1,0 +1,73 @@
+"""One exception tree for everything smstui raises on purpose."""
+
+from __future__ import annotations
+
+
+class SmstuiError(Exception):
+    """Root of every error smstui raises deliberately."""
+
+
+class ConfigError(SmstuiError):
+    """The configuration file or an option is wrong; the message names file, key and problem."""
+
+    def __init__(self, message: str, *, path: str | None = None, key: str | None = None) -> None:
+        self.path = path
+        self.key = key
+        where = ": ".join(p for p in (path, key) if p)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class GatewayError(SmstuiError):
+    """Anything that went wrong talking to a gateway."""
+
+    def __init__(self, message: str, *, provider: str = "", account: str = "") -> None:
+        self.provider = provider
+        self.account = account
+        super().__init__(message)
+
+
+class TransportError(GatewayError):
+    """The request did not get an HTTP answer (connection refused, reset, TLS)."""
+
+
+class GatewayTimeout(TransportError):
+    """The gateway did not answer in time."""
+
+
+class BadPayload(GatewayError):
+    """The gateway answered, but not with something we can read (HTML, truncated, bad types)."""
+
+
+class ApiError(GatewayError):
+    """The gateway understood the request and refused it with its own code."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str = "",
+        account: str = "",
+        code: int | None = None,
+        text: str = "",
+        explanation: str = "",
+    ) -> None:
+        self.code = code
+        self.text = text
+        self.explanation = explanation
+        super().__init__(message, provider=provider, account=account)
+
+
+class AuthError(ApiError):
+    """Wrong login, password, API key or token (SMSC error 2, Webcom E3)."""
+
+
+class RateLimited(ApiError):
+    """Too many requests (SMSC error 9): our budget model was wrong; back off."""
+
+
+class IpBlocked(ApiError):
+    """The gateway blocked our IP (SMSC error 4), usually for 10–30 minutes."""
+
+
+class StoreError(SmstuiError):
+    """The local cache could not be read or written."""

@@ -1,0 +1,173 @@
+"""The unified delivery model every layer speaks: frozen values, no I/O."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+
+class Provider(enum.StrEnum):
+    """The gateways smstui can talk to."""
+
+    SMSC = "smsc"
+    WEBCOM = "webcom"
+
+
+class DeliveryState(enum.StrEnum):
+    """Where a message is on its way to the handset, the same for every provider."""
+
+    QUEUED = "queued"
+    SCHEDULED = "scheduled"
+    STOPPED = "stopped"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    REJECTED = "rejected"
+    NOT_FOUND = "not_found"
+    UNKNOWN = "unknown"
+
+    @property
+    def is_final(self) -> bool:
+        """True when the gateway will report no further change (so polling can stop)."""
+        return self in _FINAL
+
+    @property
+    def is_failure(self) -> bool:
+        """True for the states an operator triages (did not reach the handset)."""
+        return self in _FAILURES
+
+
+_FINAL = frozenset(
+    {
+        DeliveryState.DELIVERED,
+        DeliveryState.READ,
+        DeliveryState.FAILED,
+        DeliveryState.EXPIRED,
+        DeliveryState.REJECTED,
+        DeliveryState.NOT_FOUND,
+    }
+)
+_FAILURES = frozenset(
+    {DeliveryState.FAILED, DeliveryState.EXPIRED, DeliveryState.REJECTED, DeliveryState.NOT_FOUND}
+)
+
+
+class ErrorClass(enum.StrEnum):
+    """What a triager can do about a delivery error."""
+
+    NONE = "none"  # no error
+    PERMANENT = "permanent"  # do not resend: the number or content will never work
+    TEMPORARY = "temporary"  # resend later
+    ACCOUNT = "account"  # billing / limits of our account
+    CONFIGURATION = "configuration"  # sender, template, IP allow-list
+    UNKNOWN = "unknown"
+
+
+class Source(enum.StrEnum):
+    """How smstui learnt of a status: asked (poll), told (webhook), or did it (send)."""
+
+    POLL = "poll"
+    WEBHOOK = "webhook"
+    SEND = "send"
+    HISTORY = "history"
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One outgoing message as smstui knows it; keyed by (account, message_id)."""
+
+    account: str
+    provider: Provider
+    message_id: str
+    phone: str
+    state: DeliveryState = DeliveryState.UNKNOWN
+    text: str = ""
+    sender: str = ""
+    sent_at: float | None = None  # Unix seconds
+    raw_status: str = ""  # the provider's own status value, verbatim ("1", "deliver", …)
+    error_code: int | None = None  # SMSC `err`; None when the provider gives none
+    cost: Decimal | None = None
+    parts: int | None = None
+    country: str = ""
+    operator: str = ""
+    region: str = ""
+    updated_at: float | None = None  # Unix seconds of the last status change
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The identity of this message inside smstui."""
+        return (self.account, self.message_id)
+
+    def evolve(self, **changes: object) -> Message:
+        """A copy with some fields changed (frozen values are never mutated)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """One observed status of one message; the store appends it to the message's timeline."""
+
+    account: str
+    message_id: str
+    state: DeliveryState
+    raw_status: str
+    at: float  # when the gateway says the status changed (Unix seconds)
+    source: Source = Source.POLL
+    error_code: int | None = None
+    phone: str = ""
+    observed_at: float | None = None  # when smstui learnt of it (Unix seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """An account's money at a moment."""
+
+    account: str
+    amount: Decimal
+    currency: str = ""
+    credit: Decimal | None = None
+    at: float | None = None
+    details: tuple[tuple[str, str], ...] = ()  # Webcom: (area, sms left) pairs
+
+
+@dataclass(frozen=True, slots=True)
+class NumberInfo:
+    """What a gateway knows about a phone number (operator lookup or HLR)."""
+
+    phone: str
+    country: str = ""
+    operator: str = ""
+    region: str = ""
+    mcc: str = ""
+    mnc: str = ""
+    timezone: str = ""
+    reachable: bool | None = None  # HLR only
+    roaming: str = ""  # HLR: roaming network, empty at home
+    extra: tuple[tuple[str, str], ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    """A message a subscriber sent to one of our numbers."""
+
+    account: str
+    incoming_id: str
+    phone: str
+    text: str
+    to_phone: str = ""
+    received_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """What a gateway answered to a send: the new message id, parts and money."""
+
+    account: str
+    message_id: str
+    phone: str
+    parts: int | None = None
+    cost: Decimal | None = None
+    balance: Decimal | None = None
