@@ -77,7 +77,12 @@ class Source(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """One outgoing message as smstui knows it; keyed by (account, message_id)."""
+    """One outgoing message as smstui knows it; keyed by (account, message_id, phone).
+
+    The phone is part of the key because SMSC gives one id to every recipient of a
+    multi-phone send and asks for (id, phone) in status requests. Webcom ids are unique per
+    recipient, so a Webcom change that carries no phone resolves by (account, message_id).
+    """
 
     account: str
     provider: Provider
@@ -97,9 +102,9 @@ class Message:
     updated_at: float | None = None  # Unix seconds of the last status change
 
     @property
-    def key(self) -> tuple[str, str]:
+    def key(self) -> tuple[str, str, str]:
         """The identity of this message inside smstui."""
-        return (self.account, self.message_id)
+        return (self.account, self.message_id, self.phone)
 
     def evolve(self, **changes: object) -> Message:
         """A copy with some fields changed (frozen values are never mutated)."""
