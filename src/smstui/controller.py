@@ -1,0 +1,85 @@
+"""What the UI may ask of the engine (poller + store): the one way user actions reach a gateway.
+
+The poller implements `Controller`; the UI holds one and never talks to gateways or files itself,
+so user actions spend the same request budget as polling does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from smstui.model import Balance, DeliveryState, Message, NumberInfo, SendResult
+
+
+@dataclass(frozen=True, slots=True)
+class LimitLeft:
+    """How many requests one budget row still allows, and when the next one is allowed."""
+
+    name: str  # e.g. "smsc.status_mass"
+    remaining: int
+    limit: int
+    next_allowed_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountHealth:
+    """One account's polling state, for the health line."""
+
+    account: str
+    provider: str
+    gateway_down: bool = False
+    blocked_until: float | None = None  # error 4 (IP blocked)
+    backoff_until: float | None = None  # error 9 or transport failures
+    last_error: str = ""
+    last_error_at: float | None = None
+    last_poll_at: float | None = None
+    next_poll_at: float | None = None
+    requests_made: int = 0
+    limit_errors: int = 0
+    limits: tuple[LimitLeft, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class HealthSnapshot:
+    """Everything the health line shows, taken at one moment."""
+
+    at: float
+    accounts: tuple[AccountHealth, ...] = ()
+    webhook_url: str | None = None
+    webhook_counters: dict[str, int] = field(default_factory=dict)
+    writer: bool = True  # False when attached read-only to another process's cache
+
+
+class Controller(Protocol):
+    """User actions the dashboard can request; each goes through the poller's budget."""
+
+    def health(self) -> HealthSnapshot:
+        """The current polling/webhook state (cheap, no I/O)."""
+        ...
+
+    async def refresh_status(self, key: tuple[str, str, str]) -> Message:
+        """Ask the gateway for this message's status now (key = account, message_id, phone)."""
+        ...
+
+    async def lookup(self, account: str, phone: str, *, hlr: bool = False) -> NumberInfo:
+        """Operator / HLR information for a phone number."""
+        ...
+
+    async def resend(
+        self, key: tuple[str, str, str], *, allow_permanent: bool = False
+    ) -> SendResult:
+        """Send the same text to the same phone again; refuses permanent failures unless allowed."""
+        ...
+
+    async def refresh_balance(self, account: str) -> Balance:
+        """Fetch the balance now."""
+        ...
+
+    async def export(self, path: Path, keys: list[tuple[str, str, str]], fmt: str) -> int:
+        """Write these messages to CSV or JSONL (off the event loop); return rows written."""
+        ...
+
+
+RESENDABLE = frozenset({DeliveryState.FAILED, DeliveryState.EXPIRED, DeliveryState.REJECTED})
