@@ -9,11 +9,13 @@ MASK = "***"
 
 # Query/form keys that carry credentials in either gateway's API.
 SECRET_KEYS = frozenset({"psw", "password", "apikey", "token", "pwd", "md5", "sha1", "crc32"})
-_KEY_RE = re.compile(
-    r"(?P<k>(?:^|[?&;\"'\s{,])(?:" + "|".join(sorted(SECRET_KEYS)) + r")\"?\s*[=:]\s*\"?)"
-    r"(?P<v>[^&\"'\s,}]*)",
-    re.IGNORECASE,
+_KEYS = "|".join(sorted(SECRET_KEYS))
+# "password": "a b" (JSON/XML-ish, quoted: anything up to the closing quote) …
+_QUOTED_RE = re.compile(
+    r'(?P<k>["\']?\b(?:' + _KEYS + r')["\']?\s*[:=]\s*)(?P<q>["\'])(?P<v>.*?)(?P=q)', re.I
 )
+# … and psw=abc (query strings and form bodies: up to the next separator).
+_PLAIN_RE = re.compile(r"(?P<k>\b(?:" + _KEYS + r")\s*=\s*)(?P<v>[^&\"'\s,;}]*)", re.I)
 
 
 class Secret:
@@ -52,7 +54,8 @@ class Secret:
 
 def mask_text(text: str, secrets: Iterable[Secret | str | None] = ()) -> str:
     """Mask credential parameters (psw=…, "token": "…") and every given secret value in text."""
-    masked = _KEY_RE.sub(lambda m: m.group("k") + (MASK if m.group("v") else ""), text)
+    masked = _QUOTED_RE.sub(lambda m: f"{m['k']}{m['q']}{MASK}{m['q']}", text)
+    masked = _PLAIN_RE.sub(lambda m: m["k"] + (MASK if m["v"] else ""), masked)
     for secret in secrets:
         value = secret.reveal() if isinstance(secret, Secret) else secret
         if value and len(value) >= 3:  # a 1–2 character secret would mask half the text
