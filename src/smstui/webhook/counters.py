@@ -1,0 +1,50 @@
+"""What the receiver has seen, as a plain dict of counts the UI health line shows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+# Every key exists from the start, so readers never need .get().
+COUNTER_NAMES = (
+    "accepted",  # pushes answered 200 after the sink took them
+    "statuses",  # status changes handed to the sink
+    "incoming",  # incoming SMS handed to the sink
+    "waitcall",  # call confirmations seen
+    "duplicates",  # retried pushes / entries already accepted (answered OK, not re-sent)
+    "unacked",  # Webcom entries left out of an ack because they were malformed
+    "hash_mismatch",  # incoming/waitcall with a wrong hash, accepted per open question 5
+    "rejected_403",
+    "bad_400",
+    "not_found_404",
+    "method_405",
+    "timeouts",  # bodies not received within the deadline (408)
+    "too_large_413",
+    "sink_errors",  # the sink refused; answered 503 so the gateway retries
+)
+
+_LABELS = {
+    "rejected_403": "forged",
+    "bad_400": "bad",
+    "not_found_404": "404",
+    "method_405": "405",
+    "too_large_413": "too big",
+    "sink_errors": "sink err",
+}
+
+
+def fresh_counters() -> dict[str, int]:
+    """A dict with every counter at zero."""
+    return dict.fromkeys(COUNTER_NAMES, 0)
+
+
+def health_line(counters: Mapping[str, int]) -> str:
+    """A short summary for the status bar, e.g. `webhook 1,204 ok · 3 dup · 2 forged`."""
+    parts = [f"webhook {counters.get('accepted', 0):,} ok"]
+    if counters.get("duplicates"):
+        parts.append(f"{counters['duplicates']:,} dup")
+    problems = ("rejected_403", "bad_400", "too_large_413", "timeouts", "not_found_404")
+    for name in (*problems, "method_405", "sink_errors", "hash_mismatch", "unacked"):
+        value = counters.get(name, 0)
+        if value:
+            parts.append(f"{value:,} {_LABELS.get(name, name.replace('_', ' '))}")
+    return " · ".join(parts)

@@ -1,0 +1,67 @@
+"""How the receiver runs: binding, secrets, limits, and which accounts pushes may name."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from smstui.config import Config
+from smstui.errors import ConfigError
+from smstui.model import Provider
+from smstui.secrets import Secret
+from smstui.webhook.signature import ALGORITHMS
+
+
+@dataclass(frozen=True)
+class ReceiverOptions:
+    """Every knob of the webhook receiver; defaults are the safe ones (loopback, signed only)."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    smsc_secret: Secret | None = None  # the secret in SMSC's handler URL (?md5=<secret>)
+    path_secret: Secret | None = None  # extra first path segment, e.g. behind a reverse proxy
+    max_body: int = 1_000_000  # bytes; larger bodies get 413
+    accounts: Mapping[str, Provider] = field(default_factory=dict)  # account name → provider
+    allow_unsigned: bool = False  # accept SMSC pushes when no smsc_secret is configured
+    body_timeout_s: float = 10.0  # deadline for receiving a whole body (slow clients → 408)
+    # Which control parameters count. crc32 is linear, so one captured push lets an attacker
+    # forge others of the same length; drop it here when the handler URL uses md5 or sha1.
+    smsc_algorithms: tuple[str, ...] = ALGORITHMS
+    dedup_capacity: int = 200_000  # remembered push identities for counting/skipping retries
+
+    def __post_init__(self) -> None:
+        unknown = [a for a in self.smsc_algorithms if a not in ALGORITHMS]
+        if unknown or not self.smsc_algorithms:
+            raise ConfigError(f"smsc_algorithms must be a subset of {ALGORITHMS}, got {unknown}")
+        if self.max_body <= 0 or self.body_timeout_s <= 0:
+            raise ConfigError("max_body and body_timeout_s must be positive")
+        if self.path_secret is not None and "/" in self.path_secret.reveal():
+            raise ConfigError("path_secret must be a single path segment (no '/')")
+
+    def default_account(self, provider: Provider) -> str | None:
+        """The only configured account of this provider, else None (the path must name one)."""
+        names = [name for name, p in self.accounts.items() if p is provider]
+        return names[0] if len(names) == 1 else None
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """`HOST:PORT` (`[::1]:8080` for IPv6) → (host, port); ConfigError when malformed."""
+    host, sep, port = value.strip().rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ConfigError(f"listen address must be HOST:PORT, got {value!r}", key="webhook.listen")
+    return host, int(port)
+
+
+def options_from_config(config: Config, listen: str | None = None, **overrides) -> ReceiverOptions:
+    """Receiver options from the [webhook] table and the accounts; `listen` overrides the file."""
+    address = listen or config.webhook.listen or "127.0.0.1:0"
+    host, port = parse_listen(address)
+    return ReceiverOptions(
+        host=host,
+        port=port,
+        smsc_secret=config.webhook.smsc_secret,
+        path_secret=config.webhook.path_secret,
+        accounts={a.name: a.provider for a in config.accounts},
+        **overrides,
+    )

@@ -1,0 +1,69 @@
+"""Where accepted pushes go: the sink protocol and an in-memory sink (tests, bench, demo)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from smstui.model import IncomingMessage, StatusChange
+
+
+class PushSink(Protocol):
+    """What the receiver hands accepted pushes to; it answers the gateway only after these return.
+
+    A sink may also define `async def push_calls(items: list[CallConfirmation]) -> None`;
+    the receiver calls it for SMSC `waitcall` events when present.
+    """
+
+    async def push_changes(self, changes: list[StatusChange]) -> None:
+        """Take status changes (idempotent: a retried push may bring the same change again)."""
+        ...
+
+    async def push_incoming(self, items: list[IncomingMessage]) -> None:
+        """Take incoming SMS (idempotent by (account, incoming_id))."""
+        ...
+
+
+def _newer(old: StatusChange, new: StatusChange) -> bool:
+    """True when `new` should replace `old` as the message's latest status."""
+    if old.state.is_final and not new.state.is_final:
+        return False  # a late "sent" push never undoes a delivery report
+    if new.at != old.at:
+        return new.at > old.at
+    return new.state.is_final and not old.state.is_final
+
+
+class MemorySink:
+    """Keeps every change and the latest status per message key, in memory; deduplicates."""
+
+    def __init__(self) -> None:
+        self.changes: list[StatusChange] = []
+        self.latest: dict[tuple[str, str, str], StatusChange] = {}
+        self.incoming: dict[tuple[str, str], IncomingMessage] = {}
+        self.calls: list[object] = []
+        self._seen: set[tuple[object, ...]] = set()
+
+    async def push_changes(self, changes: list[StatusChange]) -> None:
+        """Record new changes; an identical change seen before is ignored."""
+        for change in changes:
+            ident = (change.account, change.message_id, change.phone, change.raw_status, change.at)
+            if ident in self._seen:
+                continue
+            self._seen.add(ident)
+            self.changes.append(change)
+            key = (change.account, change.message_id, change.phone)
+            old = self.latest.get(key)
+            if old is None or _newer(old, change):
+                self.latest[key] = change
+
+    async def push_incoming(self, items: list[IncomingMessage]) -> None:
+        """Record incoming SMS by (account, incoming_id)."""
+        for item in items:
+            self.incoming.setdefault((item.account, item.incoming_id), item)
+
+    async def push_calls(self, items: list[object]) -> None:
+        """Record call confirmations."""
+        self.calls.extend(items)
+
+    def states(self) -> dict[tuple[str, str, str], str]:
+        """Latest raw status per message key (what tests compare with the emulator's truth)."""
+        return {key: change.raw_status for key, change in self.latest.items()}
