@@ -1,0 +1,107 @@
+"""The Gateway protocol both providers implement, its paging value, and the factory."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+import httpx
+
+from smstui.clock import Clock
+from smstui.config import Account
+from smstui.errors import ConfigError
+from smstui.gateways.http import OnRequest
+from smstui.model import Balance, IncomingMessage, Message, NumberInfo, Provider, SendResult
+
+
+class UnsupportedOperation(ConfigError):
+    """The provider has no such operation (Webcom history, Webcom HLR): a usage error."""
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPage:
+    """One page of sent-message history, newest first; pass next_before to get older ones."""
+
+    messages: list[Message] = field(default_factory=list)
+    next_before: str | None = None  # SMSC int_id for prev_id; None = no older page
+
+
+@runtime_checkable
+class Gateway(Protocol):
+    """What the poller, the UI and the CLI may ask of a provider; values from model.py only."""
+
+    account: Account
+    supports_history: bool
+    requests_made: Counter[str]
+
+    async def balance(self) -> Balance:
+        """The account's money now."""
+        ...
+
+    async def history(
+        self,
+        *,
+        limit: int = 1000,
+        before: str | None = None,
+        phone: str | None = None,
+        since: float | None = None,
+    ) -> HistoryPage:
+        """One page of sent messages, newest first (SMSC only)."""
+        ...
+
+    async def statuses(self, refs: Sequence[tuple[str, str]]) -> list[Message]:
+        """Statuses of many (message_id, phone) pairs in one request; missing ones NOT_FOUND."""
+        ...
+
+    async def status(self, message_id: str, phone: str) -> Message:
+        """Full detail of one message."""
+        ...
+
+    async def send(
+        self,
+        phone: str,
+        text: str,
+        *,
+        sender: str | None = None,
+        client_id: str | None = None,
+    ) -> SendResult:
+        """Send one SMS (never retried: a second copy would cost money)."""
+        ...
+
+    async def lookup(self, phone: str, *, hlr: bool = False) -> NumberInfo:
+        """Operator information, or a paid live HLR query when hlr=True."""
+        ...
+
+    async def incoming(
+        self, *, hours: int = 24, after_id: str | None = None
+    ) -> list[IncomingMessage]:
+        """Messages subscribers sent to our numbers."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release the connection pool."""
+        ...
+
+
+def make_gateway(
+    account: Account,
+    *,
+    clock: Clock | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    on_request: OnRequest | None = None,
+    retries: int | None = None,
+) -> Gateway:
+    """The client for this account's provider (transport is for tests: MockTransport)."""
+    from smstui.gateways.smsc import SmscGateway
+    from smstui.gateways.webcom import WebcomGateway
+
+    kwargs = {"clock": clock, "transport": transport, "on_request": on_request}
+    if retries is not None:
+        kwargs["retries"] = retries
+    if account.provider is Provider.SMSC:
+        return SmscGateway(account, **kwargs)
+    if account.provider is Provider.WEBCOM:
+        return WebcomGateway(account, **kwargs)
+    raise ConfigError(f"no gateway client for provider {account.provider!r}")

@@ -1,0 +1,171 @@
+"""Lenient, typed coercion of gateway values: every failure is a BadPayload, nothing else."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from smstui.errors import BadPayload
+from smstui.secrets import mask_text
+
+# Both gateways report Moscow time; Russia has kept UTC+3 without DST since 2014.
+MOSCOW = timezone(timedelta(hours=3), "MSK")
+_DATE_FORMATS = (
+    "%d.%m.%Y %H:%M:%S",  # SMSC
+    "%d.%m.%Y %H:%M",
+    "%Y-%m-%d %H:%M:%S",  # Webcom
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%d.%m.%Y",
+    "%Y-%m-%d",
+)
+SNIPPET_CHARS = 80
+
+
+def snippet(body: bytes | str, secrets: tuple = ()) -> str:
+    """The first ~80 characters of a body, printable and with secrets masked (for messages)."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    text = " ".join(text.split())
+    cut = text[:SNIPPET_CHARS] + ("…" if len(text) > SNIPPET_CHARS else "")
+    return mask_text(cut, secrets) if cut else "(empty body)"
+
+
+def decode_utf8(body: bytes, *, provider: str, secrets: tuple = ()) -> str:
+    """Body bytes as UTF-8 text; windows-1251 or other bytes become a clear BadPayload."""
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise BadPayload(
+            f"{provider}: reply is not UTF-8 (charset ignored?) at byte {err.start}: "
+            f"{snippet(body, secrets)}",
+            provider=provider,
+        ) from err
+
+
+def load_json(body: bytes, *, provider: str, status: int = 200, secrets: tuple = ()) -> Any:
+    """Parse a JSON reply strictly; HTML pages, truncation and junk raise BadPayload."""
+    text = decode_utf8(body, provider=provider, secrets=secrets).strip()
+    http = f" (HTTP {status})" if status != 200 else ""
+    if not text:
+        raise BadPayload(f"{provider}: empty reply{http}", provider=provider)
+    if text.startswith("<"):
+        raise BadPayload(
+            f"{provider}: HTML/XML page instead of JSON{http}: {snippet(text, secrets)}",
+            provider=provider,
+        )
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as err:
+        raise BadPayload(
+            f"{provider}: invalid or truncated JSON{http}: {snippet(text, secrets)}",
+            provider=provider,
+        ) from err
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def to_int(value: Any, field: str, *, provider: str, default: int | None = None) -> int | None:
+    """An int from a JSON number or numeric string; None/"" give the default."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        raise _wrong(field, value, "an integer", provider)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lstrip("+-").isdigit() and text.isascii():
+            return int(text)
+    raise _wrong(field, value, "an integer", provider)
+
+
+def to_decimal(value: Any, field: str, *, provider: str) -> Decimal | None:
+    """Money as Decimal from a string ("1.20", "1,20") or a JSON number; None/"" give None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise _wrong(field, value, "a decimal amount", provider)
+    try:
+        # str() of a float keeps what the JSON said (10.6 stays 10.6, not 10.59999…).
+        amount = Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation:
+        raise _wrong(field, value, "a decimal amount", provider) from None
+    if not amount.is_finite():
+        raise _wrong(field, value, "a decimal amount", provider)
+    return amount
+
+
+def to_str(value: Any, field: str, *, provider: str) -> str:
+    """A text field: strings as they are, numbers as digits, None as ""."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise _wrong(field, value, "a string", provider)
+
+
+def to_time(value: Any, field: str, *, provider: str) -> float | None:
+    """Unix seconds from a timestamp (number or digits) or a Moscow date in either format."""
+    if value is None or value == "" or value == 0 or value == "0":
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value) if math.isfinite(value) and value > 0 else None
+    if not isinstance(value, str):
+        raise _wrong(field, value, "a date", provider)
+    text = value.strip()
+    if text.isdigit() and text.isascii():
+        return float(text) or None
+    for fmt in _DATE_FORMATS:
+        try:
+            moment = datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+        return moment.replace(tzinfo=MOSCOW).timestamp()
+    raise _wrong(field, value, "a date (DD.MM.YYYY hh:mm:ss or YYYY-MM-DD HH:MM:SS)", provider)
+
+
+def format_smsc_date(unix: float) -> str:
+    """Unix seconds → SMSC request date `dd.mm.yyyy` in Moscow time."""
+    return datetime.fromtimestamp(unix, MOSCOW).strftime("%d.%m.%Y")
+
+
+def format_webcom_time(unix: float) -> str:
+    """Unix seconds → Webcom `YYYY-MM-DD HH:MM:SS` in Moscow time."""
+    return datetime.fromtimestamp(unix, MOSCOW).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def require_dict(value: Any, what: str, *, provider: str) -> dict[str, Any]:
+    """The value if it is a JSON object, else BadPayload naming what was expected."""
+    if not isinstance(value, dict):
+        raise BadPayload(
+            f"{provider}: expected an object for {what}, got {type(value).__name__}",
+            provider=provider,
+        )
+    return value
+
+
+def require_list(value: Any, what: str, *, provider: str) -> list[Any]:
+    """The value if it is a JSON array, else BadPayload naming what was expected."""
+    if not isinstance(value, list):
+        raise BadPayload(
+            f"{provider}: expected an array for {what}, got {type(value).__name__}",
+            provider=provider,
+        )
+    return value
+
+
+def _wrong(field: str, value: Any, expected: str, provider: str) -> BadPayload:
+    shown = repr(value)
+    shown = shown[:40] + "…" if len(shown) > 40 else shown
+    return BadPayload(
+        f"{provider}: field {field!r} should be {expected}, got {shown}", provider=provider
+    )
