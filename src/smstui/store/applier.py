@@ -1,0 +1,145 @@
+"""Applying batches of Messages and StatusChanges in memory: merge, timeline, pending."""
+
+from __future__ import annotations
+
+from bisect import insort
+
+from smstui.clock import Clock
+from smstui.model import DeliveryState, Message, Source, StatusChange
+from smstui.store.index import MessageIndex
+from smstui.store.merge import apply_status, merge_message
+from smstui.store.schema import AppliedChange, Entry, Key, change_to_entry
+
+
+def _entry_at(e: Entry) -> float:
+    return e[2]
+
+
+class Applier:
+    """The mutable heart of the store: index, timelines and pending changes, changed by batches."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self.index = MessageIndex()
+        self.timelines: dict[Key, tuple[Entry, ...]] = {}
+        # Changes whose message we have not seen yet (a webhook can beat the send's answer).
+        self.pending: dict[tuple[str, str], list[StatusChange]] = {}
+        self.pending_dirty = False
+        self.version = 0
+
+    def apply_batch(
+        self, batch: list[Message | StatusChange], source: Source
+    ) -> list[AppliedChange]:
+        """Apply every item in order; returns the effective changes."""
+        out: list[AppliedChange] = []
+        for item in batch:
+            if isinstance(item, Message):
+                self._apply_message(item, source, out)
+            else:
+                self._apply_change(item, out)
+        return out
+
+    def _apply_message(self, m: Message, source: Source, out: list[AppliedChange]) -> None:
+        key = m.key
+        old = self.index.by_key.get(key)
+        if old is None:
+            self.index.put(m)
+            out.append(AppliedChange("inserted", key, None, m))
+            self._add_entry(key, m, source)
+            self._reconcile(m, out)
+            return
+        new = merge_message(old, m)
+        if new is old:
+            return
+        self.index.put(new)
+        out.append(AppliedChange("updated", key, old, new))
+        if (new.state, new.raw_status, new.updated_at) != (
+            old.state,
+            old.raw_status,
+            old.updated_at,
+        ):
+            self._add_entry(key, new, source)
+
+    def _add_entry(self, key: Key, m: Message, source: Source) -> None:
+        """Timeline entry for a state learnt from a whole Message (history, send)."""
+        if m.state is DeliveryState.UNKNOWN and not m.raw_status:
+            return
+        now = self._clock.now()
+        at = (
+            m.updated_at
+            if m.updated_at is not None
+            else (m.sent_at if m.sent_at is not None else now)
+        )
+        entry = (m.state.value, m.raw_status, at, source.value, m.error_code, now)
+        self._append_entry(key, entry)
+
+    def _append_entry(self, key: Key, entry: Entry) -> bool:
+        """Add an entry in time order; False when the same (state, raw, at) is already there."""
+        tl = self.timelines.get(key, ())
+        state, raw, at = entry[0], entry[1], entry[2]
+        for e in tl:
+            if e[2] == at and e[0] == state and e[1] == raw:
+                return False
+        if not tl or tl[-1][2] <= at:
+            self.timelines[key] = (*tl, entry)
+        else:  # out of order (a retried webhook): keep the timeline chronological
+            entries = list(tl)
+            insort(entries, entry, key=_entry_at)
+            self.timelines[key] = tuple(entries)
+        return True
+
+    def _resolve(self, c: StatusChange) -> list[Key]:
+        """The message keys a change is about: by full key, or by id when that id is unique."""
+        if c.phone:
+            key = (c.account, c.message_id, c.phone)
+            return [key] if key in self.index.by_key else []
+        keys = self.index.ids(c.account, c.message_id)
+        return list(keys) if len(keys) == 1 else []
+
+    def _apply_change(self, c: StatusChange, out: list[AppliedChange]) -> None:
+        keys = self._resolve(c)
+        if not keys:
+            self._park(c)
+            return
+        key = keys[0]
+        if c.observed_at is None:
+            c = StatusChange(
+                c.account, c.message_id, c.state, c.raw_status, c.at, c.source,
+                c.error_code, key[2], self._clock.now(),
+            )  # fmt: skip
+        if not self._append_entry(key, change_to_entry(c)):
+            return  # the same observation again (webhook retry, repeated poll)
+        old = self.index.by_key[key]
+        new = apply_status(old, c)
+        if new is old:
+            out.append(AppliedChange("timeline", key, old, old, c))
+        else:
+            self.index.put(new)
+            out.append(AppliedChange("updated", key, old, new, c))
+
+    def _park(self, c: StatusChange) -> None:
+        """Keep a change for a message not seen yet (deduplicated)."""
+        parked = self.pending.setdefault((c.account, c.message_id), [])
+        sig = (c.phone, c.state, c.raw_status, c.at)
+        if any((p.phone, p.state, p.raw_status, p.at) == sig for p in parked):
+            return
+        parked.append(c)
+        self.pending_dirty = True
+
+    def _reconcile(self, m: Message, out: list[AppliedChange]) -> None:
+        """Apply the parked changes that belong to a message that just appeared."""
+        parked = self.pending.get((m.account, m.message_id))
+        if not parked:
+            return
+        unique = len(self.index.ids(m.account, m.message_id)) == 1
+        mine = [c for c in parked if c.phone == m.phone or (not c.phone and unique)]
+        if not mine:
+            return
+        rest = [c for c in parked if c not in mine]
+        if rest:
+            self.pending[(m.account, m.message_id)] = rest
+        else:
+            del self.pending[(m.account, m.message_id)]
+        self.pending_dirty = True
+        for c in sorted(mine, key=lambda c: c.at):
+            self._apply_change(c, out)

@@ -1,0 +1,68 @@
+"""The merge rules: what wins when two observations of one message disagree."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from smstui.model import DeliveryState, Message, StatusChange
+
+_NEG = float("-inf")
+# Descriptive fields: a later observation that lacks them (e.g. a status poll has no text)
+# must not blank out what an earlier one (the send, the history) told us.
+_DESCRIPTIVE = ("text", "sender", "sent_at", "cost", "parts", "country", "operator", "region")
+_STATUS = ("state", "raw_status", "error_code", "updated_at")
+
+
+def status_wins(
+    old_final: bool, old_at: float | None, new_final: bool, new_at: float | None
+) -> bool:
+    """Whether a new status replaces the current one.
+
+    A final state never goes back to a non-final one (a late "queued" poll answer after a
+    "delivered" webhook is stale); otherwise the newer observation wins, and on a tie a final
+    state beats a non-final one.
+    """
+    if old_final and not new_final:
+        return False
+    o = _NEG if old_at is None else old_at
+    n = _NEG if new_at is None else new_at
+    if n != o:
+        return n > o
+    return new_final or not old_final
+
+
+def merge_message(old: Message, new: Message) -> Message:
+    """Upsert rule for a Message seen again (history, send, poll)."""
+    changes: dict[str, object] = {}
+    for name in _DESCRIPTIVE:
+        value = getattr(new, name)
+        if value is not None and value != "" and value != getattr(old, name):
+            changes[name] = value
+    # A bare record (no state, no time: e.g. built from a send result) only adds details.
+    bare = new.state is DeliveryState.UNKNOWN and new.updated_at is None
+    if not bare and status_wins(
+        old.state.is_final, old.updated_at, new.state.is_final, new.updated_at
+    ):
+        for name in _STATUS:
+            value = getattr(new, name)
+            if name == "updated_at" and value is None:
+                continue
+            if value != getattr(old, name):
+                changes[name] = value
+    return replace(old, **changes) if changes else old  # type: ignore[arg-type]
+
+
+def apply_status(m: Message, c: StatusChange) -> Message:
+    """The message after a status change, or the same object when the change loses."""
+    if not status_wins(m.state.is_final, m.updated_at, c.state.is_final, c.at):
+        return m
+    if (
+        m.state == c.state
+        and m.raw_status == c.raw_status
+        and m.error_code == c.error_code
+        and m.updated_at == c.at
+    ):
+        return m
+    return replace(
+        m, state=c.state, raw_status=c.raw_status, error_code=c.error_code, updated_at=c.at
+    )
