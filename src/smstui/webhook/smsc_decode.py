@@ -60,7 +60,7 @@ def pick_charset(query: list[tuple[bytes, bytes]], body_kind: str, body: bytes, 
             if key == b"charset" and value:
                 return normalise_charset(value.decode("ascii", "replace"))
     header = content_type_charset(ctype)
-    return normalise_charset(header) if header else DEFAULT_CHARSET
+    return normalise_charset(header or DEFAULT_CHARSET)
 
 
 def body_kind(content_type: str, body: bytes) -> str:
@@ -142,7 +142,7 @@ def decode_xml(body: bytes, charset: str) -> dict[str, str]:
 
 def decode_smsc_body(body: bytes, content_type: str, raw_query: str) -> tuple[dict[str, str], str]:
     """(fields, charset) of one SMSC push: query parameters merged under the body's fields."""
-    query = split_form(raw_query.encode("utf-8", "surrogateescape"))
+    query = split_form(raw_query.encode("utf-8", "replace"))
     kind = body_kind(content_type, body)
     charset = pick_charset(query, kind, body, content_type)
     fields = {_text(k, charset, "query name"): _text(v, charset, "query") for k, v in query}
