@@ -1,0 +1,1 @@
+"""Built-in SMSC and Webcom emulators running a seeded, deterministic campaign (no Textual)."""

@@ -1,0 +1,323 @@
+"""The seeded campaign: history at start, a live stream, API sends, balances, inbound SMS."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from smstui.emulator import numbering
+from smstui.emulator.options import EmulatorOptions
+from smstui.emulator.paths import (
+    SMSC_FINAL,
+    WEBCOM_FINAL,
+    SmscMessage,
+    WebcomMessage,
+    smsc_path,
+    webcom_path,
+)
+
+SENDERS = ("MyShop", "Taxi24", "BankAlert", "Promo")
+TEXTS = (
+    "Ваш код подтверждения: {code}",
+    "Your code: {code}",
+    "Заказ №{code} собран и ждёт вас в пункте выдачи до пятницы. Спасибо, что выбираете нас!",
+    "Только до воскресенья: скидка 20% на всё! Покажите это сообщение на кассе или введите "
+    "промокод ОСЕНЬ{code} в приложении. Отписаться: ответьте STOP.",
+    "Dear customer, your order {code} has been shipped and will arrive within 2-3 business "
+    "days. Track it in the app or on our website. Reply STOP to unsubscribe from these updates.",
+    "Такси будет через 5 минут: белый Kia Rio, номер А{code}.",
+)
+INBOUND_TEXTS = ("STOP", "Спасибо!", "Да", "Когда доставка?", "Нет", "1", "Отписаться")
+OUR_NUMBERS = ("79000000000", "79001112233")
+ID_BASE, INT_ID_BASE, WEBCOM_ID_BASE, INBOUND_ID_BASE = (
+    10_000,
+    5_566_000_000,
+    1_179_038_000,
+    777_000,
+)
+SMSC_VALID = (3600.0, 3 * 3600.0, 24 * 3600.0)
+WEBCOM_VALID = 6 * 3600.0
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A subscriber's SMS to one of our numbers."""
+
+    provider: str
+    id: int
+    login: str
+    phone: str
+    text: str
+    to_phone: str
+    sent: float
+    received: float
+
+
+def random_phone(rng: random.Random) -> str:
+    """A mobile number inside the plan, or (2 %) a landline the plan cannot route."""
+    if rng.random() < 0.02:
+        return "7495" + f"{rng.randrange(10**7):07d}"
+    op = numbering.OPERATORS[rng.randrange(len(numbering.OPERATORS))]
+    return "7" + op.codes[rng.randrange(len(op.codes))] + f"{rng.randrange(10**7):07d}"
+
+
+class Campaign:
+    """All messages of both gateways; state at time t is a pure function of each timeline."""
+
+    def __init__(self, opts: EmulatorOptions, start: float) -> None:
+        self.opts, self.start = opts, start
+        self.smsc: list[SmscMessage] = []  # ordered by int_id (= by send time)
+        self.webcom: list[WebcomMessage] = []
+        self.inbound: list[Inbound] = []
+        self.by_key: dict[tuple[str, str, str], SmscMessage] = {}
+        self.webcom_by_id: dict[int, WebcomMessage] = {}
+        self.balance: dict[str, Decimal] = {}
+        self.money: dict[str, Decimal] = {}
+        self.listeners: list[Callable[[SmscMessage | WebcomMessage], None]] = []
+        self._next_id, self._next_int, self._next_sms = ID_BASE, INT_ID_BASE, WEBCOM_ID_BASE
+        self._next_in = INBOUND_ID_BASE
+        self.live_smsc = self.live_webcom = self.live_inbound = 0
+        for login in opts.parsed_accounts():
+            self.balance[login] = Decimal(opts.smsc_balance)
+            self.money[login] = Decimal(opts.webcom_balance)
+        self._seed_history()
+
+    # --- generation -----------------------------------------------------------------------
+    def _seed_history(self) -> None:
+        rng = random.Random(self.opts.seed)
+        span = self.opts.history_hours * 3600
+        times = sorted(self.start - span * rng.random() for _ in range(self.opts.messages))
+        count = 0
+        for t in times:
+            if count >= self.opts.messages:
+                break
+            count += len(self._campaign_send(rng, t, self.opts.messages - count))
+        for t in sorted(self.start - span * rng.random() for _ in range(self.opts.webcom_history)):
+            self._campaign_webcom(rng, t)
+        week = 7 * 24 * 3600
+        for t in sorted(self.start - week * rng.random() for _ in range(max(10, count // 20))):
+            self._add_inbound(rng, t)
+
+    def _campaign_send(self, rng: random.Random, t: float, room: int) -> list[SmscMessage]:
+        """One campaign send (usually one phone, sometimes two or three sharing the id)."""
+        n = 1 if rng.random() < 0.92 else rng.choice((2, 3))
+        sender = SENDERS[rng.randrange(len(SENDERS))]
+        text = TEXTS[rng.randrange(len(TEXTS))].format(code=rng.randrange(1000, 9999))
+        valid = SMSC_VALID[rng.randrange(len(SMSC_VALID))]
+        via_api = rng.random() >= 0.05
+        phones = [random_phone(rng) for _ in range(min(n, room))]
+        return self.add_smsc("demo", phones, text, sender, t, valid, rng, via_api=via_api)
+
+    def _campaign_webcom(self, rng: random.Random, t: float) -> WebcomMessage:
+        text = TEXTS[rng.randrange(len(TEXTS))].format(code=rng.randrange(1000, 9999))
+        sender = SENDERS[rng.randrange(len(SENDERS))]
+        return self.add_webcom("demo", random_phone(rng), text, sender, t, WEBCOM_VALID, rng)
+
+    def _add_inbound(self, rng: random.Random, t: float) -> None:
+        provider = "smsc" if rng.random() < 0.8 else "webcom"
+        phone, text = random_phone(rng), INBOUND_TEXTS[rng.randrange(len(INBOUND_TEXTS))]
+        to = OUR_NUMBERS[rng.randrange(len(OUR_NUMBERS))]
+        sent = t - rng.uniform(1, 20)
+        self.inbound.append(Inbound(provider, self._next_in, "demo", phone, text, to, sent, t))
+        self._next_in += 1
+
+    def advance(self, now: float) -> None:
+        """Materialize every live message and inbound SMS due by `now` (in time order)."""
+        rate, cap = self.opts.rate, self.opts.live_messages
+        if rate <= 0:
+            return
+        due_smsc = int((now - self.start) * rate / 60)
+        due_webcom = int((now - self.start) * rate / 300)
+        due_in = int((now - self.start) * rate / 1200)
+        if cap is not None:
+            due_smsc, due_webcom, due_in = min(due_smsc, cap), min(due_webcom, cap // 5), 0
+        while self.live_smsc < due_smsc:
+            k = self.live_smsc = self.live_smsc + 1
+            rng = random.Random(f"{self.opts.seed}:smsc:{k}")
+            self._campaign_send(rng, self.start + k * 60 / rate, 1)
+        while self.live_webcom < due_webcom:
+            k = self.live_webcom = self.live_webcom + 1
+            self._campaign_webcom(
+                random.Random(f"{self.opts.seed}:webcom:{k}"), self.start + k * 300 / rate
+            )
+        while self.live_inbound < due_in:
+            k = self.live_inbound = self.live_inbound + 1
+            self._add_inbound(
+                random.Random(f"{self.opts.seed}:in:{k}"), self.start + k * 1200 / rate
+            )
+
+    # --- adding messages ------------------------------------------------------------------
+    def add_smsc(
+        self,
+        login: str,
+        phones: list[str],
+        text: str,
+        sender: str,
+        t: float,
+        valid_s: float,
+        rng: random.Random,
+        *,
+        via_api: bool = True,
+        client_id: str | None = None,
+        begin: float | None = None,
+        hlr: bool = False,
+        reject: tuple[int, int] | None = None,
+    ) -> list[SmscMessage]:
+        """One send: a shared id, one message per phone, money taken per part."""
+        msg_id = client_id if client_id is not None else str(self._next_id)
+        if client_id is None:
+            self._next_id += 1
+        parts = 1 if hlr else numbering.count_parts(text)
+        added = []
+        for phone in phones:
+            plan = numbering.lookup(phone)
+            price = numbering.HLR_PRICE if hlr else (plan.operator.price if plan else Decimal(0))
+            cost = price * parts
+            path = smsc_path(
+                rng, t if begin is None else begin, plan, valid_s, self.opts.link_clicks
+            )
+            if reject is not None:  # refused by SMSC itself (e.g. unregistered sender)
+                path, cost = [path[0], (path[0][0] + 1.0, *reject)], Decimal(0)
+            elif cost > self.balance.get(login, Decimal(0)):
+                path, cost = [path[0], (path[0][0] + 1.0, 24, 0)], Decimal(0)
+            elif path[-1][1] in (22, 25):
+                cost = Decimal(0)  # never left SMSC: not billed
+            self.balance[login] = self.balance.get(login, Decimal(0)) - cost
+            msg = SmscMessage(
+                self._next_int,
+                msg_id,
+                login,
+                phone,
+                "HLR" if hlr else sender,
+                text,
+                parts,
+                cost.quantize(Decimal("0.01")),
+                t,
+                path,
+                plan,
+                via_api,
+                4 if hlr else 0,
+            )
+            if hlr and plan is not None:
+                msg.hlr = _hlr_fields(phone, plan, rng)
+            self._next_int += 1
+            self.smsc.append(msg)
+            self.by_key[(login, msg_id, phone)] = msg
+            added.append(msg)
+            self._notify(msg)
+        return added
+
+    def add_webcom(
+        self,
+        login: str,
+        phone: str,
+        text: str,
+        sender: str,
+        t: float,
+        valid_s: float,
+        rng: random.Random,
+        client_id_sms: str | None = None,
+    ) -> WebcomMessage:
+        """One Webcom recipient: a fresh id_sms from the counter, money taken per part."""
+        plan = numbering.lookup(phone)
+        price = (plan.operator.price if plan else Decimal("2.45")) + Decimal("0.35")
+        parts = numbering.count_parts(text)
+        msg = WebcomMessage(
+            self._next_sms,
+            login,
+            phone,
+            sender,
+            text,
+            parts,
+            price,
+            t,
+            webcom_path(rng, t, valid_s),
+            client_id_sms,
+        )
+        self.money[login] = self.money.get(login, Decimal(0)) - price * parts
+        self._next_sms += 1
+        self.webcom.append(msg)
+        self.webcom_by_id[msg.id_sms] = msg
+        self._notify(msg)
+        return msg
+
+    def _notify(self, msg: SmscMessage | WebcomMessage) -> None:
+        for listener in self.listeners:
+            listener(msg)
+
+    # --- views ----------------------------------------------------------------------------
+    def truth(self, now: float) -> list[dict]:
+        """Ground truth at `now`: one dict per message of both gateways."""
+        rows = []
+        for m in self.smsc:
+            if m.sent > now:
+                continue
+            changed, status, err = m.at(now)
+            rows.append(
+                {
+                    "provider": "smsc",
+                    "login": m.login,
+                    "id": m.id_value,
+                    "phone": m.phone,
+                    "status": status,
+                    "err": err,
+                    "final": status in SMSC_FINAL,
+                    "changed_at": changed,
+                    "int_id": m.int_id,
+                    "sent_at": m.sent,
+                    "sender": m.sender,
+                    "parts": m.parts,
+                    "cost": str(m.cost),
+                    "via_api": m.via_api,
+                    "deleted": m.deleted_at is not None,
+                }
+            )
+        for w in self.webcom:
+            if w.sent > now:
+                continue
+            changed, state = w.at(now)
+            rows.append(
+                {
+                    "provider": "webcom",
+                    "login": w.login,
+                    "id": w.id_sms,
+                    "phone": w.phone,
+                    "status": state,
+                    "err": 0,
+                    "final": state in WEBCOM_FINAL,
+                    "changed_at": changed,
+                    "sent_at": w.sent,
+                    "sender": w.sender,
+                    "parts": w.parts,
+                }
+            )
+        return rows
+
+    def states(self, now: float) -> dict[str, dict[str, int]]:
+        """Message counts by provider and raw state at `now`."""
+        out: dict[str, dict[str, int]] = {"smsc": {}, "webcom": {}}
+        for m in self.smsc:
+            if m.sent <= now:
+                key = str(m.at(now)[1])
+                out["smsc"][key] = out["smsc"].get(key, 0) + 1
+        for w in self.webcom:
+            if w.sent <= now:
+                key = w.at(now)[1]
+                out["webcom"][key] = out["webcom"].get(key, 0) + 1
+        return out
+
+
+def _hlr_fields(phone: str, plan: numbering.NumberPlan, rng: random.Random) -> dict[str, str]:
+    """HLR answer fields for a reachable-looking subscriber."""
+    return {
+        "imsi": "250" + plan.operator.mnc + f"{rng.randrange(10**10):010d}",
+        "msc": "7" + plan.operator.codes[0] + "0000000",
+        "mcc": "250",
+        "mnc": plan.operator.mnc,
+        "cn": "Russian Federation",
+        "net": plan.operator.name_en,
+        "rcn": "",
+        "rnet": "",
+    }

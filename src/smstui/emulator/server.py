@@ -1,0 +1,107 @@
+"""One aiohttp server for both gateways plus /_emulator/*; `run_emulator` is the entry point."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+
+from aiohttp import web
+
+from smstui.emulator import smsc, smsc_query, smsc_send
+from smstui.emulator.core import Emulator
+from smstui.emulator.faults import FAULTS, Faults
+from smstui.emulator.options import EmulatorOptions
+
+SMSC_ROUTES = {
+    "send": smsc_send.handle_send,
+    "status": smsc_query.handle_status,
+    "balance": smsc_query.handle_balance,
+    "get": None,  # dispatched on the flag present
+    "info": None,
+}
+
+
+def _smsc_get(call: smsc.Call) -> web.Response:
+    """get.php: history, incoming or statistics, chosen by which flag key is present."""
+    if call.endpoint == "smsc.history":
+        return smsc_query.handle_history(call)
+    if call.endpoint == "smsc.answers":
+        return smsc_query.handle_answers(call)
+    if call.endpoint == "smsc.stat":
+        return smsc_query.handle_stat(call)
+    return call.error(1)
+
+
+def _smsc_info(call: smsc.Call) -> web.Response:
+    """info.php: only get_operator is emulated."""
+    return smsc_query.handle_operator(call) if call.endpoint == "smsc.operator" else call.error(1)
+
+
+def build_app(emu: Emulator) -> web.Application:
+    """The aiohttp application serving both gateways on one port."""
+    faults = Faults(emu.opts.faults, emu.opts.seed, emu.stats_counters, emu.opts.fault_timeout_s)
+    app = web.Application(middlewares=[faults.middleware], client_max_size=8 * 1024 * 1024)
+    app[FAULTS] = faults
+    handlers = {**SMSC_ROUTES, "get": _smsc_get, "info": _smsc_info}
+    for script, handler in handlers.items():
+        view = partial(_smsc_view, emu, script, handler)
+        app.router.add_route("*", f"/sys/{script}.php", view)
+    rest = partial(_smsc_view, emu, "rest", smsc_send.handle_send)
+    app.router.add_post("/rest/send/", rest)
+    app.router.add_post("/rest/send", rest)
+    app.router.add_get("/_emulator/stats", partial(_stats_view, emu))
+    app.router.add_get("/_emulator/truth", partial(_truth_view, emu))
+    app.router.add_post("/_emulator/advance", partial(_advance_view, emu))
+    return app
+
+
+async def _smsc_view(emu: Emulator, script: str, handler, request: web.Request) -> web.Response:
+    return await smsc.serve(emu, request, script, handler)
+
+
+async def _stats_view(emu: Emulator, request: web.Request) -> web.Response:
+    return web.json_response(emu.stats(), dumps=partial(json.dumps, ensure_ascii=False))
+
+
+async def _truth_view(emu: Emulator, request: web.Request) -> web.Response:
+    return web.json_response(emu.truth(), dumps=partial(json.dumps, ensure_ascii=False))
+
+
+async def _advance_view(emu: Emulator, request: web.Request) -> web.Response:
+    """Move a FakeClock forward (tests driving a CLI-started emulator)."""
+    advance = getattr(emu.clock, "advance", None)
+    try:
+        seconds = float(request.query.get("seconds", ""))
+    except ValueError:
+        return web.json_response({"error": "seconds must be a number"}, status=400)
+    if advance is None:
+        return web.json_response({"error": "the emulator clock is not a FakeClock"}, status=409)
+    advance(seconds)
+    return web.json_response({"now": emu.now()})
+
+
+@asynccontextmanager
+async def run_emulator(opts: EmulatorOptions) -> AsyncIterator[Emulator]:
+    """Start the emulator on opts.host:opts.port; yields it running, stops it cleanly."""
+    emu = Emulator(opts)
+    app = build_app(emu)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+    await runner.setup()
+    site = web.TCPSite(runner, opts.host, opts.port)
+    await site.start()
+    sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
+    port = sockets[0].getsockname()[1] if sockets else opts.port
+    emu.base_url = f"http://{opts.host}:{port}"
+    tasks: list[asyncio.Task] = []
+    emu.background = tasks  # type: ignore[attr-defined]
+    try:
+        yield emu
+    finally:
+        app[FAULTS].stopping.set()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await runner.cleanup()

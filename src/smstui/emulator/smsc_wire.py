@@ -1,0 +1,117 @@
+"""SMSC wire format: charset-aware parameter parsing and replies per `fmt` (smsc.md §1)."""
+
+from __future__ import annotations
+
+import codecs
+import json
+from urllib.parse import unquote_to_bytes
+from xml.sax.saxutils import escape
+
+from aiohttp import web
+
+CHARSETS = {"windows-1251": "cp1251", "cp1251": "cp1251", "utf-8": "utf-8", "utf8": "utf-8"}
+CHARSETS["koi8-r"] = "koi8_r"
+ERROR_TEXT = {
+    1: "parameters error",
+    2: "invalid login or password",
+    3: "not found",
+    4: "ip is blocked",
+    5: "date format error",
+    6: "message is denied",
+    7: "invalid number",
+    8: "cannot deliver",
+    9: "duplicate request, wait a minute",
+}
+SEND_ID_ERRORS = frozenset({3, 6, 7, 8})
+
+
+def _json_escape(err: UnicodeEncodeError) -> tuple[str, int]:
+    """Characters the reply charset lacks travel as JSON \\u escapes (surrogate pairs too)."""
+    out = []
+    for ch in err.object[err.start : err.end]:
+        data = ch.encode("utf-16-be")
+        out.extend(f"\\u{data[i]:02x}{data[i + 1]:02x}" for i in range(0, len(data), 2))
+    return "".join(out), err.end
+
+
+codecs.register_error("smstui_json", _json_escape)
+
+
+def split_pairs(raw: bytes) -> list[tuple[str, bytes]]:
+    """a=b&c=d (raw bytes) → [(key, value bytes)], percent- and plus-decoded."""
+    pairs = []
+    for chunk in raw.split(b"&"):
+        if not chunk:
+            continue
+        key, _, value = chunk.partition(b"=")
+        decode = lambda b: unquote_to_bytes(b.replace(b"+", b" "))  # noqa: E731
+        pairs.append((decode(key).decode("latin-1"), decode(value)))
+    return pairs
+
+
+async def read_params(request: web.Request) -> tuple[dict[str, str], str]:
+    """Query + form parameters decoded in the request's `charset` (windows-1251 by default)."""
+    pairs = split_pairs(request.rel_url.raw_query_string.encode("latin-1", "replace"))
+    if request.method == "POST":
+        if request.content_type.startswith("multipart/"):
+            form = await request.post()
+            pairs += [(k, str(v).encode("utf-8")) for k, v in form.items()]
+        else:
+            pairs += split_pairs(await request.read())
+    charset_name = "windows-1251"
+    for key, value in pairs:
+        if key == "charset":
+            charset_name = value.decode("latin-1").strip().lower() or charset_name
+    codec = CHARSETS.get(charset_name, "cp1251")
+    params: dict[str, str] = {}
+    for key, value in pairs:
+        params[key] = value.decode(codec, errors="replace")
+    return params, charset_name if charset_name in CHARSETS else "windows-1251"
+
+
+def fmt_of(params: dict[str, str], default: int = 0) -> int:
+    """The reply format 0–3 (unknown values fall back to the default)."""
+    raw = params.get("fmt", "").strip()
+    return int(raw) if raw in ("0", "1", "2", "3") else default
+
+
+def reply(body: object, fmt: int, charset: str) -> web.Response:
+    """Encode a reply: fmt=3 JSON, fmt=2 XML string, otherwise a text string."""
+    codec = CHARSETS.get(charset, "cp1251")
+    if fmt == 3:
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        data = text.encode(codec, errors="smstui_json")
+        ctype = "application/json"
+    else:
+        data = str(body).encode(codec, errors="replace")
+        ctype = "text/xml" if fmt == 2 else "text/plain"
+    return web.Response(body=data, headers={"Content-Type": f"{ctype}; charset={charset}"})
+
+
+def error_reply(code: int, fmt: int, charset: str, msg_id: object = None) -> web.Response:
+    """The error envelope per fmt (§1.4), HTTP 200; send errors 3/6/7/8 carry the id."""
+    text = ERROR_TEXT.get(code, "error")
+    with_id = msg_id is not None and code in SEND_ID_ERRORS
+    if fmt == 3:
+        body: object = {"error": text, "error_code": code}
+        if with_id:
+            body["id"] = msg_id  # type: ignore[index]
+    elif fmt == 2:
+        extra = f"<id>{escape(str(msg_id))}</id>" if with_id else ""
+        body = f"<result><error>{text}</error><error_code>{code}</error_code>{extra}</result>"
+    elif fmt == 1:
+        body = f"{msg_id if with_id else 0},-{code}"
+    else:
+        body = f"ERROR = {code} ({text})" + (f", ID - {msg_id}" if with_id else "")
+    return reply(body, fmt, charset)
+
+
+def xml_fields(tag: str, fields: dict[str, object]) -> str:
+    """<tag><k>v</k>…</tag> with escaped values."""
+    inner = "".join(f"<{k}>{escape(str(v))}</{k}>" for k, v in fields.items())
+    return f"<{tag}>{inner}</{tag}>"
+
+
+def flag(params: dict[str, str], name: str) -> bool:
+    """A flag key counts when present with any value except an explicit 0."""
+    return name in params and params[name].strip() != "0"

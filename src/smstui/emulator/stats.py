@@ -1,0 +1,46 @@
+"""Counters behind GET /_emulator/stats, plus a short log of what each request looked like."""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Stats:
+    """Request, error, limit, push and fault counters (no credentials are ever recorded)."""
+
+    requests: Counter[str] = field(default_factory=Counter)
+    limit_errors: Counter[str] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
+    pushes: Counter[str] = field(default_factory=Counter)
+    faults: Counter[str] = field(default_factory=Counter)
+    content_types: dict[str, Counter[str]] = field(default_factory=dict)
+    recent: deque[dict] = field(default_factory=lambda: deque(maxlen=2000))
+
+    def request(self, endpoint: str, method: str, path: str, content_type: str) -> None:
+        """Count one gateway request and remember its shape (method, path, Content-Type)."""
+        self.requests[endpoint] += 1
+        self.content_types.setdefault(endpoint, Counter())[content_type] += 1
+        self.recent.append(
+            {"endpoint": endpoint, "method": method, "path": path, "content_type": content_type}
+        )
+
+    def error(self, code: str, *, limit: bool = False) -> None:
+        """Count one API error such as "smsc.9"; `limit` marks those caused by a limit."""
+        self.errors[code] += 1
+        if limit:
+            self.limit_errors[code] += 1
+
+    def snapshot(self, now: float, by_state: dict[str, dict[str, int]]) -> dict:
+        """The JSON-ready dict GET /_emulator/stats returns."""
+        return {
+            "requests": dict(self.requests),
+            "limit_errors": dict(self.limit_errors),
+            "errors": dict(self.errors),
+            "messages_by_state": by_state,
+            "pushes": {k: self.pushes.get(k, 0) for k in ("sent", "acked", "failed")},
+            "faults": dict(self.faults),
+            "content_types": {k: dict(v) for k, v in self.content_types.items()},
+            "now": now,
+        }
