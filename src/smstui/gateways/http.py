@@ -21,6 +21,22 @@ from smstui.secrets import mask_text
 
 log = logging.getLogger("smstui.gateways")
 
+
+class _MaskCredentials(logging.Filter):
+    """httpx logs every request URL at INFO, and SMSC GET URLs carry psw/apikey: mask them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_text(message)
+        if masked != message:
+            record.msg, record.args = masked, ()
+        return True
+
+
+for _name in ("httpx", "httpcore"):
+    if not any(isinstance(f, _MaskCredentials) for f in logging.getLogger(_name).filters):
+        logging.getLogger(_name).addFilter(_MaskCredentials())
+
 OnRequest = Callable[[str], None]
 RETRIES = 2  # a read is tried at most 1 + RETRIES times
 BACKOFF_S = 0.5  # first retry waits ~0.5 s (jittered), then ~1 s
