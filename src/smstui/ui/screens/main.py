@@ -1,0 +1,186 @@
+"""The main view: balance, campaign strip, virtual history, live feed and the health line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import tzinfo
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input
+
+from smstui.controller import HealthSnapshot
+from smstui.model import Message
+from smstui.ui.screens.main_actions import MainActions
+from smstui.ui.widgets.balance_pane import AccountBalance, BalancePane
+from smstui.ui.widgets.campaign_strip import CampaignFigures, CampaignStrip
+from smstui.ui.widgets.health_line import HealthLine
+from smstui.ui.widgets.history import HistoryTable
+from smstui.ui.widgets.live_feed import LiveFeed
+from smstui.ui.widgets.stats import oldest_pending_age, sends_per_minute
+
+SLOW_REFRESH_TICKS = 5  # ages and runways move slowly: recompute them every 5 s, not every 1 s
+
+
+class MainScreen(MainActions, Screen):
+    """The dashboard. Reads the store; every user action goes through the controller."""
+
+    BINDINGS = [
+        Binding("enter", "detail", "Detail", id="detail"),
+        Binding("r", "resend", "Resend", id="resend"),
+        Binding("R", "bulk_resend", "Resend temp. fails", id="bulk_resend"),
+        Binding("l", "lookup", "Look up", id="lookup"),
+        Binding("b", "balance", "Balance", id="balance"),
+        Binding("slash", "filter", "Filter", id="filter"),
+        Binding("f", "failed_only", "Failed only", id="failed_only"),
+        Binding("e", "export", "Export", id="export"),
+        Binding("c", "copy_id", "Copy id", id="copy_id"),
+        Binding("C", "copy_phone", "Copy phone", id="copy_phone"),
+        Binding("space", "pause", "Pause feed", id="pause"),
+        Binding("m", "toggle_maximize", "Maximise", id="maximize"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        store,
+        controller,
+        clock,
+        accounts: Sequence[str] = (),
+        low_balance: dict[str, float] | None = None,
+        tz: tzinfo | None = None,
+        export_dir: Path | None = None,
+        secrets: Sequence = (),
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.controller = controller
+        self.clock = clock
+        self.tz = tz
+        self.export_dir = export_dir
+        self.secrets = tuple(secrets)
+        self._accounts = tuple(accounts)
+        self._low = dict(low_balance or {})
+        self._predicate: Callable[[Message], bool] | None = None
+        self.filter_text = ""
+        self.failed_only = False
+        self._ticks = 0
+        self._health: HealthSnapshot | None = None
+
+    def compose(self) -> ComposeResult:
+        """Header, the two summary panes, history beside the feed, the health line, the footer."""
+        yield Header(show_clock=False, icon="✉")
+        with Horizontal(id="top"):
+            yield BalancePane(id="balance")
+            yield CampaignStrip(id="campaign")
+        with Horizontal(id="middle"):
+            with Vertical(id="history-box"):
+                yield Input(
+                    placeholder="filter: state:failed op:mts err:6 phone:7916* text",
+                    id="filter",
+                    classes="-hidden",
+                )
+                yield HistoryTable(clock=self.clock, tz=self.tz, id="history")
+            yield LiveFeed(tz=self.tz, id="feed")
+        yield HealthLine(id="health")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """First paint from the store, then a 1 s timer that only reads cheap state."""
+        self.query_one("#filter", Input).cursor_blink = False
+        self.refresh_rows()
+        self.refresh_panes()
+        self.refresh_health()
+        self.query_one(HistoryTable).focus()
+        self.set_interval(1.0, self._tick)
+
+    # ----- reading the store --------------------------------------------------------------
+    @property
+    def history(self) -> HistoryTable:
+        """The history table."""
+        return self.query_one(HistoryTable)
+
+    @property
+    def feed(self) -> LiveFeed:
+        """The live feed."""
+        return self.query_one(LiveFeed)
+
+    def accounts(self) -> tuple[str, ...]:
+        """Configured accounts, else the ones the poller reports."""
+        if self._accounts:
+            return self._accounts
+        return tuple(a.account for a in (self._health.accounts if self._health else ()))
+
+    def apply_changes(self, changes: Sequence[object]) -> None:
+        """One store batch (or several coalesced): feed, table and summaries catch up."""
+        self.feed.add(changes)
+        self.refresh_rows()
+        self.refresh_panes()
+
+    def visible_rows(self) -> Sequence[Message]:
+        """The store's newest-first rows through the current filter (the store's view if none)."""
+        rows = self.store.messages_sorted()
+        predicate = self._predicate
+        failed = self.failed_only
+        if predicate is None and not failed:
+            return rows
+        return [
+            m
+            for m in rows
+            if (not failed or m.state.is_failure) and (predicate is None or predicate(m))
+        ]
+
+    def refresh_rows(self) -> None:
+        """Re-read rows into the history, keeping the selected message."""
+        self.history.set_rows(self.visible_rows())
+        self._update_history_title()
+
+    def _update_history_title(self) -> None:
+        table = self.history
+        parts = [f"History · {len(table.rows):,} rows".replace(",", " ")]
+        if self.filter_text:
+            parts.append(f"filter: {self.filter_text}")
+        if self.failed_only:
+            parts.append("failed only")
+        table.border_title = " · ".join(parts)
+        self.query_one("#history-box").set_class(
+            bool(self.filter_text or self.failed_only), "-filtered"
+        )
+
+    def refresh_panes(self) -> None:
+        """Recompute the balance pane and the campaign strip from the store."""
+        now = self.clock.now()
+        items = [
+            AccountBalance.from_samples(a, self.store.balances(a), now, self._low.get(a))
+            for a in self.accounts()
+        ]
+        self.query_one(BalancePane).show(items)
+        rows = self.store.messages_sorted()
+        figures = CampaignFigures.build(
+            self.store.counts_by_state(),
+            sends_per_minute(rows, now),
+            oldest_pending_age(self.store.non_final(), now),
+        )
+        self.query_one(CampaignStrip).show(figures)
+
+    def refresh_health(self) -> None:
+        """Read the controller's cheap health snapshot into the health line."""
+        self._health = self.controller.health()
+        self.query_one(HealthLine).show(self._health, self.clock.now())
+
+    def _tick(self) -> None:
+        self._ticks += 1
+        self.refresh_health()
+        if self._ticks % SLOW_REFRESH_TICKS == 0:
+            self.refresh_panes()
+
+    def set_action_error(self, text: str) -> None:
+        """Show the last failed action in the health line until the next success."""
+        line = self.query_one(HealthLine)
+        line.action_error = text
+        if self._health is not None:
+            line.show(self._health, self.clock.now())

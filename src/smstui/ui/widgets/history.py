@@ -1,0 +1,261 @@
+"""The message history: a virtual table that renders only the visible rows (Line API)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message as TextualMessage
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from smstui.model import DeliveryState, Message
+
+Key = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One history column: header label, width (0 = takes the rest) and alignment."""
+
+    name: str
+    label: str
+    width: int
+    right: bool = False
+    min_total: int = 0  # hide this column when the widget is narrower than this
+
+
+COLUMNS = (
+    Column("time", "time", 11),
+    Column("account", "account", 10),
+    Column("phone", "phone", 12),
+    Column("state", "state", 9),
+    Column("error", "err", 4, right=True),
+    Column("operator", "operator", 10, min_total=80),
+    Column("cost", "cost", 6, right=True),
+    Column("text", "text", 0),
+)
+STATE_CLASSES = {state: f"history--state-{state.value}" for state in DeliveryState}
+
+
+def time_text(ts: float | None, now: float, tz: tzinfo | None) -> str:
+    """HH:MM:SS for today's messages, DD.MM HH:MM for older ones, blank when unknown."""
+    if ts is None:
+        return ""
+    when, today = datetime.fromtimestamp(ts, tz), datetime.fromtimestamp(now, tz)
+    return when.strftime("%H:%M:%S" if when.date() == today.date() else "%d.%m %H:%M")
+
+
+def cell_text(message: Message, column: str, now: float, tz: tzinfo | None) -> str:
+    """The text one column shows for one message."""
+    if column == "time":
+        return time_text(message.sent_at, now, tz)
+    if column == "state":
+        return message.state.value
+    if column == "error":
+        return "" if message.error_code is None else str(message.error_code)
+    if column == "cost":
+        return "" if message.cost is None else f"{message.cost:.2f}"
+    if column == "text":
+        return " ".join(message.text.split())  # newlines would break the one-line row
+    return str(getattr(message, column))
+
+
+def fit(text: str, width: int, right: bool = False) -> str:
+    """Pad or cut text to exactly `width` cells (cut text ends in an ellipsis)."""
+    if len(text) > width:
+        text = text[: max(0, width - 1)] + "…" if width > 0 else ""
+    return text.rjust(width) if right else text.ljust(width)
+
+
+class HistoryTable(ScrollView, can_focus=True):
+    """Newest-first messages; only the visible window is ever rendered, so 100k rows are instant."""
+
+    ALLOW_MAXIMIZE = True
+    COMPONENT_CLASSES = {
+        "history--header",
+        "history--cursor",
+        "history--cursor-blurred",
+        *STATE_CLASSES.values(),
+    }
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home,g", "jump(0)", "First", show=False),
+        Binding("end,G", "jump(-1)", "Last", show=False),
+    ]
+
+    class Highlighted(TextualMessage):
+        """The cursor moved to another message (or the table became empty)."""
+
+        def __init__(self, message: Message | None) -> None:
+            super().__init__()
+            self.message = message
+
+    def __init__(self, *, clock, tz: tzinfo | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._clock = clock
+        self._tz = tz
+        self._rows: Sequence[Message] = ()
+        self._cursor = 0
+        self._selected_key: Key | None = None
+        self._styles: dict[str, Style] = {}
+
+    # ----- data -------------------------------------------------------------------------
+    @property
+    def rows(self) -> Sequence[Message]:
+        """The messages the table shows, in display order."""
+        return self._rows
+
+    @property
+    def cursor(self) -> int:
+        """Index of the selected row."""
+        return self._cursor
+
+    @property
+    def selected(self) -> Message | None:
+        """The selected message, if any."""
+        return self._rows[self._cursor] if 0 <= self._cursor < len(self._rows) else None
+
+    def set_rows(self, rows: Sequence[Message]) -> None:
+        """Show new rows, keeping the same message selected (by key) when it is still there."""
+        self._rows = rows
+        index = self._locate(self._selected_key) if self._selected_key else None
+        if index is None:
+            index = min(self._cursor, max(0, len(rows) - 1))
+        self.virtual_size = Size(self.size.width, len(rows) + 1)
+        self._move_to(index, notify=True)
+        self.refresh()
+
+    def _locate(self, key: Key) -> int | None:
+        """Where `key` is now: searched outward from the old cursor (rows shift a little)."""
+        rows, start, total = self._rows, self._cursor, len(self._rows)
+        for distance in range(total):
+            hit = False
+            for index in (start + distance, start - distance):
+                if 0 <= index < total:
+                    hit = True
+                    if rows[index].key == key:
+                        return index
+            if not hit:
+                break
+        return None
+
+    def select_key(self, key: Key) -> bool:
+        """Move the cursor to this message; False when it is not among the rows."""
+        index = self._locate(key)
+        if index is None:
+            return False
+        self._move_to(index, notify=True)
+        return True
+
+    # ----- navigation -------------------------------------------------------------------
+    def _move_to(self, index: int, *, notify: bool = False) -> None:
+        total = len(self._rows)
+        index = max(0, min(index, total - 1)) if total else 0
+        changed = index != self._cursor or (self.selected and self.selected.key) != (
+            self._selected_key
+        )
+        self._cursor = index
+        message = self.selected
+        self._selected_key = message.key if message else None
+        self._scroll_cursor_into_view()
+        if changed or notify:
+            self.post_message(self.Highlighted(message))
+
+    def _scroll_cursor_into_view(self) -> None:
+        body = max(1, self.scrollable_content_region.height - 1)  # minus the header line
+        top = int(self.scroll_y)
+        if self._cursor < top:
+            self.scroll_to(y=self._cursor, animate=False, immediate=True)
+        elif self._cursor >= top + body:
+            self.scroll_to(y=self._cursor - body + 1, animate=False, immediate=True)
+
+    def action_cursor(self, delta: int) -> None:
+        """Move the selection up or down."""
+        self._move_to(self._cursor + delta)
+        self.refresh()
+
+    def action_page(self, direction: int) -> None:
+        """Move the selection by one screenful."""
+        self._move_to(self._cursor + direction * max(1, self.scrollable_content_region.height - 2))
+        self.refresh()
+
+    def action_jump(self, index: int) -> None:
+        """Go to the first (0) or last (-1) row."""
+        self._move_to(len(self._rows) - 1 if index < 0 else index)
+        self.refresh()
+
+    def on_click(self, event) -> None:
+        """Select the clicked row (the mouse is optional, but it should work)."""
+        row = int(self.scroll_y) + event.y - 1
+        if event.y >= 1 and 0 <= row < len(self._rows):
+            self._move_to(row)
+            self.refresh()
+
+    # ----- rendering --------------------------------------------------------------------
+    def notify_style_update(self) -> None:
+        """Theme or CSS changed: forget the cached rich styles."""
+        self._styles.clear()
+        super().notify_style_update()
+
+    def _style(self, name: str) -> Style:
+        style = self._styles.get(name)
+        if style is None:
+            style = self._styles[name] = self.get_component_rich_style(name, partial=True)
+        return style
+
+    def _columns(self, width: int) -> list[tuple[Column, int]]:
+        shown = [c for c in COLUMNS if width >= c.min_total]
+        fixed = sum(c.width for c in shown) + len(shown) - 1
+        return [(c, c.width or max(4, width - fixed)) for c in shown]
+
+    def render_line(self, y: int) -> Strip:
+        """One screen line: the header at y=0, otherwise the message at that scroll position."""
+        width = self.scrollable_content_region.width
+        columns = self._columns(width)
+        base = self.rich_style
+        if y == 0:
+            text = " ".join(fit(c.label, w, c.right) for c, w in columns)
+            return Strip([Segment(fit(text, width), base + self._style("history--header"))])
+        index = int(self.scroll_y) + y - 1
+        if index >= len(self._rows):
+            return Strip.blank(width, base)
+        message = self._rows[index]
+        if index == self._cursor:
+            cursor = "history--cursor" if self.has_focus else "history--cursor-blurred"
+            row_style = base + self._style(cursor)
+        else:
+            row_style = base
+        now = self._clock.now()
+        segments: list[Segment] = []
+        for i, (column, w) in enumerate(columns):
+            text = fit(cell_text(message, column.name, now, self._tz), w, column.right)
+            style = row_style
+            if column.name == "state" and index != self._cursor:
+                style = row_style + self._style(STATE_CLASSES[message.state])
+            segments.append(Segment(text if i == 0 else " " + text, style))
+        used = sum(len(s.text) for s in segments)
+        if used < width:
+            segments.append(Segment(" " * (width - used), row_style))
+        return Strip(segments, width).crop(0, width)
+
+    def on_resize(self) -> None:
+        """Keep the virtual size and the cursor's visibility right after a resize."""
+        self.virtual_size = Size(self.size.width, len(self._rows) + 1)
+        self._scroll_cursor_into_view()
+
+    def on_focus(self) -> None:
+        """Redraw the cursor in its focused colour."""
+        self.refresh()
+
+    def on_blur(self) -> None:
+        """Redraw the cursor in its unfocused colour."""
+        self.refresh()
