@@ -1,0 +1,202 @@
+"""Confirmations before spending money: resend one message, or many temporary failures at once.
+
+Cancel has the focus by default, `escape` cancels, and a permanent failure can only be resent
+after the user ticks an explicit override.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.markup import escape
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Static
+
+from smstui.codes import explain
+from smstui.controller import RESENDABLE
+from smstui.filtering import error_class_of
+from smstui.model import ErrorClass, Message
+
+# GSM 03.38 basic alphabet; everything else forces UCS-2 (70 characters a part, 67 when split).
+_GSM7 = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM7_EXT = frozenset("^{}\\[~]|€")  # two septets each
+BULK_PREVIEW = 5
+
+
+@dataclass(frozen=True, slots=True)
+class ResendDecision:
+    """The user confirmed a resend; allow_permanent is True only after the explicit override."""
+
+    allow_permanent: bool = False
+
+
+def sms_parts(text: str) -> int:
+    """How many SMS parts a text takes (GSM-7: 160/153 per part, otherwise UCS-2: 70/67)."""
+    if all(ch in _GSM7 or ch in _GSM7_EXT for ch in text):
+        length = len(text) + sum(ch in _GSM7_EXT for ch in text)
+        single, multi = 160, 153
+    else:
+        length = len(text.encode("utf-16-le")) // 2  # astral characters take two units
+        single, multi = 70, 67
+    return 1 if length <= single else -(-length // multi)
+
+
+def _last_error(message: Message) -> str:
+    status, error = explain(message.provider.value, message.raw_status, message.error_code)
+    return error.en if error is not None else status.name_en
+
+
+class ResendScreen(ModalScreen[ResendDecision | None]):
+    """Confirm resending one message: phone, text, parts and what it will cost."""
+
+    AUTO_FOCUS = "#cancel"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, message: Message, *, estimate_cost: Decimal | None) -> None:
+        super().__init__(classes="resend-screen")
+        self.message = message
+        self.estimate_cost = estimate_cost
+        self.permanent = error_class_of(message) is ErrorClass.PERMANENT
+
+    def compose(self) -> ComposeResult:
+        """The dialog: details, the override when needed, Cancel and Resend."""
+        m = self.message
+        parts = m.parts if m.parts is not None else sms_parts(m.text)
+        parts_note = "" if m.parts is not None else " (estimated from the text)"
+        cost = "unknown" if self.estimate_cost is None else f"≈ {self.estimate_cost}"
+        text = m.text if len(m.text) <= 300 else m.text[:300] + "…"
+        with Vertical(id="resend-dialog", classes="dialog"):
+            yield Static("Resend this message?", classes="dialog-title")
+            yield Static(
+                f"[b]Phone[/]    {escape(m.phone)}\n"
+                f"[b]Account[/]  {escape(m.account)} ({m.provider.value})\n"
+                f"[b]Parts[/]    {parts}{parts_note}\n"
+                f"[b]Cost[/]     {cost}\n"
+                f"[b]Failed[/]   {m.state.value}: {escape(_last_error(m))}",
+                id="resend-details",
+            )
+            yield Static(escape(text) or "[dim](empty text)[/]", id="resend-text")
+            if self.permanent:
+                yield Static(
+                    "[b $error]Permanent failure:[/] this number or text will not work; "
+                    "resending costs money and will most likely fail again.",
+                    id="resend-warning",
+                )
+                yield Checkbox("Resend anyway (override)", id="override")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button(
+                    "Resend despite permanent failure" if self.permanent else "Resend",
+                    id="confirm",
+                    variant="error" if self.permanent else "primary",
+                    disabled=self.permanent,
+                )
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        """The override unlocks the confirm button; unticking locks it again."""
+        if event.checkbox.id == "override":
+            self.query_one("#confirm", Button).disabled = not event.value
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """Cancel → None; Resend → the decision."""
+        event.stop()
+        if event.button.id == "confirm" and not event.button.disabled:
+            self.dismiss(ResendDecision(allow_permanent=self.permanent))
+        else:
+            self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        """Escape: nothing is sent."""
+        self.dismiss(None)
+
+
+@dataclass(frozen=True, slots=True)
+class BulkPlan:
+    """Which messages a bulk resend sends, and which it leaves out and why."""
+
+    resend: list[Message] = field(default_factory=list)
+    permanent: list[Message] = field(default_factory=list)  # would fail again
+    not_failed: list[Message] = field(default_factory=list)  # delivered or still pending
+
+    @property
+    def total_cost(self) -> Decimal:
+        """The summed known costs of the messages to resend."""
+        return sum((m.cost for m in self.resend if m.cost is not None), Decimal(0))
+
+    @property
+    def unpriced(self) -> int:
+        """How many messages to resend have no known cost."""
+        return sum(m.cost is None for m in self.resend)
+
+
+def bulk_plan(messages: list[Message]) -> BulkPlan:
+    """Split messages into those a bulk resend sends and those it leaves out (the app uses it)."""
+    plan = BulkPlan()
+    for m in messages:
+        if m.state not in RESENDABLE:
+            plan.not_failed.append(m)
+        elif error_class_of(m) is ErrorClass.PERMANENT:
+            plan.permanent.append(m)
+        else:
+            plan.resend.append(m)
+    return plan
+
+
+class BulkResendScreen(ModalScreen[bool]):
+    """Confirm resending every non-permanent failure among the given messages."""
+
+    AUTO_FOCUS = "#cancel"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, messages: list[Message]) -> None:
+        super().__init__(classes="resend-screen")
+        self.plan = bulk_plan(messages)
+
+    def compose(self) -> ComposeResult:
+        """Count, total cost, the first few messages, what was left out."""
+        plan, count = self.plan, len(self.plan.resend)
+        cost = f"≈ {plan.total_cost}" if plan.unpriced < count else "unknown"
+        if plan.unpriced and plan.unpriced < count:
+            cost += f" (+ {plan.unpriced} without a known price)"
+        lines = [f"[b]{count}[/] message(s) to resend · total cost [b]{cost}[/]"]
+        for m in plan.resend[:BULK_PREVIEW]:
+            price = "" if m.cost is None else f"  {m.cost}"
+            lines.append(
+                f"  {escape(m.phone)}  {escape(m.account)}  {escape(_last_error(m))}{price}"
+            )
+        if count > BULK_PREVIEW:
+            lines.append(f"  … and {count - BULK_PREVIEW} more")
+        if plan.permanent:
+            lines.append(
+                f"[b $warning]{len(plan.permanent)} permanent failure(s) left out[/] "
+                "(they would fail again; resend them one by one with the override)."
+            )
+        if plan.not_failed:
+            lines.append(f"[dim]{len(plan.not_failed)} message(s) not failed, left out.[/]")
+        with Vertical(id="bulk-dialog", classes="dialog"):
+            yield Static("Resend temporary failures?", classes="dialog-title")
+            yield Static("\n".join(lines), id="bulk-details")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button(
+                    f"Resend {count} message(s)" if count else "Nothing to resend",
+                    id="confirm",
+                    variant="primary",
+                    disabled=count == 0,
+                )
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """Cancel → False; Resend → True."""
+        event.stop()
+        self.dismiss(event.button.id == "confirm" and bool(self.plan.resend))
+
+    def action_cancel(self) -> None:
+        """Escape: nothing is sent."""
+        self.dismiss(False)
