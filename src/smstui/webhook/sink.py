@@ -67,3 +67,18 @@ class MemorySink:
     def states(self) -> dict[tuple[str, str, str], str]:
         """Latest raw status per message key (what tests compare with the emulator's truth)."""
         return {key: change.raw_status for key, change in self.latest.items()}
+
+
+class StoreSink:
+    """Feeds accepted pushes into smstui's Store (the one writer), in the same batches."""
+
+    def __init__(self, store: object) -> None:
+        self.store = store  # smstui.store.Store; not imported here so this module stays light
+
+    async def push_changes(self, changes: list[StatusChange]) -> None:
+        """Apply the changes (unknown ids are parked by the store until history finds them)."""
+        self.store.apply(changes)  # type: ignore[attr-defined]
+
+    async def push_incoming(self, items: list[IncomingMessage]) -> None:
+        """Keep incoming SMS (the store ignores ones it has)."""
+        self.store.record_incoming(items)  # type: ignore[attr-defined]
