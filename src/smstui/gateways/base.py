@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -14,6 +15,14 @@ from smstui.config import Account
 from smstui.errors import ConfigError
 from smstui.gateways.http import OnRequest
 from smstui.model import Balance, IncomingMessage, Message, NumberInfo, Provider, SendResult
+
+_client_ids = random.SystemRandom()
+
+
+def fresh_client_id() -> str:
+    """A new client message id (digits, fits SMSC's int32 and Webcom's client_id_sms), so a
+    resend is never an SMSC "identical request" nor a Webcom idempotent replay."""
+    return str(_client_ids.randint(1_000_000_000, 2_147_483_647))
 
 
 class UnsupportedOperation(ConfigError):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,7 +11,7 @@ from smstui.clock import Clock
 from smstui.config import Account
 from smstui.errors import ApiError, BadPayload
 from smstui.gateways import smsc_parse as sp
-from smstui.gateways.base import HistoryPage
+from smstui.gateways.base import HistoryPage, fresh_client_id
 from smstui.gateways.http import RETRIES, HttpCore, OnRequest
 from smstui.gateways.parse import (
     format_smsc_date,
@@ -32,12 +31,6 @@ INCOMING_MAX_HOURS = 168
 # HLR results arrive as a status a few seconds later; these waits keep us at ≤ 5 status
 # requests for the one message per minute (§3.8).
 HLR_WAITS_S = (2.0, 3.0, 5.0, 8.0, 12.0)
-_client_ids = random.SystemRandom()
-
-
-def fresh_client_id() -> str:
-    """A new SMSC message id (int 1…2147483647) so a resend is never an 'identical request'."""
-    return str(_client_ids.randint(1_000_000_000, 2_147_483_647))
 
 
 class SmscGateway:
@@ -241,7 +234,7 @@ class SmscGateway:
         params: dict[str, Any] = {"get_answers": 1, "hour": max(1, min(hours, INCOMING_MAX_HOURS))}
         if after_id:
             params["after_id"] = after_id
-        payload = await self._call("smsc.incoming", "get.php", params)
+        payload = await self._call("smsc.answers", "get.php", params)
         items = require_list(payload, "the incoming reply", provider=P)
         return [sp.incoming_from(item, account=self.account.name) for item in items]
 

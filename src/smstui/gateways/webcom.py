@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import random
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from typing import Any
@@ -14,7 +13,7 @@ from smstui.clock import Clock
 from smstui.config import Account
 from smstui.errors import BadPayload, ConfigError
 from smstui.gateways import webcom_parse as wp
-from smstui.gateways.base import HistoryPage, UnsupportedOperation
+from smstui.gateways.base import HistoryPage, UnsupportedOperation, fresh_client_id
 from smstui.gateways.http import RETRIES, HttpCore, OnRequest, Reply
 from smstui.gateways.parse import (
     format_webcom_time,
@@ -31,7 +30,6 @@ from smstui.model import Balance, IncomingMessage, Message, NumberInfo, SendResu
 P = "webcom"
 JSON_HEADERS = {"Content-type": "text/json; charset=utf-8"}
 XML_HEADERS = {"Content-type": "text/xml; charset=utf-8;"}
-_client_ids = random.SystemRandom()
 
 
 def _id_int(message_id: str) -> int:
@@ -241,7 +239,7 @@ class WebcomGateway:
         digits = "".join(ch for ch in phone if ch.isdigit())
         if not digits:
             raise ConfigError(f"not a phone number: {phone!r}")
-        cid = _id_int(client_id) if client_id else _client_ids.randint(10**9, 2**31 - 1)
+        cid = _id_int(client_id) if client_id else _id_int(fresh_client_id())
         message = {
             "type_send_1": "sms",
             "sender": sender or "",

@@ -1,0 +1,77 @@
+"""`smstui resend MESSAGE_ID [--phone P] --yes`: the same text to the same phone, a new id."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from smstui.commands._common import add_config_args, add_json_arg, load, print_json
+from smstui.commands.send import print_result
+from smstui.commands.status import find_messages
+from smstui.config import Account
+from smstui.errors import ConfigError
+from smstui.gateways.base import fresh_client_id, make_gateway
+from smstui.model import DeliveryState, Message, SendResult
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `resend` subcommand."""
+    parser = sub.add_parser("resend", help="send a message's text again to its phone (--yes)")
+    parser.add_argument("message_id", metavar="MESSAGE_ID")
+    parser.add_argument("--phone", help="which recipient (SMSC multi-phone sends share an id)")
+    parser.add_argument("--yes", action="store_true", help="confirm: sending costs money")
+    add_config_args(parser)
+    add_json_arg(parser)
+    parser.set_defaults(func=run)
+
+
+async def resend_message(
+    account: Account, message_id: str, phone: str | None
+) -> tuple[Message, SendResult]:
+    """Fetch the original (status all=2 or history), then send its text with a fresh id."""
+    gateway = make_gateway(account)
+    try:
+        found = [
+            m
+            for m in await find_messages(gateway, message_id, phone)
+            if m.state is not DeliveryState.NOT_FOUND
+        ]
+        if not found:
+            raise ConfigError(f"message {message_id} not found at {account.provider.value}")
+        if len(found) > 1:
+            phones = ", ".join(m.phone for m in found)
+            raise ConfigError(
+                f"message {message_id} went to several phones ({phones}); choose one with --phone"
+            )
+        original = found[0]
+        if not original.text:
+            raise ConfigError(
+                f"{account.provider.value} did not report the text of message "
+                f"{message_id}, so it cannot be resent from here"
+            )
+        # A fresh client id: never an SMSC "identical request", never a Webcom idempotent replay.
+        result = await gateway.send(
+            original.phone,
+            original.text,
+            sender=original.sender or None,
+            client_id=fresh_client_id(),
+        )
+        return original, result
+    finally:
+        await gateway.aclose()
+
+
+async def run(args: argparse.Namespace) -> int:
+    """Resend, or refuse without --yes; print the new id."""
+    if not args.yes:
+        print("smstui: resending costs money; add --yes to resend", file=sys.stderr)
+        return 2
+    account = load(args).account(args.account)
+    original, result = await resend_message(account, args.message_id, args.phone)
+    if original.state is DeliveryState.DELIVERED:
+        print(f"smstui: note: {args.message_id} had already been delivered", file=sys.stderr)
+    if args.json:
+        print_json({"original": original, "sent": result})
+    else:
+        print_result(result, as_json=False)
+    return 0

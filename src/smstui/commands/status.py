@@ -1,0 +1,98 @@
+"""`smstui status MESSAGE_ID [--phone PHONE]`: one message's delivery status from the gateway."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from smstui.codes import explain
+from smstui.commands._common import add_config_args, add_json_arg, load, print_json, print_table
+from smstui.config import Account
+from smstui.errors import ConfigError
+from smstui.export import iso_time
+from smstui.gateways.base import Gateway, make_gateway
+from smstui.model import DeliveryState, Message
+
+HEADERS = ["ID", "PHONE", "STATE", "RAW", "ERR", "SENT (MSK)", "COST", "SENDER", "EXPLANATION"]
+SEARCH_PAGES = 3  # without --phone, SMSC ids are looked up in the last 3 × 1000 messages
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `status` subcommand."""
+    parser = sub.add_parser("status", help="show the delivery status of one message")
+    parser.add_argument("message_id", metavar="MESSAGE_ID")
+    parser.add_argument("--phone", help="recipient (SMSC needs it; found in history if omitted)")
+    add_config_args(parser)
+    add_json_arg(parser)
+    parser.set_defaults(func=run)
+
+
+def explanation(message: Message) -> str:
+    """Human meaning of a message's status and error code."""
+    status, error = explain(message.provider.value, message.raw_status, message.error_code)
+    return f"{status.name_en}: {error.en}" if error else status.name_en
+
+
+def message_row(message: Message) -> list[str]:
+    """One table row for a message."""
+    return [
+        message.message_id,
+        message.phone,
+        message.state.value,
+        message.raw_status,
+        "" if message.error_code is None else str(message.error_code),
+        iso_time(message.sent_at)[:19].replace("T", " "),
+        "" if message.cost is None else str(message.cost),
+        message.sender,
+        explanation(message),
+    ]
+
+
+async def find_messages(gateway: Gateway, message_id: str, phone: str | None) -> list[Message]:
+    """The message(s) with this id: status(all=2) when the phone is known, else from history.
+
+    SMSC gives one id to every phone of a multi-phone send, so without a phone this may return
+    several messages.
+    """
+    if phone or not gateway.supports_history:
+        return [await gateway.status(message_id, phone or "")]
+    before = None
+    for _ in range(SEARCH_PAGES):
+        page = await gateway.history(limit=1000, before=before)
+        found = [m for m in page.messages if m.message_id == message_id]
+        if found or page.next_before is None:
+            return found
+        before = page.next_before
+    raise ConfigError(
+        f"message {message_id} is not among the last {SEARCH_PAGES * 1000} sent; give --phone"
+    )
+
+
+async def fetch_status(account: Account, message_id: str, phone: str | None) -> list[Message]:
+    """Rows for `status` from the live gateway (a cached source can replace this function)."""
+    gateway = make_gateway(account)
+    try:
+        return await find_messages(gateway, message_id, phone)
+    finally:
+        await gateway.aclose()
+
+
+async def run(args: argparse.Namespace) -> int:
+    """Print the status; exit 1 when the gateway does not know the message."""
+    account = load(args).account(args.account)
+    messages = await fetch_status(account, args.message_id, args.phone)
+    known = [m for m in messages if m.state is not DeliveryState.NOT_FOUND]
+    if args.json:
+        print_json(messages)
+    elif messages:
+        print_table(HEADERS, [message_row(m) for m in messages])
+        for message in messages:
+            if message.text:
+                print(f"\n{message.message_id} → {message.phone}: {message.text}")
+    if not known:
+        print(
+            f"smstui: {account.provider.value}: message {args.message_id} not found",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
