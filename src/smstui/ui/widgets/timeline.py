@@ -59,7 +59,7 @@ class Timeline(Static):
     """Every observed status of one message, oldest first, with gaps and sources."""
 
     DEFAULT_CSS = """
-    Timeline { height: auto; }
+    Timeline { height: auto; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def __init__(
