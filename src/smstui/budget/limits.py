@@ -1,0 +1,128 @@
+"""The gateways' documented request limits as data, each row naming its source.
+
+Sources are sections of /work/shared/protocols/smsc.md and webcom.md. Our own stricter rows
+(safety margins) are a separate, clearly named layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+
+from smstui.errors import SmstuiError
+from smstui.model import Provider
+
+UNLIMITED = 2**31 - 1  # remaining() when no row limits an endpoint (e.g. Webcom by default)
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """One request limit: at most `max` requests per `window_s` seconds, per `per` scope.
+
+    `per` says what counts as "the same": "login" (any request to the endpoint), "message"
+    (the same message id + phone), "phone", or "request" (identical parameters).
+    """
+
+    name: str
+    provider: Provider
+    endpoint: str
+    per: str
+    window_s: float
+    max: int
+    source: str
+    layer: str = "documented"  # or "sibling" (optional, from a related platform) / "margin"
+
+    @property
+    def per_key(self) -> bool:
+        """True when each key (message, phone, request) has its own window."""
+        return self.per != "login"
+
+
+def _smsc(name: str, endpoint: str, per: str, window: float, n: int, src: str) -> Limit:
+    return Limit(f"smsc.{name}", Provider.SMSC, endpoint, per, window, n, src)
+
+
+SMSC_LIMITS: tuple[Limit, ...] = (
+    _smsc("status_same", "status", "message", 60, 5, "smsc.md §3.8, §9 (P-codes, P-st-ans)"),
+    _smsc("status_mass", "status_mass", "login", 60, 1, "smsc.md §3.8, §9, Q11"),
+    _smsc("history_same", "history", "request", 60, 3, "smsc.md §6.3, §9 (P-out)"),
+    _smsc("history_any", "history", "login", 3600, 30, "smsc.md §6.3, §9, Q7 (P-out)"),
+    _smsc("balance", "balance", "login", 60, 10, "smsc.md §4, §9 (P-bal-ans, P-soap-bal)"),
+    _smsc("operator_same", "operator", "phone", 60, 3, "smsc.md §5.2, §9 (P-op)"),
+    _smsc("operator_any", "operator", "login", 60, 100, "smsc.md §5.2, §9 (P-op)"),
+    _smsc("incoming_same", "incoming", "request", 60, 3, "smsc.md §7, §9, Q25 (C-erl, 🟡)"),
+    _smsc("send_same", "send", "request", 60, 1, "smsc.md §9 (P-send-ans-ru)"),
+    _smsc("cost_same", "cost", "request", 60, 5, "smsc.md §9 (P-send-ans-ru)"),
+)
+
+# Webcom documents no rate limit (webcom.md §1.2, Q13). A sibling platform's rule is kept as an
+# optional row; the client honours it because repeating an identical GET within a minute is
+# never useful anyway.
+WEBCOM_LIMITS: tuple[Limit, ...] = ()
+WEBCOM_SIBLING_LIMITS: tuple[Limit, ...] = (
+    Limit("webcom.get_same", Provider.WEBCOM, "get", "request", 60, 1,
+          "webcom.md §1.2, Q13 (HGD, 🟡 sibling)", layer="sibling"),
+)  # fmt: skip
+
+
+def _margin(name: str, base: str, endpoint: str, per: str, window: float, n: int) -> Limit:
+    provider = Provider(base.split(".", 1)[0])
+    why = f"margin over {base}: smsc.md §9 'client budget'"
+    return Limit(
+        f"{provider.value}.margin.{name}", provider, endpoint, per, window, n, why, "margin"
+    )
+
+
+# Stricter rows of our own. The server counts by arrival time and we count by sending time, so
+# a request exactly at the edge of a window could land inside it: keep a little slack.
+SMSC_MARGINS: tuple[Limit, ...] = (
+    _margin("balance", "smsc.balance", "balance", "login", 10, 1),
+    _margin("history", "smsc.history_any", "history", "login", 120, 1),
+    _margin("status_mass", "smsc.status_mass", "status_mass", "login", 62, 1),
+    _margin("status_same", "smsc.status_same", "status", "message", 60, 4),
+    _margin("operator_any", "smsc.operator_any", "operator", "login", 60, 90),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Concurrency:
+    """How many requests may be in flight per login."""
+
+    provider: Provider
+    max_in_flight: int
+    source: str
+
+
+CONCURRENCY = {
+    Provider.SMSC: Concurrency(Provider.SMSC, 4, "smsc.md §9, Q12: 5+ on status.php → error 9"),
+    Provider.WEBCOM: Concurrency(Provider.WEBCOM, 5, "webcom.md §1.2, Q13 (🟡 sibling)"),
+}
+
+
+def default_limits(provider: Provider, *, margins: bool = True) -> tuple[Limit, ...]:
+    """The rows a client of this provider should obey (documented + sibling, plus margins)."""
+    if provider is Provider.SMSC:
+        return SMSC_LIMITS + (SMSC_MARGINS if margins else ())
+    return WEBCOM_LIMITS + WEBCOM_SIBLING_LIMITS
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetEvent:
+    """A back-off the UI should show: an endpoint penalised (error 9) or the account blocked (4)."""
+
+    kind: str  # "penalised" | "blocked"
+    endpoint: str  # "*" for the whole account
+    until: float
+    at: float
+    reason: str = ""
+
+
+class BudgetExceeded(SmstuiError):
+    """A request was refused locally because it would break a limit; retry at `next_allowed_at`."""
+
+    def __init__(self, endpoint: str, key: Hashable, next_allowed_at: float, limit: str) -> None:
+        self.endpoint = endpoint
+        self.key = key
+        self.next_allowed_at = next_allowed_at
+        self.limit = limit
+        super().__init__(f"{endpoint} refused by {limit}; next allowed at {next_allowed_at:.0f}")
