@@ -95,10 +95,14 @@ class WebhookReceiver:
         return mask_text(text, [self.options.path_secret, self.options.smsc_secret])
 
     def _refuse(self, status: int, counter: str, reason: str, request: web.Request) -> web.Response:
+        """Count, log (throttled under a flood) and answer a refused request."""
         self.counters[counter] += 1
-        level = logging.WARNING if status == 403 else logging.INFO
-        log.log(level, "%s %s from %s: %s", status, self._masked(request.path_qs),
-                request.remote, self._masked(reason))  # fmt: skip
+        seen = self.counters[counter]
+        if seen <= 20 or seen % 100 == 0:  # the first 20, then every 100th: the log stays readable
+            level = logging.WARNING if status == 403 else logging.INFO
+            log.log(level, "%s %s from %s: %s (%d so far)", status,
+                    self._masked(request.path_qs), request.remote, self._masked(reason),
+                    seen)  # fmt: skip
         return web.Response(status=status, text=reason.split(":")[0] + "\n")
 
     def _route(self, path: str) -> tuple[Provider, str]:
