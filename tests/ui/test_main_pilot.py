@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from smstui.errors import TransportError
+from smstui.model import DeliveryState, Source, StatusChange
 from smstui.ui.widgets.history import HistoryTable
+from smstui.ui.widgets.live_feed import LiveFeed
 
 
 async def test_rows_appear_newest_first(ui):
@@ -13,3 +16,199 @@ async def test_rows_appear_newest_first(ui):
         assert len(table.rows) == 200
         assert table.rows[0].message_id == store.messages_sorted()[0].message_id
         assert table.selected == table.rows[0]
+
+
+def _change(message, state, at, **kw) -> StatusChange:
+    return StatusChange(
+        message.account,
+        message.message_id,
+        state,
+        "x",
+        at,
+        source=Source.POLL,
+        phone=message.phone,
+        **kw,
+    )
+
+
+async def test_status_change_shows_in_feed_and_table(ui):
+    app, store, _ = ui
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        target = next(m for m in store.messages_sorted() if m.state is DeliveryState.SENT)
+        store.apply([_change(target, DeliveryState.FAILED, 1_763_700_010.0, error_code=6)])
+        await pilot.pause()
+        feed = app.screen.query_one(LiveFeed)
+        assert feed.entries[0].message_id == target.message_id
+        assert feed.entries[0].state is DeliveryState.FAILED
+        table = app.screen.query_one(HistoryTable)
+        row = next(m for m in table.rows if m.key == target.key)
+        assert row.state is DeliveryState.FAILED and row.error_code == 6
+
+
+async def test_selection_kept_when_new_rows_arrive_above(ui):
+    app, store, _ = ui
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        for _ in range(5):
+            await pilot.press("down")
+        table = app.screen.query_one(HistoryTable)
+        chosen = table.selected
+        newest = store.messages_sorted()[0]
+        fresh = [
+            newest.evolve(message_id=f"n{i}", sent_at=newest.sent_at + 10 + i) for i in range(3)
+        ]
+        store.apply(fresh)
+        await pilot.pause()
+        assert table.selected.key == chosen.key
+        assert table.cursor == 8  # shifted down by the three new rows above it
+
+
+async def test_filter_narrows_rows_and_escape_restores(ui):
+    app, _, _ = ui
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(HistoryTable)
+        await pilot.press("slash")
+        await pilot.press(*"state:failed")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert 0 < len(table.rows) < 200
+        assert all(m.state is DeliveryState.FAILED for m in table.rows)
+        assert "state:failed" in table.border_title
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(table.rows) == 200
+
+
+async def test_bad_filter_keeps_input_open_with_reason(ui):
+    app, _, _ = ui
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"state:nonsense", "enter")
+        await pilot.pause()
+        box = app.screen.query_one("#filter")
+        assert box.has_class("-error") and not box.has_class("-hidden")
+        assert len(app.screen.query_one(HistoryTable).rows) == 200
+
+
+async def test_failed_only_toggle(ui):
+    app, _, _ = ui
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await pilot.press("f")
+        rows = app.screen.query_one(HistoryTable).rows
+        assert rows and all(m.state.is_failure for m in rows)
+        await pilot.press("f")
+        assert len(app.screen.query_one(HistoryTable).rows) == 200
+
+
+async def test_pause_counts_new_and_resume_shows_them(ui):
+    app, store, _ = ui
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        feed = app.screen.query_one(LiveFeed)
+        await pilot.press("space")
+        rows = list(store.messages_sorted()[:4])
+        for i, m in enumerate(rows):
+            store.apply([_change(m, DeliveryState.DELIVERED, 1_763_700_020.0 + i)])
+        await pilot.pause()
+        assert feed.paused and feed.waiting == 4 and feed.entries == []
+        assert "4 new" in feed.border_title
+        await pilot.press("space")
+        await pilot.pause()
+        assert not feed.paused and len(feed.entries) == 4
+        assert feed.entries[0].message_id == rows[-1].message_id  # newest first
+
+
+async def test_export_writes_the_current_filter(ui, tmp_path):
+    app, _, _ = ui
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await pilot.press("f", "e")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        files = list((tmp_path / "exports").glob("export-*.csv"))
+        assert len(files) == 1
+        lines = files[0].read_text("utf-8").splitlines()
+        assert len(lines) - 1 == len(app.screen.query_one(HistoryTable).rows)
+        assert all(
+            line.split(",")[3] in {"failed", "expired", "rejected", "not_found"}
+            for line in lines[1:]
+        )
+
+
+async def test_worker_error_becomes_visible_not_a_crash(ui):
+    app, _, controller = ui
+    controller.fail_with = TransportError("connection refused psw=hunter2")
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await pilot.press("l")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        health = app.screen.query_one("#health")
+        assert "action failed" in str(health.render())
+        assert "hunter2" not in str(health.render())
+        assert app.is_running
+
+
+async def test_copy_puts_id_on_clipboard(ui):
+    app, _, _ = ui
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await pilot.press("c")
+        assert app.clipboard == app.screen.query_one(HistoryTable).selected.message_id
+        await pilot.press("C")
+        assert app.clipboard == app.screen.query_one(HistoryTable).selected.phone
+
+
+async def test_maximise_toggles_focused_pane(ui):
+    app, _, _ = ui
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await pilot.press("m")
+        assert app.screen.maximized is app.screen.query_one(HistoryTable)
+        await pilot.press("m")
+        assert app.screen.maximized is None
+
+
+async def test_keymap_rebinds_and_theme_is_remembered(tmp_path):
+    from dataclasses import replace
+
+    from conftest import build_app
+
+    from smstui.ui.settings import load_ui_settings
+
+    app, _, _ = build_app(tmp_path)
+    app.config = replace(app.config, keymap={"failed_only": "x"})
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await pilot.press("x")
+        assert app.screen.failed_only
+        app.theme = "nord"
+        await pilot.pause()
+    assert load_ui_settings(tmp_path)["theme"] == "nord"
+    again, _, _ = build_app(tmp_path)
+    async with again.run_test() as pilot:
+        await pilot.pause()
+        assert again.theme == "nord"
+
+
+async def test_no_color_is_respected(tmp_path, monkeypatch):
+    from conftest import build_app
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    app, _, _ = build_app(tmp_path)
+    assert app.no_color
+
+
+async def test_palette_jumps_to_a_phone(ui):
+    app, store, _ = ui
+    target = store.messages_sorted()[120]
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await pilot.press("f")  # the jump drops a filter that hides the message
+        app.jump_to(target.key)
+        await pilot.pause()
+        table = app.screen.query_one(HistoryTable)
+        assert table.selected.key == target.key and not app.screen.failed_only

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from textual.message import Message as TextualMessage
 
 
-@dataclass
+@dataclass(eq=False)  # Textual initialises dataclass messages itself (__post_init__)
 class StoreUpdated(TextualMessage):
     """The store applied one or more batches; the changes themselves wait in the app's inbox.
 
@@ -17,20 +17,6 @@ class StoreUpdated(TextualMessage):
 
     version: int = 0
 
-    def __post_init__(self) -> None:
-        super().__init__()
-
     def can_replace(self, message: TextualMessage) -> bool:
         """A newer store signal supersedes an older one still waiting in the queue."""
         return isinstance(message, StoreUpdated)
-
-
-@dataclass
-class ActionFailed(TextualMessage):
-    """A user action (network worker) failed; the text is already masked for display."""
-
-    action: str
-    text: str
-
-    def __post_init__(self) -> None:
-        super().__init__()
