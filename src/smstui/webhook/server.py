@@ -74,6 +74,11 @@ class WebhookReceiver:
         self._url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
         if self.options.smsc_secret is None and not self.options.allow_unsigned:
             log.warning("no [webhook] smsc_secret configured: SMSC pushes will be refused (403)")
+        exposed = self.options.host not in ("127.0.0.1", "::1", "localhost")
+        if exposed and self.options.path_secret is None:
+            # Webcom signs nothing (webcom.md Q7): the path is the only thing keeping forgers out.
+            log.warning("listening on %s without [webhook] path_secret: anyone who reaches it "
+                        "can post Webcom statuses", self.options.host)  # fmt: skip
 
     async def stop(self) -> None:
         """Stop listening; pushes in flight are finished first."""
