@@ -33,14 +33,19 @@ EXPECTED: dict[str, tuple[type[GatewayError], ...]] = {
 
 
 def account(emu) -> Account:
-    return Account(name="f", provider=Provider.SMSC, base_url=emu.base_url, login="demo",
-                   password=Secret("demo"), timeout_s=TIMEOUT_S)  # fmt: skip
+    return Account(
+        name="f",
+        provider=Provider.SMSC,
+        base_url=emu.base_url,
+        login="demo",
+        password=Secret("demo"),
+        timeout_s=TIMEOUT_S,
+    )
 
 
 @pytest.mark.parametrize("kind", sorted(EXPECTED))
 async def test_each_fault_becomes_its_typed_error(make_emulator, kind):
-    async with make_emulator(seed=2, messages=20, faults=f"{kind}=1.0",
-                             fault_timeout_s=5.0) as emu:  # fmt: skip
+    async with make_emulator(seed=2, messages=20, faults=f"{kind}=1.0", fault_timeout_s=5.0) as emu:
         gateway = make_gateway(account(emu), clock=emu.clock, retries=0)
         try:
             for name, op in OPERATIONS.items():

@@ -14,8 +14,14 @@ from smstui.secrets import Secret
 
 
 def smsc_account(emu, **kw) -> Account:
-    base = dict(name="smsc", provider=Provider.SMSC, base_url=emu.base_url, login="demo",
-                password=Secret("demo"), timeout_s=5.0)  # fmt: skip
+    base = dict(
+        name="smsc",
+        provider=Provider.SMSC,
+        base_url=emu.base_url,
+        login="demo",
+        password=Secret("demo"),
+        timeout_s=5.0,
+    )
     return Account(**{**base, **kw})
 
 

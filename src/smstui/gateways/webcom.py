@@ -267,7 +267,9 @@ class WebcomGateway:
             raise UnsupportedOperation("webcom offers no HLR lookup; drop --hlr")
         digits = "".join(ch for ch in phone if ch.isdigit())
         root = await self._xml(
-            "webcom.def", "/xml/def.php", f"<phones><phone>{wp.xml_text(digits)}</phone></phones>"
+            "webcom.def_xml",
+            "/xml/def.php",
+            f"<phones><phone>{wp.xml_text(digits)}</phone></phones>",
         )
         numbers = wp.numbers_from_xml(root)
         for info in numbers:
@@ -282,7 +284,9 @@ class WebcomGateway:
     ) -> list[IncomingMessage]:
         """/xml/incoming.php for the last `hours`; ids ≤ after_id are dropped here."""
         start = format_webcom_time(self._http.clock.now() - max(1, hours) * 3600)
-        root = await self._xml("webcom.incoming", "/xml/incoming.php", f'<time start="{start}"/>')
+        root = await self._xml(
+            "webcom.incoming_xml", "/xml/incoming.php", f'<time start="{start}"/>'
+        )
         items = wp.incoming_from_xml(root, account=self.account.name)
         if after_id and after_id.isdigit():
             items = [
