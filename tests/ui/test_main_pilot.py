@@ -114,7 +114,7 @@ async def test_pause_counts_new_and_resume_shows_them(ui):
             store.apply([_change(m, DeliveryState.DELIVERED, 1_763_700_020.0 + i)])
         await pilot.pause()
         assert feed.paused and feed.waiting == 4 and feed.entries == []
-        assert "4 new" in feed.border_title
+        assert "PAUSED · 4 new" in feed.border_title
         await pilot.press("space")
         await pilot.pause()
         assert not feed.paused and len(feed.entries) == 4

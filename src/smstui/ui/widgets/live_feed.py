@@ -117,7 +117,7 @@ class LiveFeed(ScrollView, can_focus=True):
 
     def _update_title(self) -> None:
         if self._paused:
-            self.border_title = f"Live feed — PAUSED · {self._waiting_count} new (space)"
+            self.border_title = f"PAUSED · {self._waiting_count} new"
             self.add_class("-paused")
         else:
             self.border_title = "Live feed"
