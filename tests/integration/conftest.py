@@ -43,6 +43,10 @@ def make_emulator() -> MakeEmulator:
 
 @pytest.fixture
 async def emulator(make_emulator: MakeEmulator) -> AsyncIterator[Emulator]:
-    """A running emulator: seed 1, 50 SMSC messages, FakeClock at 2025-11-21 12:00 MSK."""
-    async with make_emulator(seed=1, messages=50) as emu:
+    """A running emulator: seed 1, 50 SMSC messages, FakeClock at 2025-11-21 12:00 MSK.
+
+    The live campaign sends 6 SMSC (and 1.2 Webcom) messages per emulated minute, so a test can
+    advance the clock by hours cheaply; use `make_emulator(rate=0)` for a frozen campaign.
+    """
+    async with make_emulator(seed=1, messages=50, rate=6.0) as emu:
         yield emu

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
@@ -126,6 +127,7 @@ GSM7 = set(
 GSM7_EXT = set("^{}\\[~]|€")
 
 
+@functools.lru_cache(maxsize=4096)  # campaign texts repeat: count each once
 def count_parts(text: str) -> int:
     """SMS parts: 160/153 GSM-7 characters or 70/67 UCS-2 characters (one at least)."""
     if all(c in GSM7 or c in GSM7_EXT for c in text):

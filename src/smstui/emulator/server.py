@@ -10,7 +10,7 @@ from functools import partial
 
 from aiohttp import web
 
-from smstui.emulator import smsc, smsc_query, smsc_send
+from smstui.emulator import smsc, smsc_query, smsc_send, webcom, webcom_xml
 from smstui.emulator.core import Emulator
 from smstui.emulator.faults import FAULTS, Faults
 from smstui.emulator.options import EmulatorOptions
@@ -52,6 +52,21 @@ def build_app(emu: Emulator) -> web.Application:
     rest = partial(_smsc_view, emu, "rest", smsc_send.handle_send)
     app.router.add_post("/rest/send/", rest)
     app.router.add_post("/rest/send", rest)
+    webcom_routes = {
+        "/json": webcom.handle_send,
+        "/json/state.php": webcom.handle_state,
+        "/json/balance.php": webcom.handle_balance,
+        "/xml": webcom_xml.handle_send,
+        "/xml/state.php": webcom_xml.handle_state,
+        "/xml/balance.php": webcom_xml.handle_balance,
+        "/xml/def.php": webcom_xml.handle_def,
+        "/xml/incoming.php": webcom_xml.handle_incoming,
+    }
+    for path, handler in webcom_routes.items():
+        for variant in (path, path + "/"):  # both spellings occur in docs and public code
+            app.router.add_post(variant, partial(handler, emu))
+    for variant in ("/sendsms.php", "/sendsms.php/"):
+        app.router.add_get(variant, partial(webcom.handle_get, emu))
     app.router.add_get("/_emulator/stats", partial(_stats_view, emu))
     app.router.add_get("/_emulator/truth", partial(_truth_view, emu))
     app.router.add_post("/_emulator/advance", partial(_advance_view, emu))
