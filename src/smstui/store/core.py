@@ -298,10 +298,10 @@ class Store(ReadAPI, Applier):
             return False
         self._lock = lock
         self._signature = None
-        self.refresh_after_promote()
+        self._reload_as_writer()
         return True
 
-    def refresh_after_promote(self) -> None:
+    def _reload_as_writer(self) -> None:
         """Reload the file as the new writer so nothing the old writer flushed is lost."""
         snap = self._read_file()
         if snap is not None:

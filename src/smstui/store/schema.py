@@ -84,60 +84,39 @@ def entry_to_change(key: Key, entry: Entry) -> StatusChange:
     )
 
 
-_OPTIONAL = ("text", "sender", "sent_at", "raw_status", "error_code", "parts", "country")
-_OPTIONAL2 = ("operator", "region", "updated_at")
-
-
 def message_to_doc(m: Message, timeline: Sequence[Entry]) -> dict[str, Any]:
-    """One message and its timeline as a TinyDB document (defaults left out to stay small)."""
-    doc: dict[str, Any] = {
-        "account": m.account,
-        "provider": m.provider.value,
-        "message_id": m.message_id,
-        "phone": m.phone,
-        "state": m.state.value,
-    }
-    for name in _OPTIONAL + _OPTIONAL2:
-        value = getattr(m, name)
-        if value is not None and value != "":
-            doc[name] = value
-    if m.cost is not None:
-        doc["cost"] = str(m.cost)
-    if timeline:
-        doc["timeline"] = timeline
-    return doc
+    """One message and its timeline as a TinyDB document.
+
+    The message is one positional row (the fields of Message in order): a third smaller than a
+    dict per message and much faster to parse, which is what makes a 100k cache open fast.
+    """
+    cost = m.cost
+    row = [
+        m.account, m.provider.value, m.message_id, m.phone, m.state.value, m.text, m.sender,
+        m.sent_at, m.raw_status, m.error_code, None if cost is None else str(cost), m.parts,
+        m.country, m.operator, m.region, m.updated_at,
+    ]  # fmt: skip
+    return {"m": row, "t": timeline} if timeline else {"m": row}
 
 
 def doc_to_message(doc: dict[str, Any]) -> tuple[Message, tuple[Entry, ...]]:
     """Decode a message document; raises StoreError when it is not one."""
     try:
-        g = doc.get
-        cost = g("cost")
+        (acc, prov, mid, phone, state, text, sender, sent, raw, err, cost, parts, country, op,
+         region, updated) = doc["m"]  # fmt: skip
         msg = Message(
-            account=doc["account"],
-            provider=_PROVIDERS[doc["provider"]],
-            message_id=doc["message_id"],
-            phone=doc["phone"],
-            state=_STATES[doc["state"]],
-            text=g("text", ""),
-            sender=g("sender", ""),
-            sent_at=g("sent_at"),
-            raw_status=g("raw_status", ""),
-            error_code=g("error_code"),
-            cost=None if cost is None else Decimal(cost),
-            parts=g("parts"),
-            country=g("country", ""),
-            operator=g("operator", ""),
-            region=g("region", ""),
-            updated_at=g("updated_at"),
-        )
-        timeline = tuple(g("timeline", ()))
+            acc, _PROVIDERS[prov], mid, phone, _STATES[state], text, sender, sent, raw, err,
+            None if cost is None else Decimal(cost), parts, country, op, region, updated,
+        )  # fmt: skip
+        timeline = doc.get("t", ())
         for entry in timeline:
             if len(entry) != 6:
                 raise ValueError(f"timeline entry {entry!r} has {len(entry)} fields, expected 6")
     except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as err:
         raise StoreError(f"bad message document: {err!r}") from err
-    return msg, timeline
+    if not isinstance(acc, str) or not isinstance(mid, str) or not isinstance(phone, str):
+        raise StoreError(f"bad message document: key fields must be strings: {doc['m'][:4]!r}")
+    return msg, tuple(timeline)
 
 
 def balance_to_doc(b: Balance) -> dict[str, Any]:
