@@ -146,3 +146,32 @@ def test_bad_item_rejected_before_anything_is_applied(store: Store) -> None:
     with pytest.raises(StoreError, match="cannot apply a str"):
         store.apply([msg("1"), "nonsense"])  # type: ignore[list-item]
     assert len(store) == 0
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_sorted_order_matches_a_full_sort_after_random_batches(tmp_path, seed) -> None:
+    import random
+
+    rng = random.Random(seed)
+    with Store.open(tmp_path / f"c{seed}.json", clock=FakeClock(T0)) as s:
+        for _ in range(20):
+            batch: list[Message | StatusChange] = []
+            for _ in range(10):
+                mid = str(rng.randrange(60))
+                if rng.random() < 0.7:
+                    sent = None if rng.random() < 0.1 else T0 + rng.randrange(30)
+                    batch.append(msg(mid, sent_at=sent, updated_at=T0 + rng.randrange(30)))
+                else:
+                    batch.append(chg(mid, rng.choice(list(S)), T0 + rng.randrange(50)))
+            s.apply(batch)
+            got = [m.key for m in s.messages_sorted()]
+            want = sorted(
+                s.index.by_key.values(),
+                key=lambda m: (
+                    -m.sent_at if m.sent_at is not None else float("inf"),
+                    len(m.message_id),
+                    m.message_id,
+                ),
+            )
+            assert got == [m.key for m in want]
+            assert sum(s.counts_by_state().values()) == len(s)
