@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import random
-from collections import Counter
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
 from decimal import Decimal
@@ -23,10 +22,11 @@ from smstui.model import (
     NumberInfo,
     Provider,
     SendResult,
-    StatusChange,
 )
+from smstui.store import Store
 from smstui.ui.app import SmstuiApp, make_app
 
+_STORE_IDS = itertools.count()
 START = 1_763_700_000.0  # 2025-11-21 04:40 UTC, the FakeClock's default
 ACCOUNTS = (("smsc-main", Provider.SMSC), ("webcom-ru", Provider.WEBCOM))
 OPERATORS = ("МТС", "Билайн", "МегаФон", "Tele2")
@@ -79,98 +79,12 @@ def make_messages(
     return out
 
 
-class MemoryStore:
-    """The store's read API over plain memory (the engine boundary the UI reads through)."""
-
-    def __init__(self, messages: Iterable[Message] = ()) -> None:
-        self._by_key: dict[tuple[str, str, str], Message] = {m.key: m for m in messages}
-        self._sorted: list[Message] = []
-        self._timelines: dict[tuple[str, str, str], list[StatusChange]] = {}
-        self._balances: dict[str, list[Balance]] = {}
-        self._listeners: list = []
-        self.version = 0
-        self._resort()
-
-    def _resort(self) -> None:
-        self._sorted = sorted(
-            self._by_key.values(), key=lambda m: (-(m.sent_at or 0.0), m.message_id, m.phone)
-        )
-
-    def messages_sorted(self) -> Sequence[Message]:
-        """Newest first."""
-        return self._sorted
-
-    def get(self, key):
-        """One message by key."""
-        return self._by_key.get(key)
-
-    def timeline(self, key) -> list[StatusChange]:
-        """Status changes of one message."""
-        return list(self._timelines.get(key, ()))
-
-    def balances(self, account: str) -> list[Balance]:
-        """Balance samples of one account, oldest first."""
-        return list(self._balances.get(account, ()))
-
-    def latest_balance(self, account: str) -> Balance | None:
-        """The newest balance sample."""
-        samples = self._balances.get(account)
-        return samples[-1] if samples else None
-
-    def non_final(self, account: str | None = None) -> list[Message]:
-        """Messages still waiting for a final state."""
-        return [
-            m
-            for m in self._sorted
-            if not m.state.is_final and (account is None or m.account == account)
-        ]
-
-    def counts_by_state(self, account: str | None = None) -> dict[DeliveryState, int]:
-        """How many messages are in each state."""
-        return dict(
-            Counter(m.state for m in self._sorted if account is None or m.account == account)
-        )
-
-    def add_listener(self, callback) -> None:
-        """Be told of every applied batch."""
-        self._listeners.append(callback)
-
-    def record_balance(self, balance: Balance) -> None:
-        """Keep a balance sample."""
-        self._balances.setdefault(balance.account, []).append(balance)
-        self.version += 1
-
-    def apply(self, items: Iterable[Message | StatusChange]) -> list:
-        """Apply messages and status changes; tell listeners what changed."""
-        applied = []
-        for item in items:
-            if isinstance(item, Message):
-                self._by_key[item.key] = item
-                applied.append(item)
-                continue
-            for key, m in list(self._by_key.items()):
-                if (
-                    m.account == item.account
-                    and m.message_id == item.message_id
-                    and (not item.phone or m.phone == item.phone)
-                ):
-                    self._by_key[key] = m.evolve(
-                        state=item.state, error_code=item.error_code, updated_at=item.at
-                    )
-                    self._timelines.setdefault(key, []).append(item)
-                    applied.append(item)
-        self._resort()
-        self.version += 1
-        for callback in self._listeners:
-            callback(applied)
-        return applied
-
-
 @dataclass
 class FakeController:
-    """A Controller over the test store: resend adds a message, export writes a real CSV."""
+    """A Controller over a real Store (the engine boundary): resend adds a message, export writes
+    a real CSV."""
 
-    store: MemoryStore
+    store: Store
     clock: FakeClock
     snapshot: HealthSnapshot | None = None
     calls: list[str] = field(default_factory=list)
@@ -268,7 +182,7 @@ def ui_config(tmp_path: Path, *, low: float | None = None) -> Config:
     )
 
 
-def fill_balances(store: MemoryStore, now: float, *, smsc_end: str = "1180.00") -> None:
+def fill_balances(store: Store, now: float, *, smsc_end: str = "1180.00") -> None:
     """An hour of samples: SMSC spending ~120/h, Webcom flat."""
     for i in range(7):
         at = now - 3600 + i * 600
@@ -284,10 +198,12 @@ def build_app(
     low: float | None = None,
     smsc_end: str = "1180.00",
     down: bool = False,
-) -> tuple[SmstuiApp, MemoryStore, FakeController]:
+) -> tuple[SmstuiApp, Store, FakeController]:
     """A fully wired app over deterministic data (UTC, FakeClock, fixed theme)."""
     clock = FakeClock(START)
-    store = MemoryStore(make_messages(n))
+    # A fresh cache file per app: a second app in one test must not meet the first one's lock.
+    store = Store.open(tmp_path / f"cache-{next(_STORE_IDS)}.json", clock=clock)
+    store.apply(make_messages(n))
     fill_balances(store, clock.now(), smsc_end=smsc_end)
     controller = FakeController(store, clock)
     if down:

@@ -126,6 +126,12 @@ class SmstuiApp(App):
         self.push_screen(self.main_screen)
         self.store.add_listener(self._on_store_batch)
 
+    def on_unmount(self) -> None:
+        """Stop listening: the store outlives the app in tests, the demo and the poller."""
+        remove = getattr(self.store, "remove_listener", None)
+        if remove is not None:
+            remove(self._on_store_batch)
+
     def _on_store_batch(self, changes: Iterable[Any]) -> None:
         # Called by the store after each batch: park the changes, post one replaceable signal.
         self._inbox.extend(changes)

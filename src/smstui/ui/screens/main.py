@@ -113,7 +113,8 @@ class MainScreen(MainActions, Screen):
         """Configured accounts, else the ones the poller reports."""
         if self._accounts:
             return self._accounts
-        return tuple(a.account for a in (self._health.accounts if self._health else ()))
+        polled = tuple(a.account for a in (self._health.accounts if self._health else ()))
+        return polled or tuple(getattr(self.store, "accounts", tuple)())
 
     def apply_changes(self, changes: Sequence[object]) -> None:
         """One store batch (or several coalesced): feed, table and summaries catch up."""
@@ -163,7 +164,7 @@ class MainScreen(MainActions, Screen):
         figures = CampaignFigures.build(
             self.store.counts_by_state(),
             sends_per_minute(rows, now),
-            oldest_pending_age(self.store.non_final(), now),
+            oldest_pending_age((m for a in self.accounts() for m in self.store.non_final(a)), now),
         )
         self.query_one(CampaignStrip).show(figures)
 
