@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 
 import httpx
@@ -138,3 +139,28 @@ def test_arbitrary_xml_only_typed_errors(elements):
         for tag, attr, text in elements
     )
     run_all(f"<response>{inner}</response>".encode(), 200)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=200))
+def test_xml_and_state_word_parsers_on_arbitrary_bytes(body):
+    from smstui.gateways import webcom_parse as wp
+
+    try:
+        root = wp.load_xml(body, account="w")
+    except GatewayError:
+        return
+    for parse in (wp.states_from_xml, wp.numbers_from_xml):
+        with contextlib.suppress(GatewayError):
+            parse(root)
+    with contextlib.suppress(GatewayError):
+        wp.incoming_from_xml(root, account="w")
+    word = wp.parse_state_word(body)
+    assert word is None or word in {
+        "send",
+        "deliver",
+        "read",
+        "not_deliver",
+        "expired",
+        "partly_deliver",
+    }

@@ -130,9 +130,19 @@ async def test_send_per_recipient_error_is_api_error():
     assert "STOP list" in info.value.explanation and info.value.text == stop
 
 
-async def test_send_given_client_id_must_be_numeric():
+async def test_any_client_id_becomes_a_stable_integer_key():
+    fake = Fake({"/json": {"information": [{"state": "send", "id_sms": 5}]}})
+    gw = gateway(fake)
+    for client_id in ("abc123def4567890", "abc123def4567890", "42"):
+        await gw.send("79001234567", "x", sender="S", client_id=client_id)
+    keys = [fake.json_body(i)["message"]["phones"][0]["client_id_sms"] for i in range(3)]
+    assert keys[0] == keys[1] and isinstance(keys[0], int) and 0 < keys[0] < 2**31
+    assert keys[2] == 42
+
+
+async def test_empty_phone_is_a_usage_error():
     with pytest.raises(ConfigError):
-        await gateway(Fake({})).send("79001234567", "x", client_id="abc")
+        await gateway(Fake({})).send("+", "x")
 
 
 async def test_identical_get_rate_limit_text_is_rate_limited():

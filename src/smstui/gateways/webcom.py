@@ -3,121 +3,27 @@
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
 from collections.abc import Sequence
-from typing import Any
 
-import httpx
-
-from smstui.clock import Clock
-from smstui.config import Account
 from smstui.errors import BadPayload, ConfigError
 from smstui.gateways import webcom_parse as wp
 from smstui.gateways.base import HistoryPage, UnsupportedOperation, fresh_client_id
-from smstui.gateways.http import RETRIES, HttpCore, OnRequest, Reply
 from smstui.gateways.parse import (
     format_webcom_time,
-    load_json,
     require_dict,
     require_list,
-    snippet,
     to_decimal,
     to_int,
     to_str,
 )
+from smstui.gateways.webcom_wire import JSON_HEADERS, P, WebcomWire, client_id_sms, id_int
 from smstui.model import Balance, IncomingMessage, Message, NumberInfo, SendResult
 
-P = "webcom"
-JSON_HEADERS = {"Content-type": "text/json; charset=utf-8"}
-XML_HEADERS = {"Content-type": "text/xml; charset=utf-8;"}
 
-
-def _id_int(message_id: str) -> int:
-    """Webcom ids are integers; anything else is a usage error, not a request."""
-    text = str(message_id).strip()
-    if not (text.isdigit() and text.isascii()):
-        raise ConfigError(f"webcom message ids are numbers, got {message_id!r}")
-    return int(text)
-
-
-class WebcomGateway:
+class WebcomGateway(WebcomWire):
     """Gateway for one Webcom Mobi account (login+password or token)."""
 
     supports_history = False  # Webcom has no history endpoint (webcom.md Q18)
-
-    def __init__(
-        self,
-        account: Account,
-        *,
-        clock: Clock | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        on_request: OnRequest | None = None,
-        retries: int = RETRIES,
-    ) -> None:
-        self.account = account
-        self._http = HttpCore(
-            account, clock=clock, transport=transport, on_request=on_request, retries=retries
-        )
-        self.requests_made = self._http.requests_made
-        self._xml_state = True  # flips off if the XML state endpoint is missing (HTTP 404)
-        self._json_state = True  # flips off if /json/state.php is missing: GET fallback
-
-    def __repr__(self) -> str:
-        return f"WebcomGateway(account={self.account.name!r}, base_url={self.account.base_url!r})"
-
-    def _auth(self) -> dict[str, str]:
-        if self.account.token:
-            return {"token": self.account.token.reveal()}
-        password = self.account.password.reveal() if self.account.password else ""
-        return {"login": self.account.login, "password": password}
-
-    async def _json(self, endpoint: str, path: str, body: dict[str, Any], *, read: bool) -> Any:
-        """POST a JSON document; `{"error": …}` raises whatever the HTTP status (200 or 400)."""
-        content = json.dumps({**self._auth(), **body}, ensure_ascii=False).encode("utf-8")
-        reply = await self._http.request(
-            endpoint, "POST", path, content=content, headers=JSON_HEADERS, read=read
-        )
-        return self._decode_json(reply)
-
-    def _decode_json(self, reply: Reply) -> Any:
-        secrets = self.account.secrets()
-        payload = load_json(reply.body, provider=P, status=reply.status, secrets=secrets)
-        if isinstance(payload, dict) and "error" in payload and payload["error"]:
-            raise wp.api_error(str(payload["error"]), account=self.account.name, secrets=secrets)
-        if reply.status >= 400:
-            raise BadPayload(
-                f"webcom: HTTP {reply.status}: {snippet(reply.body, secrets)}",
-                provider=P,
-                account=self.account.name,
-            )
-        return payload
-
-    async def _xml_reply(self, endpoint: str, path: str, inner: str) -> Reply:
-        """POST an XML request (reads only) and return the raw reply."""
-        content = wp.xml_request(self._auth(), inner)
-        return await self._http.request(
-            endpoint, "POST", path, content=content, headers=XML_HEADERS, read=True
-        )
-
-    def _decode_xml(self, reply: Reply) -> ET.Element:
-        """The parsed <response> root; errors (XML or, leniently, JSON) raise typed."""
-        if reply.body.lstrip().startswith(b"{"):  # some errors come back as JSON
-            self._decode_json(reply)
-            raise BadPayload(
-                f"webcom: JSON where XML was expected: {snippet(reply.body)}",
-                provider=P,
-                account=self.account.name,
-            )
-        return wp.load_xml(
-            reply.body,
-            account=self.account.name,
-            status=reply.status,
-            secrets=self.account.secrets(),
-        )
-
-    async def _xml(self, endpoint: str, path: str, inner: str) -> ET.Element:
-        """POST an XML request → the parsed root."""
-        return self._decode_xml(await self._xml_reply(endpoint, path, inner))
 
     async def balance(self) -> Balance:
         """/json/balance.php → money, currency and SMS left per direction."""
@@ -162,7 +68,7 @@ class WebcomGateway:
         refs = [(str(i), str(p)) for i, p in refs]
         if not refs:
             return []
-        ids = [_id_int(i) for i, _ in refs]
+        ids = [id_int(i) for i, _ in refs]
         if len(refs) == 1 or not self._xml_state:
             return [await self.status(i, p) for i, p in refs]
         inner = "<get_state>" + "".join(f"<id_sms>{i}</id_sms>" for i in ids) + "</get_state>"
@@ -182,7 +88,7 @@ class WebcomGateway:
 
     async def status(self, message_id: str, phone: str = "") -> Message:
         """/json/state.php with detail=1 (parts and price); GET /sendsms.php if JSON is absent."""
-        id_sms = _id_int(message_id)
+        id_sms = id_int(message_id)
         if not self._json_state:
             return await self._status_get(message_id, phone)
         body = {"id_sms": id_sms, "detail": 1}
@@ -221,12 +127,6 @@ class WebcomGateway:
             raise wp.api_error(text, account=self.account.name, secrets=self.account.secrets())
         return wp.message_from_state(self.account.name, message_id, phone, word, None)
 
-    def _get_auth(self) -> dict[str, str]:
-        auth = self._auth()
-        if "token" in auth:
-            return auth
-        return {"user": auth["login"], "pwd": auth["password"]}
-
     async def send(
         self,
         phone: str,
@@ -239,7 +139,7 @@ class WebcomGateway:
         digits = "".join(ch for ch in phone if ch.isdigit())
         if not digits:
             raise ConfigError(f"not a phone number: {phone!r}")
-        cid = _id_int(client_id) if client_id else _id_int(fresh_client_id())
+        cid = client_id_sms(client_id or fresh_client_id())
         message = {
             "type_send_1": "sms",
             "sender": sender or "",
