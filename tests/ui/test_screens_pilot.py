@@ -87,6 +87,15 @@ async def test_permanent_failure_needs_the_override_toggled() -> None:
     assert app.results == [ResendDecision(allow_permanent=True)]
 
 
+async def test_resend_of_a_delivered_message_warns_about_a_second_copy() -> None:
+    app = Host(lambda: ResendScreen(DELIVERED, estimate_cost=Decimal("3.45")))
+    async with app.run_test(size=SIZE) as pilot:
+        assert "Not a failure (delivered)" in text_of(app.screen, "#resend-warning")
+        assert not app.screen.query_one("#confirm", Button).disabled
+        await pilot.press("escape")
+    assert app.results == [None]
+
+
 def test_parts_are_estimated_from_the_text_when_unknown() -> None:
     assert sms_parts("") == 1 and sms_parts("a" * 160) == 1 and sms_parts("a" * 161) == 2
     assert sms_parts("я" * 70) == 1 and sms_parts("я" * 71) == 2 and sms_parts("я" * 135) == 3

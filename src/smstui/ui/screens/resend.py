@@ -83,6 +83,12 @@ class ResendScreen(ModalScreen[ResendDecision | None]):
                 id="resend-details",
             )
             yield Static(escape(text) or "[dim](empty text)[/]", id="resend-text")
+            if m.state not in RESENDABLE:
+                yield Static(
+                    f"[b $warning]Not a failure ({m.state.value}):[/] resending sends another "
+                    "copy and costs money again.",
+                    id="resend-warning",
+                )
             if self.permanent:
                 yield Static(
                     "[b $error]Permanent failure:[/] this number or text will not work; "
