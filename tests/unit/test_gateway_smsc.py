@@ -14,6 +14,7 @@ from smstui.errors import (
     ApiError,
     AuthError,
     BadPayload,
+    ConfigError,
     GatewayTimeout,
     IpBlocked,
     RateLimited,
@@ -331,3 +332,32 @@ async def test_on_request_hook_sees_every_http_request():
         await gw.balance()
     assert seen == ["smsc.balance"] * 3 and gw.requests_made["smsc.balance"] == 3
     await gw.aclose()
+
+
+async def test_history_since_stops_paging_and_respects_the_6_month_window():
+    clock = FakeClock(1763722991.0)  # 21.11.2025 14:03:11 MSK
+    items = [
+        {"int_id": 9, "id": 1, "phone": "7999", "status": 1, "send_timestamp": 1763722000},
+        {"int_id": 8, "id": 2, "phone": "7999", "status": 1, "send_timestamp": 1763000000},
+    ]
+    fake = Fake({"get.php": items})
+    gw = make_gateway(account(), clock=clock, transport=httpx.MockTransport(fake))
+    page = await gw.history(limit=2, since=1763700000)
+    assert [m.message_id for m in page.messages] == ["1"] and page.next_before is None
+    await gw.history(limit=2, since=0)
+    assert fake.calls[0][3]["start"] == "21.11.2025"
+    assert fake.calls[1][3]["start"] == "25.05.2025"  # clamped to 180 days back
+
+
+@pytest.mark.parametrize("text", ["", "x" * 1001])
+async def test_send_refuses_empty_or_too_long_text_without_a_request(text):
+    fake = Fake({})
+    with pytest.raises(ConfigError, match="1–1000 characters"):
+        await gateway(fake).send("79991234567", text)
+    assert fake.calls == []
+
+
+async def test_incoming_asks_for_a_full_window():
+    fake = Fake({"get.php": []})
+    assert await gateway(fake).incoming(hours=0) == []
+    assert fake.calls[0][3]["hour"] == "1" and fake.calls[0][3]["cnt"] == "1000"

@@ -9,7 +9,7 @@ import httpx
 
 from smstui.clock import Clock
 from smstui.config import Account
-from smstui.errors import ApiError, BadPayload
+from smstui.errors import ApiError, BadPayload, ConfigError
 from smstui.gateways import smsc_parse as sp
 from smstui.gateways.base import HistoryPage, fresh_client_id
 from smstui.gateways.http import RETRIES, HttpCore, OnRequest
@@ -28,6 +28,9 @@ P = "smsc"
 MAX_QUERY = 2000  # the official library switches to POST above this (smsc.md §1.1)
 HISTORY_MAX = 1000  # cnt ≤ 1000 (§6.1)
 INCOMING_MAX_HOURS = 168
+INCOMING_CNT = 1000  # ≤ 10000 allowed; the server default is undocumented (and small)
+HISTORY_WINDOW_S = 180 * 86400  # the requested period may span at most 6 months (§6.1)
+MAX_TEXT = 1000  # `mes` ≤ 1000 characters (§2.1)
 # HLR results arrive as a status a few seconds later; these waits keep us at ≤ 5 status
 # requests for the one message per minute (§3.8).
 HLR_WAITS_S = (2.0, 3.0, 5.0, 8.0, 12.0)
@@ -128,14 +131,17 @@ class SmscGateway:
         if phone:
             params["phone"] = sp.normalize_phone(phone)
         if since is not None:
-            params["start"] = format_smsc_date(since)  # day granularity: filtered again below
+            oldest = self._http.clock.now() - HISTORY_WINDOW_S
+            # Day granularity and the 6-month window: the exact cut is made below.
+            params["start"] = format_smsc_date(max(since, oldest))
         payload = await self._call("smsc.history", "get.php", params)
         items = require_list(payload, "the history reply", provider=P)
         messages = [sp.message_from(item, account=self.account.name) for item in items]
         if since is not None:
             messages = [m for m in messages if m.sent_at is None or m.sent_at >= since]
         next_before = None
-        if len(items) >= cnt and items:
+        reached_since = since is not None and len(messages) < len(items)
+        if len(items) >= cnt and not reached_since:
             last = require_dict(items[-1], "a history record", provider=P)
             next_before = to_str(last.get("int_id"), "int_id", provider=P) or None
         return HistoryPage(messages=messages, next_before=next_before)
@@ -197,6 +203,8 @@ class SmscGateway:
     ) -> SendResult:
         """send.php with cost=3 (price and new balance in the reply); POST, never retried."""
         phone = sp.normalize_phone(phone)
+        if not text or len(text) > MAX_TEXT:
+            raise ConfigError(f"smsc: the text must have 1–{MAX_TEXT} characters, not {len(text)}")
         params: dict[str, Any] = {"phones": phone, "mes": text, "cost": 3}
         if sender:
             params["sender"] = sender
@@ -231,7 +239,8 @@ class SmscGateway:
         self, *, hours: int = 24, after_id: str | None = None
     ) -> list[IncomingMessage]:
         """get.php?get_answers for the last `hours` (≤ 168), optionally after an incoming id."""
-        params: dict[str, Any] = {"get_answers": 1, "hour": max(1, min(hours, INCOMING_MAX_HOURS))}
+        hour = max(1, min(hours, INCOMING_MAX_HOURS))
+        params: dict[str, Any] = {"get_answers": 1, "hour": hour, "cnt": INCOMING_CNT}
         if after_id:
             params["after_id"] = after_id
         payload = await self._call("smsc.answers", "get.php", params)
