@@ -14,6 +14,7 @@ from smstui.emulator import smsc, smsc_query, smsc_send, webcom, webcom_xml
 from smstui.emulator.core import Emulator
 from smstui.emulator.faults import FAULTS, Faults
 from smstui.emulator.options import EmulatorOptions
+from smstui.emulator.pushes import Pusher
 
 SMSC_ROUTES = {
     "send": smsc_send.handle_send,
@@ -111,7 +112,9 @@ async def run_emulator(opts: EmulatorOptions) -> AsyncIterator[Emulator]:
     port = sockets[0].getsockname()[1] if sockets else opts.port
     emu.base_url = f"http://{opts.host}:{port}"
     tasks: list[asyncio.Task] = []
-    emu.background = tasks  # type: ignore[attr-defined]
+    for url, provider in ((opts.smsc_webhook, "smsc"), (opts.webcom_webhook, "webcom")):
+        if url:
+            tasks.append(asyncio.create_task(Pusher(emu, url, provider).run()))
     try:
         yield emu
     finally:
