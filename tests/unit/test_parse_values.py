@@ -168,3 +168,9 @@ def test_load_json_reads_every_valid_document(value):
     except ValueError:
         return  # NaN/Infinity are not JSON
     assert load_json(body, provider=P) == value
+
+
+@pytest.mark.parametrize("raw", [10**20, -5, "01.01.1970 03:00:01", float("inf"), "99999999999"])
+def test_time_outside_2000_to_2100_is_junk(raw):
+    with pytest.raises(BadPayload, match="between 2000 and 2100"):
+        to_time(raw, "t", provider=P)

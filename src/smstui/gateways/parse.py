@@ -23,6 +23,9 @@ _DATE_FORMATS = (
     "%Y-%m-%d",
 )
 SNIPPET_CHARS = 80
+# Plausible message times: after 2000-01-01 and before 2100-01-01 (anything else is junk that
+# would only overflow a date conversion further up).
+_MIN_TIME, _MAX_TIME = 946_684_800.0, 4_102_444_800.0
 
 
 def snippet(body: bytes | str, secrets: tuple = ()) -> str:
@@ -117,20 +120,29 @@ def to_time(value: Any, field: str, *, provider: str) -> float | None:
     """Unix seconds from a timestamp (number or digits) or a Moscow date in either format."""
     if value is None or value == "" or value == 0 or value == "0":
         return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value) if math.isfinite(value) and value > 0 else None
-    if not isinstance(value, str):
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise _wrong(field, value, "a date", provider)
-    text = value.strip()
-    if text.isdigit() and text.isascii():
-        return float(text) or None
+    if isinstance(value, str) and not (value.strip().isdigit() and value.strip().isascii()):
+        moment = _parse_date(value.strip())
+        if moment is None:
+            raise _wrong(
+                field, value, "a date (DD.MM.YYYY hh:mm:ss or YYYY-MM-DD HH:MM:SS)", provider
+            )
+        unix = moment.replace(tzinfo=MOSCOW).timestamp()
+    else:
+        unix = float(value)
+    if not math.isfinite(unix) or not _MIN_TIME <= unix < _MAX_TIME:
+        raise _wrong(field, value, "a date between 2000 and 2100", provider)
+    return unix
+
+
+def _parse_date(text: str) -> datetime | None:
     for fmt in _DATE_FORMATS:
         try:
-            moment = datetime.strptime(text, fmt)
+            return datetime.strptime(text, fmt)
         except ValueError:
             continue
-        return moment.replace(tzinfo=MOSCOW).timestamp()
-    raise _wrong(field, value, "a date (DD.MM.YYYY hh:mm:ss or YYYY-MM-DD HH:MM:SS)", provider)
+    return None
 
 
 def format_smsc_date(unix: float) -> str:
