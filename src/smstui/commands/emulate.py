@@ -1,0 +1,76 @@
+"""`smstui emulate`: run the SMSC + Webcom emulator in the foreground until Ctrl-C / SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+
+from smstui.emulator.faults import parse_faults
+from smstui.emulator.options import EmulatorOptions
+from smstui.emulator.server import run_emulator
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `emulate` subcommand."""
+    parser = sub.add_parser("emulate", help="run the built-in SMSC and Webcom gateway emulator")
+    parser.add_argument("--host", default="127.0.0.1", help="bind address (default loopback)")
+    parser.add_argument("--port", type=int, default=0, help="port (0 = pick a free one)")
+    parser.add_argument("--seed", type=int, default=7, help="campaign seed (deterministic)")
+    parser.add_argument("--messages", type=int, default=2000, help="SMSC history at start")
+    parser.add_argument("--rate", type=float, default=60.0, help="live messages per minute")
+    parser.add_argument(
+        "--live-messages",
+        type=int,
+        default=None,
+        help="stop the live campaign after this many (default: endless)",
+    )
+    parser.add_argument("--speed", type=float, default=1.0, help="emulated seconds per second")
+    parser.add_argument("--faults", default="", help="e.g. timeout=0.02,http500=0.02,slow=0.05")
+    parser.add_argument("--smsc-webhook", default=None, help="SMSC status handler URL")
+    parser.add_argument("--webcom-webhook", default=None, help="Webcom status webhook URL")
+    parser.add_argument(
+        "--account",
+        action="append",
+        default=[],
+        metavar="LOGIN:PASSWORD",
+        help="extra account on both gateways (repeatable)",
+    )
+    parser.set_defaults(func=run)
+
+
+def options_from(args: argparse.Namespace) -> EmulatorOptions:
+    """EmulatorOptions from the command line (ConfigError on bad faults or accounts)."""
+    parse_faults(args.faults)
+    opts = EmulatorOptions(
+        seed=args.seed,
+        messages=args.messages,
+        rate=args.rate,
+        speed=args.speed,
+        host=args.host,
+        port=args.port,
+        faults=args.faults,
+        smsc_webhook=args.smsc_webhook,
+        webcom_webhook=args.webcom_webhook,
+        accounts=tuple(args.account),
+        live_messages=args.live_messages,
+    )
+    opts.parsed_accounts()
+    return opts
+
+
+async def run(args: argparse.Namespace) -> int:
+    """Serve until interrupted; the first stdout line says where."""
+    opts = options_from(args)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # not on Windows
+            loop.add_signal_handler(sig, stop.set)
+    async with run_emulator(opts) as emu:
+        print(f"smstui emulator listening on {emu.base_url}", flush=True)
+        await stop.wait()
+    print("smstui emulator stopped", file=sys.stderr, flush=True)
+    return 0
