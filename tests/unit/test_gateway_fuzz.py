@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from smstui.clock import FakeClock
 from smstui.config import Account
 from smstui.errors import GatewayError, SmstuiError
-from smstui.gateways.base import UnsupportedOperation, make_gateway
+from smstui.gateways.base import ENDPOINTS, UnsupportedOperation, make_gateway
 from smstui.model import Provider
 from smstui.secrets import Secret
 
@@ -104,6 +104,7 @@ def run_all(body: bytes, status: int) -> None:
                         assert "fuzz-secret" not in str(err)
             finally:
                 await gw.aclose()
+            assert set(gw.requests_made) <= set(ENDPOINTS)
 
     asyncio.run(go())
 

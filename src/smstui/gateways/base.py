@@ -25,6 +25,16 @@ def fresh_client_id() -> str:
     return str(_client_ids.randint(1_000_000_000, 2_147_483_647))
 
 
+# The names in Gateway.requests_made and on_request(), one per kind of HTTP request; they match
+# the emulator's /_emulator/stats "requests" keys.
+ENDPOINTS = (
+    "smsc.balance", "smsc.history", "smsc.status", "smsc.status_mass", "smsc.send",
+    "smsc.operator", "smsc.answers",
+    "webcom.balance", "webcom.state", "webcom.state_xml", "webcom.state_get", "webcom.send",
+    "webcom.def_xml", "webcom.incoming_xml",
+)  # fmt: skip
+
+
 class UnsupportedOperation(ConfigError):
     """The provider has no such operation (Webcom history, Webcom HLR): a usage error."""
 
@@ -102,7 +112,13 @@ def make_gateway(
     on_request: OnRequest | None = None,
     retries: int | None = None,
 ) -> Gateway:
-    """The client for this account's provider (transport is for tests: MockTransport)."""
+    """The client for this account's provider.
+
+    `on_request(endpoint)` runs before every HTTP request, retries included, with one of
+    ENDPOINTS; it may raise (e.g. RateLimited) to refuse the request before anything is sent.
+    `retries` (default 2) applies to reads only; sends are never retried. `transport` is for
+    tests (httpx.MockTransport).
+    """
     from smstui.gateways.smsc import SmscGateway
     from smstui.gateways.webcom import WebcomGateway
 
