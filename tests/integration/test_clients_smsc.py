@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from smstui.config import Account
-from smstui.errors import AuthError
+from smstui.errors import AuthError, IpBlocked, RateLimited
 from smstui.gateways.base import make_gateway
 from smstui.model import DeliveryState, Provider
 from smstui.secrets import Secret
@@ -132,3 +132,32 @@ async def test_hlr_lookup_resolves_on_the_emulated_clock(gw):
     info = await gw.lookup("79161234567", hlr=True)
     assert dict(info.extra)["hlr_id"]
     assert info.reachable is not None  # FakeClock: the client's waits move emulated time
+
+
+async def test_second_mass_request_within_a_minute_is_rate_limited(gw, emulator):
+    refs = [(str(i), p) for i, p in list(truth(emulator))[:3]]
+    await gw.statuses(refs)
+    with pytest.raises(RateLimited) as info:
+        await gw.statuses(refs)
+    assert info.value.code == 9
+    emulator.clock.advance(61)
+    assert len(await gw.statuses(refs)) == 3  # the window slid
+
+
+async def test_repeated_auth_failures_end_in_ip_block(emulator, gw):
+    bad = make_gateway(smsc_account(emulator, password=Secret("wrong-again")), retries=0)
+    try:
+        for _ in range(5):
+            with pytest.raises(AuthError):
+                await bad.balance()
+    finally:
+        await bad.aclose()
+    with pytest.raises(IpBlocked) as info:  # now even the right password is refused
+        await gw.balance()
+    assert info.value.code == 4 and info.value.explanation
+
+
+async def test_cyrillic_text_round_trips_in_utf8(gw):
+    sent = await gw.send("79161234567", "Привет, мир — ёжик", sender="Promo")
+    status = await gw.status(sent.message_id, sent.phone)
+    assert status.text == "Привет, мир — ёжик"
