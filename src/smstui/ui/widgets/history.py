@@ -9,6 +9,7 @@ from datetime import datetime, tzinfo
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message as TextualMessage
 from textual.scroll_view import ScrollView
@@ -107,6 +108,9 @@ class HistoryTable(ScrollView, can_focus=True):
         self._cursor = 0
         self._selected_key: Key | None = None
         self._styles: dict[str, Style] = {}
+        # Rendered rows by (message identity, width, cursor state, hour): scrolling back and
+        # forth and cursor moves re-render only the rows that really changed.
+        self._lines: LRUCache[tuple, tuple[Message, Strip]] = LRUCache(1024)
 
     # ----- data -------------------------------------------------------------------------
     @property
@@ -204,6 +208,7 @@ class HistoryTable(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         """Theme or CSS changed: forget the cached rich styles."""
         self._styles.clear()
+        self._lines.clear()
         super().notify_style_update()
 
     def _style(self, name: str) -> Style:
@@ -229,6 +234,17 @@ class HistoryTable(ScrollView, can_focus=True):
         if index >= len(self._rows):
             return Strip.blank(width, base)
         message = self._rows[index]
+        day = int(self._clock.now() // 3600)  # "today" in time_text can only change hourly (tz)
+        flag = 0 if index != self._cursor else (1 if self.has_focus else 2)
+        cache_key = (id(message), width, flag, day)
+        hit = self._lines.get(cache_key)
+        if hit is not None and hit[0] is message:  # identity check: ids are reused after GC
+            return hit[1]
+        strip = self._render_row(message, index, columns, width, base)
+        self._lines[cache_key] = (message, strip)
+        return strip
+
+    def _render_row(self, message: Message, index: int, columns, width: int, base: Style) -> Strip:
         if index == self._cursor:
             cursor = "history--cursor" if self.has_focus else "history--cursor-blurred"
             row_style = base + self._style(cursor)

@@ -1,0 +1,189 @@
+"""Dashboard benchmark: 100k-message cache headless — first paint, key latency, live changes, RSS,
+idle CPU, and Textual's DataTable with the same rows as the baseline.
+
+Run: /work/venv/bin/python bench/ui.py [--rows 100000] [--idle-seconds 10] [--baseline-rows N]
+The issue asks idle CPU over 30 s; the window is a flag (default 10 s to keep CI short).
+The last printed line is one JSON object of figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "ui"))
+
+from conftest import START, FakeController, fill_balances, make_messages, ui_config
+from textual import events
+from textual.app import App, ComposeResult
+from textual.widgets import DataTable
+
+from smstui.clock import FakeClock
+from smstui.model import DeliveryState, Source, StatusChange
+from smstui.store import Store
+from smstui.ui.app import make_app
+from smstui.ui.widgets.history import HistoryTable
+from smstui.ui.widgets.live_feed import LiveFeed
+
+SIZE = (120, 36)
+
+
+def rss_mb() -> float:
+    """Resident memory of this process now, in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def next_frame(app: App) -> None:
+    """Wait until the app has refreshed the screen once more."""
+    done = asyncio.get_running_loop().create_future()
+    app.call_after_refresh(lambda: done.done() or done.set_result(None))
+    await done
+
+
+def build_cache(folder: Path, rows: int, clock: FakeClock) -> tuple[Path, float]:
+    """Write a `rows`-message cache to disk; returns its path and the reopen time."""
+    path = folder / "cache.json"
+    with Store.open(path, clock=clock) as store:
+        store.apply(make_messages(rows, span_s=rows * 2.0))
+        fill_balances(store, clock.now())
+    t0 = time.perf_counter()
+    Store.open(path, clock=clock).close()
+    return path, time.perf_counter() - t0
+
+
+async def measure_smstui(path: Path, clock: FakeClock, idle_s: float, folder: Path) -> dict:
+    """First paint, key latency, 1,000 live changes and idle CPU on the real app."""
+    store = Store.open(path, clock=clock)
+    controller = FakeController(store, clock)
+    t0 = time.perf_counter()
+    app = make_app(
+        store=store,
+        controller=controller,
+        clock=clock,
+        config=ui_config(folder),
+        tz=UTC,
+        settings_dir=folder,
+    )
+    out: dict = {}
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await next_frame(app)
+        out["first_paint_s"] = time.perf_counter() - t0
+        table = app.screen.query_one(HistoryTable)
+        assert len(table.rows) == len(store), "the history must hold every message"
+        latencies = []
+        for i in range(100):
+            key = "pagedown" if i % 10 == 0 else "down"
+            t = time.perf_counter()
+            app.post_message(events.Key(key, None))  # key in → next frame out (not Pilot's waits)
+            await next_frame(app)
+            latencies.append((time.perf_counter() - t) * 1000)
+        out["key_p95_ms"] = statistics.quantiles(latencies, n=20)[-1]
+        out["key_max_ms"] = max(latencies)
+        targets = store.messages_sorted()[:1000]
+        changes = [
+            StatusChange(
+                m.account,
+                m.message_id,
+                DeliveryState.DELIVERED,
+                "1",
+                START + 5,
+                Source.WEBHOOK,
+                phone=m.phone,
+            )
+            for m in targets
+        ]
+        t = time.perf_counter()
+        store.apply(changes)
+        applied_s = time.perf_counter() - t
+        feed = app.screen.query_one(LiveFeed)
+        while not feed.entries:  # the store signal is handled, then the frame that shows it
+            await next_frame(app)
+        await next_frame(app)
+        out["apply_1000_ms"] = (time.perf_counter() - t) * 1000
+        out["store_apply_1000_ms"] = applied_s * 1000
+        assert feed.entries[0].state is DeliveryState.DELIVERED
+        out["rss_mb"] = rss_mb()
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        await asyncio.sleep(idle_s)
+        cpu = time.process_time() - cpu0
+        out["idle_cpu_pct"] = 100.0 * cpu / (time.perf_counter() - wall0)
+    store.close()
+    return out
+
+
+class BaselineApp(App):
+    """Textual's DataTable holding every row: what the virtual history replaces."""
+
+    def __init__(self, rows: list[tuple[str, ...]]) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        """One DataTable."""
+        yield DataTable()
+
+    def on_mount(self) -> None:
+        """Load all rows at once (the naive way)."""
+        table = self.query_one(DataTable)
+        table.add_columns("time", "account", "phone", "state", "err", "operator", "cost", "text")
+        table.add_rows(self.rows)
+
+
+async def measure_baseline(rows: int) -> float:
+    """Seconds from start to the DataTable's first paint with `rows` rows."""
+    data = [
+        (
+            str(m.sent_at),
+            m.account,
+            m.phone,
+            m.state.value,
+            str(m.error_code or ""),
+            m.operator,
+            str(m.cost),
+            m.text,
+        )
+        for m in make_messages(rows, span_s=rows * 2.0)
+    ]
+    t0 = time.perf_counter()
+    app = BaselineApp(data)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await next_frame(app)
+        return time.perf_counter() - t0
+
+
+async def main() -> None:
+    """Run everything and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--baseline-rows", type=int, default=None, help="default: --rows")
+    parser.add_argument("--idle-seconds", type=float, default=10.0, help="issue target: 30")
+    args = parser.parse_args()
+    clock = FakeClock(START)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        path, open_s = build_cache(folder, args.rows, clock)
+        print(f"cache of {args.rows} messages reopened in {open_s:.2f} s", flush=True)
+        figures = await measure_smstui(path, clock, args.idle_seconds, folder)
+    figures["store_open_s"] = open_s
+    print(f"smstui: {figures}", flush=True)
+    baseline = await measure_baseline(args.baseline_rows or args.rows)
+    figures["baseline_first_paint_s"] = baseline
+    figures["first_paint_ratio"] = baseline / figures["first_paint_s"]
+    figures["idle_window_s"] = args.idle_seconds
+    print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
