@@ -183,7 +183,9 @@ class HttpCore:
                 account=self.account.name,
             ) from err
         except httpx.ConnectError as err:
-            raise _NotSent(self._transport_error(endpoint, err)) from err
+            error = self._transport_error(endpoint, err)
+            error.__cause__ = err  # keep the chain when request() re-raises it later
+            raise _NotSent(error) from err
         except httpx.DecodingError as err:
             raise BadPayload(
                 f"{self.provider}: undecodable reply ({endpoint}): {self.mask(str(err))}",

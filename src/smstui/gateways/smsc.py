@@ -190,7 +190,11 @@ class SmscGateway:
             if err.code == 3:  # older docs: "message not found" as error 3
                 return sp.not_found(self.account.name, message_id, phone)
             raise
-        item = payload[0] if isinstance(payload, list) and payload else payload
+        if isinstance(payload, list):  # a list-shaped reply (trailing-comma form): be lenient
+            if not payload:
+                return sp.not_found(self.account.name, message_id, phone)
+            payload = payload[0]
+        item = payload
         return sp.message_from(item, account=self.account.name, message_id=message_id, phone=phone)
 
     async def send(
@@ -227,8 +231,9 @@ class SmscGateway:
         info = NumberInfo(phone=phone, extra=(("hlr_id", hlr_id), ("status", "pending")))
         for wait in HLR_WAITS_S:
             await self._http.clock.sleep(wait)
+            # No retries: this loop is the retry, and SMSC allows 5 status asks a minute.
             payload = await self._call(
-                "smsc.status", "status.php", {"id": hlr_id, "phone": phone, "all": 0}
+                "smsc.status", "status.php", {"id": hlr_id, "phone": phone, "all": 0}, retries=0
             )
             info = sp.hlr_info(payload, phone=phone, hlr_id=hlr_id)
             if info.reachable is not None:
