@@ -73,6 +73,7 @@ class Campaign:
         self.inbound: list[Inbound] = []
         self.by_key: dict[tuple[str, str, str], SmscMessage] = {}
         self.webcom_by_id: dict[int, WebcomMessage] = {}
+        self.webcom_by_client: dict[tuple[str, str], WebcomMessage] = {}  # client_id_sms index
         self.balance: dict[str, Decimal] = {}
         self.money: dict[str, Decimal] = {}
         self.listeners: list[Callable[[SmscMessage | WebcomMessage], None]] = []
@@ -240,6 +241,8 @@ class Campaign:
         self._next_sms += 1
         self.webcom.append(msg)
         self.webcom_by_id[msg.id_sms] = msg
+        if client_id_sms is not None:
+            self.webcom_by_client.setdefault((login, client_id_sms), msg)
         self._notify(msg)
         return msg
 

@@ -123,10 +123,9 @@ def send_one(
     if not phone.startswith("7"):
         return {"error": M6}
     key = None if client_id in (None, "") else str(client_id)
-    if key is not None:
-        for old in emu.campaign.webcom:  # idempotency: the earlier id, nothing sent
-            if old.login == login and old.client_id_sms == key:
-                return {"state": "send", "id_sms": old.id_sms}
+    earlier = emu.campaign.webcom_by_client.get((login, key)) if key is not None else None
+    if earlier is not None:  # idempotency: the earlier id, nothing sent
+        return {"state": "send", "id_sms": earlier.id_sms}
     price = Decimal("2.45") * numbering.count_parts(text)
     if emu.campaign.money.get(login, Decimal(0)) < price:
         return {"error": M2}
