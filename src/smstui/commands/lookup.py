@@ -41,6 +41,11 @@ async def run(args: argparse.Namespace) -> int:
         print("smstui: an HLR lookup is charged like an SMS; add --yes to confirm", file=sys.stderr)
         return 2
     account = load(args).account(args.account)
+    if args.hlr:
+        print(
+            "smstui: sending an HLR query; the network's answer can take up to 30 s…",
+            file=sys.stderr,
+        )
     info = await fetch_lookup(account, args.phone, hlr=args.hlr)
     if args.json:
         print_json(info)
