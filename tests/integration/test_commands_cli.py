@@ -202,3 +202,18 @@ async def test_webcom_status_via_cli(cli, config, emu):
     assert code == 0 and json.loads(out)[0]["raw_status"] == row["status"]
     code, _, err = await cli("status", "abc", "--account", "wc", "--config", config)
     assert code == 2 and "numbers" in err
+
+
+@pytest.mark.parametrize(("fault", "code", "start"), [
+    ("reset", 3, "smstui: network error: smsc: network error"),
+    ("html", 1, "smstui: gateway error: smsc: HTML/XML page instead of JSON"),
+    ("truncated", None, "smstui: "),
+])  # fmt: skip
+async def test_faults_map_to_exit_codes_without_tracebacks(cli, make_emulator, tmp_path, fault,
+                                                           code, start):  # fmt: skip
+    async with make_emulator(seed=1, messages=5, faults=f"{fault}=1.0",
+                             accounts=(f"demo:{SECRET}",)) as emu:  # fmt: skip
+        config = write_config(tmp_path / "f.toml", emu.base_url)
+        got, out, err = await cli("balance", "--config", str(config))
+    assert out == "" and err.startswith(start) and len(err.strip().splitlines()) == 1
+    assert got == code if code is not None else got in (1, 3)
