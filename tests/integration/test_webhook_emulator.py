@@ -37,7 +37,9 @@ def received_states(sink: MemorySink, keys) -> dict[tuple[str, str, str], str]:
     return {key: states[key] for key in keys if key in states}
 
 
-async def run_campaign(make_emulator, *, query: str, messages: int, **emulator_kwargs):
+async def run_campaign(
+    make_emulator, *, query: str, messages: int, settle_s: float = 20.0, **emulator_kwargs
+):
     """Push a live campaign of `messages` SMSC sends (+1/5 Webcom) and settle; return results."""
     clock = FakeClock(DEMO_START)
     sink = MemorySink()
@@ -53,7 +55,7 @@ async def run_campaign(make_emulator, *, query: str, messages: int, **emulator_k
             clock.advance(45 * 60)
             await asyncio.sleep(0.03)
         expected = expected_final_states(emu)
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + settle_s
         got = received_states(sink, expected)
         while got != expected and time.monotonic() < deadline:
             clock.advance(60)
@@ -62,12 +64,14 @@ async def run_campaign(make_emulator, *, query: str, messages: int, **emulator_k
         return expected, got, receiver.counters, emu.stats()
 
 
-async def test_smsc_md5_form_and_webcom_json_campaign_matches_truth(make_emulator) -> None:
-    expected, got, counters, _stats = await run_campaign(
-        make_emulator, query=f"?charset=utf-8&md5={SECRET}", messages=300
+@pytest.mark.parametrize("messages", [300, pytest.param(2000, marks=pytest.mark.slow)])
+async def test_campaign_pushed_to_the_receiver_matches_truth(make_emulator, messages) -> None:
+    expected, got, counters, stats = await run_campaign(
+        make_emulator, query=f"?charset=utf-8&md5={SECRET}", messages=messages
     )
-    assert len(expected) >= 300  # 300 SMSC sends (some multi-part) + 60 Webcom, all final
+    assert len(expected) >= messages  # every SMSC send + a fifth as many Webcom, all final
     assert got == expected
+    assert stats["pushes"]["failed"] == 0
     assert counters["rejected_403"] == counters["bad_400"] == counters["sink_errors"] == 0
     assert counters["statuses"] >= len(expected)
 
@@ -84,7 +88,11 @@ async def test_charset_fmt_and_algorithm_variants(make_emulator, query: str) -> 
 
 async def test_wrong_secret_in_the_handler_url_stores_nothing(make_emulator) -> None:
     _expected, got, counters, _ = await run_campaign(
-        make_emulator, query="?md5=not-our-secret", messages=20, smsc_push_attempts=1
+        make_emulator,
+        query="?md5=not-our-secret",
+        messages=20,
+        settle_s=0.5,
+        smsc_push_attempts=1,
     )
     smsc_got = {k: v for k, v in got.items() if k[0] == "main"}
     assert smsc_got == {} and counters["rejected_403"] > 0
