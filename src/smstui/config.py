@@ -53,7 +53,7 @@ class PollSettings:
     status_interval_s: float = 60.0
     history_interval_s: float = 120.0
     balance_interval_s: float = 60.0
-    max_age_h: float = 24.0  # stop polling a non-final message after this long
+    max_age_h: float = 26.0  # stop polling a non-final message after this long (validity ≤ 24 h)
     retention_days: float = 30.0
     flush_interval_s: float = 2.0
 

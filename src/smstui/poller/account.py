@@ -1,0 +1,213 @@
+"""One account's polling cycle: discover, ask statuses, sample the balance — inside the budget."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from smstui.budget import Budget
+from smstui.clock import Clock
+from smstui.config import Account, PollSettings
+from smstui.controller import AccountHealth
+from smstui.errors import GatewayError
+from smstui.gateways.base import Gateway
+from smstui.model import DeliveryState, Message, Source
+from smstui.poller.discovery import HistoryDiscovery
+from smstui.poller.guard import FailureGuard
+from smstui.poller.schedule import StatusSchedule
+from smstui.store import Store
+
+log = logging.getLogger("smstui.poller")
+T = TypeVar("T")
+MIN_SLEEP_S, MAX_SLEEP_S = 1.0, 60.0
+
+
+@dataclass
+class CycleReport:
+    """One cycle's work, for the daemon's log line."""
+
+    account: str
+    requests: int = 0
+    changes: int = 0
+    discovered: int = 0
+    asked: int = 0
+    errors: int = 0
+
+    def line(self, budget_left: str) -> str:
+        """The one line `smstui poll` prints per cycle."""
+        return (
+            f"{self.account}: {self.requests} requests, {self.changes} changes applied, "
+            f"{self.discovered} new, {self.asked} statuses asked, {self.errors} errors; "
+            f"budget left {budget_left}"
+        )
+
+
+class AccountPoller:
+    """Decides each cycle what to ask one gateway account, and applies the answers."""
+
+    def __init__(
+        self,
+        account: Account,
+        gateway: Gateway,
+        store: Store,
+        budget: Budget,
+        clock: Clock,
+        settings: PollSettings,
+    ) -> None:
+        self.account = account
+        self.gateway = gateway
+        self.store = store
+        self.budget = budget
+        self.clock = clock
+        self.settings = settings
+        self.guard = FailureGuard(budget)
+        self.schedule = StatusSchedule(max_age_s=settings.max_age_h * 3600)
+        self.discovery = (
+            HistoryDiscovery(
+                gateway, store, account.name, since=clock.now() - settings.retention_days * 86400
+            )
+            if gateway.supports_history
+            else None
+        )
+        self.requests = 0
+        self.errors = 0
+        self.last_poll_at: float | None = None
+        self.next_poll_at: float | None = None
+        self._next_balance_at = 0.0
+        self._next_history_at = 0.0
+        self._last_turn_was_gap = True
+        self._gone: set[tuple[str, str, str]] = set()  # archived at SMSC: history has the rest
+
+    # ---- one request, through the budget and the guard ----------------------------------
+
+    async def call(
+        self, endpoint: str, key: Hashable, action: Callable[[], Awaitable[T]]
+    ) -> T | None:
+        """Spend budget, run the request, map failures; None when refused or failed."""
+        if self.guard.paused_until(self.clock.now()) or not self.budget.try_spend(endpoint, key):
+            return None
+        self.requests += 1
+        try:
+            result = await action()
+        except GatewayError as err:
+            self.errors += 1
+            text = self.guard.failure(err, endpoint, self.clock.now())
+            self.store.record_event("gateway", text, account=self.account.name)
+            return None
+        self.guard.success()
+        return result
+
+    # ---- the cycle ----------------------------------------------------------------------
+
+    async def cycle(self) -> CycleReport:
+        """Do whatever is due now; never more than the budget allows."""
+        report = CycleReport(self.account.name)
+        before, errors_before = self.requests, self.errors
+        now = self.clock.now()
+        if self.discovery is not None and now >= self._next_history_at:
+            await self._discover(report)
+        await self._statuses(report)
+        if self.clock.now() >= self._next_balance_at:
+            await self.refresh_balance()
+        report.requests = self.requests - before
+        report.errors = self.errors - errors_before
+        self.last_poll_at = self.clock.now()
+        self.next_poll_at = self.next_wakeup()
+        return report
+
+    async def _discover(self, report: CycleReport) -> None:
+        assert self.discovery is not None
+        before = self.discovery.next_before(newest_due=self._last_turn_was_gap)
+        key = ("history", before)
+        got = await self.call("history", key, lambda: self.discovery.turn(before))
+        if got is None:
+            return
+        messages, result = got
+        self._last_turn_was_gap = before is not None
+        self._next_history_at = self.clock.now() + (
+            1.0 if self.discovery.gaps else self.settings.history_interval_s
+        )
+        report.discovered += result.new
+        report.changes += len(self.store.apply(messages, source=Source.HISTORY))
+
+    async def _statuses(self, report: CycleReport) -> None:
+        now = self.clock.now()
+        pending = [m for m in self.store.non_final(self.account.name) if m.key not in self._gone]
+        due = self.schedule.due(pending, now)
+        if not due:
+            return
+        refs = [(m.message_id, m.phone) for m in due]
+        # A single ref is a single status request (5 per message per minute); more is one mass
+        # request carrying every due id (1 per minute): the gateway client does the same split.
+        endpoint, key = ("status", due[0].key) if len(due) == 1 else ("status_mass", None)
+        results = await self.call(endpoint, key, lambda: self.gateway.statuses(refs))
+        if results is None:
+            return
+        self.schedule.checked((m.key for m in due), now)
+        report.asked += len(refs)
+        report.changes += self.apply_polled(results)
+
+    def apply_polled(self, results: list[Message]) -> int:
+        """Apply polled statuses; a known message the gateway no longer finds is left alone."""
+        keep = []
+        for m in results:
+            if m.state is DeliveryState.NOT_FOUND and self.store.get(m.key) is not None:
+                # Archived after a day (smsc.md §3.8): stop asking; history still has it.
+                self._gone.add(m.key)
+                continue
+            keep.append(m)
+        applied = self.store.apply(keep, source=Source.POLL)
+        self.schedule.forget(c.key for c in applied if c.after.state.is_final)
+        return len(applied)
+
+    async def refresh_balance(self):
+        """Sample the balance (also the `b` key); None when the budget or gateway refused."""
+        balance = await self.call("balance", None, self.gateway.balance)
+        if balance is not None:
+            self.store.record_balance(balance)
+            self._next_balance_at = self.clock.now() + self.settings.balance_interval_s
+        return balance
+
+    # ---- pacing and health --------------------------------------------------------------
+
+    def next_wakeup(self) -> float:
+        """When the next cycle has something to do (bounded so a new send is seen soon)."""
+        now = self.clock.now()
+        times = [self._next_balance_at]
+        if self.discovery is not None:
+            times.append(max(self._next_history_at, self.budget.next_allowed_at("history")))
+        pending = [m for m in self.store.non_final(self.account.name) if m.key not in self._gone]
+        due_at = self.schedule.next_due_at(pending, now)
+        if due_at is not None:
+            times.append(max(due_at, self.budget.next_allowed_at("status_mass")))
+        paused = self.guard.paused_until(now)
+        if paused:
+            times = [paused]
+        longest = max(MAX_SLEEP_S, self.settings.status_interval_s)
+        return min(max(min(times), now + MIN_SLEEP_S), now + longest)
+
+    def budget_left(self) -> str:
+        """Compact "row=left/max" text of the per-login rows."""
+        return " ".join(f"{r.name.split('.', 1)[-1]}={r.remaining}/{r.limit}"
+                        for r in self.budget.limits_left()) or "unlimited"  # fmt: skip
+
+    def health(self) -> AccountHealth:
+        """This account's state for the health line."""
+        s = self.guard.state
+        now = self.clock.now()
+        return AccountHealth(
+            account=self.account.name,
+            provider=self.account.provider.value,
+            gateway_down=s.gateway_down,
+            blocked_until=self.budget.blocked_until,
+            backoff_until=self.budget.backoff_until() or self.guard.paused_until(now),
+            last_error=s.last_error,
+            last_error_at=s.last_error_at,
+            last_poll_at=self.last_poll_at,
+            next_poll_at=self.next_poll_at,
+            requests_made=self.requests,
+            limit_errors=s.limit_errors,
+            limits=self.budget.limits_left(),
+        )

@@ -1,0 +1,234 @@
+"""The engine: every account's poller on one loop, the store's single writer, and the Controller."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from smstui.budget import Budget, BudgetExceeded, default_limits
+from smstui.clock import Clock, SystemClock
+from smstui.codes import smsc_error
+from smstui.config import Config
+from smstui.controller import HealthSnapshot
+from smstui.errors import GatewayError, SmstuiError, StoreError
+from smstui.gateways.base import Gateway, make_gateway
+from smstui.model import (
+    Balance,
+    DeliveryState,
+    ErrorClass,
+    IncomingMessage,
+    Message,
+    NumberInfo,
+    SendResult,
+    Source,
+    StatusChange,
+)
+from smstui.poller.account import AccountPoller, CycleReport
+from smstui.store import Store
+
+log = logging.getLogger("smstui.poller")
+Key = tuple[str, str, str]
+
+
+class Engine:
+    """Runs the pollers, owns the store's writes, and serves the UI's and webhook's requests."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        *,
+        clock: Clock | None = None,
+        gateways: dict[str, Gateway] | None = None,
+        on_cycle: Callable[[CycleReport, str], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.clock = clock or SystemClock()
+        self.on_cycle = on_cycle
+        self.webhook_url: str | None = None
+        self.webhook_counters: Callable[[], dict[str, int]] | None = None
+        self.pollers: dict[str, AccountPoller] = {}
+        for account in config.accounts:
+            gateway = (gateways or {}).get(account.name) or make_gateway(
+                account,
+                clock=self.clock,
+                retries=0,  # the cycle is the retry: budget-aware
+            )
+            budget = Budget(self.clock, default_limits(account.provider))
+            self.pollers[account.name] = AccountPoller(
+                account, gateway, store, budget, self.clock, config.poll
+            )
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+
+    # ---- running ------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Poll every account until stop(); flush on a cadence and once more at the end."""
+        if self.store.readonly:
+            raise StoreError(f"{self.store.path} is held by another writer; cannot poll")
+        self._stop.clear()
+        self._tasks = [asyncio.create_task(self._loop(p)) for p in self.pollers.values()]
+        self._tasks.append(asyncio.create_task(self._flusher()))
+        try:
+            await self._stop.wait()
+        finally:
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await self.store.flush_async()
+
+    async def run_once(self) -> list[CycleReport]:
+        """One cycle of every account, then a flush (`smstui poll --once`)."""
+        reports = [await p.cycle() for p in self.pollers.values()]
+        for report, poller in zip(reports, self.pollers.values(), strict=True):
+            self._report(report, poller)
+        await self.store.flush_async()
+        return reports
+
+    def stop(self) -> None:
+        """Ask run() to finish (it flushes before returning)."""
+        self._stop.set()
+
+    async def _loop(self, poller: AccountPoller) -> None:
+        # The next cycle is scheduled after the previous one finished: never overlapping I/O.
+        while not self._stop.is_set():
+            try:
+                report = await poller.cycle()
+                self._report(report, poller)
+            except SmstuiError as err:  # a store problem must be visible, not kill the loop
+                log.error("%s: cycle failed: %s", poller.account.name, err)
+            delay = max(0.0, (poller.next_poll_at or self.clock.now() + 1) - self.clock.now())
+            await self.clock.sleep(delay)
+
+    async def _flusher(self) -> None:
+        interval = self.config.poll.flush_interval_s
+        retention = self.config.poll.retention_days * 86400
+        next_prune = 0.0
+        while True:
+            await asyncio.sleep(interval)  # real time: durability is about the wall clock
+            if self.clock.now() >= next_prune:
+                self.store.prune(retention)
+                next_prune = self.clock.now() + 3600
+            await self.store.flush_async()
+
+    def _report(self, report: CycleReport, poller: AccountPoller) -> None:
+        if self.on_cycle is not None:
+            self.on_cycle(report, poller.budget_left())
+
+    async def aclose(self) -> None:
+        """Close every gateway's connection pool."""
+        for poller in self.pollers.values():
+            await poller.gateway.aclose()
+
+    # ---- the webhook sink ---------------------------------------------------------------
+
+    async def push_changes(self, changes: list[StatusChange]) -> None:
+        """Statuses pushed by a gateway: the same store path as polled ones (source=webhook)."""
+        self.store.apply(changes)
+
+    async def push_incoming(self, items: list[IncomingMessage]) -> None:
+        """Incoming SMS pushed by a gateway."""
+        self.store.record_incoming(items)
+
+    # ---- Controller ---------------------------------------------------------------------
+
+    def health(self) -> HealthSnapshot:
+        """Every account's polling state and the webhook counters (no I/O)."""
+        return HealthSnapshot(
+            at=self.clock.now(),
+            accounts=tuple(p.health() for p in self.pollers.values()),
+            webhook_url=self.webhook_url,
+            webhook_counters=dict(self.webhook_counters()) if self.webhook_counters else {},
+            writer=not self.store.readonly,
+        )
+
+    def _poller(self, account: str) -> AccountPoller:
+        try:
+            return self.pollers[account]
+        except KeyError:
+            raise SmstuiError(f"no account named {account!r}") from None
+
+    async def _act(self, poller: AccountPoller, endpoint: str, key, action):
+        """A user action: same budget as polling, but refusals and failures are raised."""
+        budget = poller.budget
+        if not budget.try_spend(endpoint, key):
+            raise BudgetExceeded(
+                endpoint, key, budget.next_allowed_at(endpoint, key),
+                budget.blocking_row(endpoint, key),
+            )  # fmt: skip
+        poller.requests += 1
+        try:
+            result = await action()
+        except GatewayError as err:
+            text = poller.guard.failure(err, endpoint, self.clock.now())
+            self.store.record_event("gateway", text, account=poller.account.name)
+            raise
+        poller.guard.success()
+        return result
+
+    async def refresh_status(self, key: Key) -> Message:
+        """Ask for one message's status now (single status request, 5 per message per minute)."""
+        account, message_id, phone = key
+        poller = self._poller(account)
+        message = await self._act(
+            poller, "status", key, lambda: poller.gateway.status(message_id, phone)
+        )
+        poller.apply_polled([message])
+        return self.store.get(key) or message
+
+    async def lookup(self, account: str, phone: str, *, hlr: bool = False) -> NumberInfo:
+        """Operator information (or a paid HLR query) for a phone."""
+        poller = self._poller(account)
+        endpoint = "send" if hlr else "operator"
+        key = ("hlr", phone) if hlr else phone
+        return await self._act(poller, endpoint, key, lambda: poller.gateway.lookup(phone, hlr=hlr))
+
+    async def resend(self, key: Key, *, allow_permanent: bool = False) -> SendResult:
+        """Send the same text to the same phone with a new client id; record the new message."""
+        message = self.store.get(key)
+        if message is None:
+            raise SmstuiError(f"message {key[1]} to {key[2]} is not in the cache")
+        if not message.text:
+            raise SmstuiError(f"message {key[1]} has no known text; look it up first (l)")
+        err = smsc_error(message.error_code) if message.error_code else None
+        if err and err.error_class is ErrorClass.PERMANENT and not allow_permanent:
+            raise SmstuiError(f"{err.en}: a permanent failure; resending will fail again")
+        poller = self._poller(message.account)
+        client_id = uuid.uuid4().hex[:16]  # a new id: never an "identical request" (error 9)
+        result = await self._act(
+            poller, "send", ("resend", key, client_id),
+            lambda: poller.gateway.send(message.phone, message.text, sender=message.sender or None,
+                                        client_id=client_id),
+        )  # fmt: skip
+        now = self.clock.now()
+        self.store.apply(
+            [
+                Message(
+                    account=message.account, provider=message.provider,
+                    message_id=result.message_id, phone=result.phone or message.phone,
+                    state=DeliveryState.QUEUED, text=message.text, sender=message.sender,
+                    sent_at=now, cost=result.cost, parts=result.parts, updated_at=now,
+                )
+            ],
+            source=Source.SEND,
+        )  # fmt: skip
+        return result
+
+    async def refresh_balance(self, account: str) -> Balance:
+        """The balance now (10 per minute at most, shared with the poller)."""
+        poller = self._poller(account)
+        balance = await self._act(poller, "balance", None, poller.gateway.balance)
+        self.store.record_balance(balance)
+        return balance
+
+    async def export(self, path: Path, keys: list[Key], fmt: str) -> int:
+        """Write these messages to CSV/JSONL in a thread (the loop never waits on disk)."""
+        from smstui.export import export_messages
+
+        messages = [m for m in (self.store.get(k) for k in keys) if m is not None]
+        return await asyncio.to_thread(export_messages, path, messages, fmt)

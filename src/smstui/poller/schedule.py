@@ -1,0 +1,75 @@
+"""Which non-final messages are due for a status check: young ones often, old ones rarely."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from smstui.model import Message
+
+# (age below, check every): a message is most likely to change in its first minutes, so it is
+# asked about every cycle; after that the interval grows roughly exponentially with age.
+AGE_STEPS: tuple[tuple[float, float], ...] = (
+    (5 * 60, 60.0),
+    (15 * 60, 120.0),
+    (60 * 60, 300.0),
+    (6 * 3600, 900.0),
+    (float("inf"), 1800.0),
+)
+
+Key = tuple[str, str, str]
+
+
+def check_interval(age_s: float) -> float:
+    """How long to wait between status checks of a message this old."""
+    for limit, interval in AGE_STEPS:
+        if age_s < limit:
+            return interval
+    return AGE_STEPS[-1][1]
+
+
+class StatusSchedule:
+    """Remembers when each message was last asked about and picks the due ones, youngest first."""
+
+    def __init__(self, *, max_age_s: float = 24 * 3600) -> None:
+        self.max_age_s = max_age_s  # SMSC archives after a day: older ones come from history
+        self._last_checked: dict[Key, float] = {}
+
+    def due(self, pending: Iterable[Message], now: float, *, slack_s: float = 1.0) -> list[Message]:
+        """Non-final messages whose next check time has come (slack absorbs timer jitter)."""
+        out: list[tuple[float, Message]] = []
+        for message in pending:
+            if message.state.is_final:
+                continue
+            sent = message.sent_at if message.sent_at is not None else now
+            age = max(0.0, now - sent)
+            if age > self.max_age_s:
+                continue
+            last = self._last_checked.get(message.key)
+            if last is None or now - last + slack_s >= check_interval(age):
+                out.append((age, message))
+        out.sort(key=lambda pair: pair[0])
+        return [m for _, m in out]
+
+    def checked(self, keys: Iterable[Key], now: float) -> None:
+        """Record that these messages were just asked about."""
+        for key in keys:
+            self._last_checked[key] = now
+
+    def forget(self, keys: Iterable[Key]) -> None:
+        """Drop messages that became final (they are never asked about again)."""
+        for key in keys:
+            self._last_checked.pop(key, None)
+
+    def next_due_at(self, pending: Iterable[Message], now: float) -> float | None:
+        """When the earliest pending message will next be due (None when nothing is pending)."""
+        best: float | None = None
+        for message in pending:
+            if message.state.is_final:
+                continue
+            sent = message.sent_at if message.sent_at is not None else now
+            if now - sent > self.max_age_s:
+                continue
+            last = self._last_checked.get(message.key)
+            when = now if last is None else last + check_interval(max(0.0, now - sent))
+            best = when if best is None else min(best, when)
+        return best
