@@ -70,6 +70,7 @@ class MainScreen(MainActions, Screen):
         self.failed_only = False
         self._ticks = 0
         self._health: HealthSnapshot | None = None
+        self._oldest_sent: float | None = None  # sent_at of the oldest non-final message
 
     def compose(self) -> ComposeResult:
         """Header, the two summary panes, history beside the feed, the health line, the footer."""
@@ -120,7 +121,7 @@ class MainScreen(MainActions, Screen):
         """One store batch (or several coalesced): feed, table and summaries catch up."""
         self.feed.add(changes)
         self.refresh_rows()
-        self.refresh_panes()
+        self.refresh_panes(full=False)
 
     def visible_rows(self) -> Sequence[Message]:
         """The store's newest-first rows through the current filter (the store's view if none)."""
@@ -152,19 +153,27 @@ class MainScreen(MainActions, Screen):
             bool(self.filter_text or self.failed_only), "-filtered"
         )
 
-    def refresh_panes(self) -> None:
-        """Recompute the balance pane and the campaign strip from the store."""
+    def refresh_panes(self, *, full: bool = True) -> None:
+        """Recompute the balance pane and the campaign strip from the store.
+
+        The oldest-pending age walks every non-final message (O(pending)), so live batches reuse
+        the last value and only the slow 5 s tick (or an explicit refresh) recomputes it.
+        """
         now = self.clock.now()
         items = [
             AccountBalance.from_samples(a, self.store.balances(a), now, self._low.get(a))
             for a in self.accounts()
         ]
         self.query_one(BalancePane).show(items)
-        rows = self.store.messages_sorted()
+        if full or self._oldest_sent is None:
+            pending = (m for a in self.accounts() for m in self.store.non_final(a))
+            age = oldest_pending_age(pending, now)
+            self._oldest_sent = None if age is None else now - age
+        oldest = None if self._oldest_sent is None else now - self._oldest_sent
         figures = CampaignFigures.build(
             self.store.counts_by_state(),
-            sends_per_minute(rows, now),
-            oldest_pending_age((m for a in self.accounts() for m in self.store.non_final(a)), now),
+            sends_per_minute(self.store.messages_sorted(), now),
+            oldest,
         )
         self.query_one(CampaignStrip).show(figures)
 
