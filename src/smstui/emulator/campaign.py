@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from smstui.emulator import numbering
+from smstui.emulator.hlr import hlr_path
 from smstui.emulator.options import EmulatorOptions
 from smstui.emulator.paths import (
     SMSC_FINAL,
@@ -176,9 +177,13 @@ class Campaign:
             plan = numbering.lookup(phone)
             price = numbering.HLR_PRICE if hlr else (plan.operator.price if plan else Decimal(0))
             cost = price * parts
-            path = smsc_path(
-                rng, t if begin is None else begin, plan, valid_s, self.opts.link_clicks
-            )
+            fields: dict[str, str] = {}
+            if hlr and plan is not None:  # a network query: no sender, no SMS failure paths
+                path, fields = hlr_path(rng, t if begin is None else begin, plan)
+            else:
+                path = smsc_path(
+                    rng, t if begin is None else begin, plan, valid_s, self.opts.link_clicks
+                )
             if reject is not None:  # refused by SMSC itself (e.g. unregistered sender)
                 path, cost = [path[0], (path[0][0] + 1.0, *reject)], Decimal(0)
             elif cost > self.balance.get(login, Decimal(0)):
@@ -201,8 +206,7 @@ class Campaign:
                 via_api,
                 4 if hlr else 0,
             )
-            if hlr and plan is not None:
-                msg.hlr = _hlr_fields(phone, plan, rng)
+            msg.hlr = fields
             self._next_int += 1
             self.smsc.append(msg)
             self.by_key[(login, msg_id, phone)] = msg
@@ -310,17 +314,3 @@ class Campaign:
                 key = w.at(now)[1]
                 out["webcom"][key] = out["webcom"].get(key, 0) + 1
         return out
-
-
-def _hlr_fields(phone: str, plan: numbering.NumberPlan, rng: random.Random) -> dict[str, str]:
-    """HLR answer fields for a reachable-looking subscriber."""
-    return {
-        "imsi": "250" + plan.operator.mnc + f"{rng.randrange(10**10):010d}",
-        "msc": "7" + plan.operator.codes[0] + "0000000",
-        "mcc": "250",
-        "mnc": plan.operator.mnc,
-        "cn": "Russian Federation",
-        "net": plan.operator.name_en,
-        "rcn": "",
-        "rnet": "",
-    }

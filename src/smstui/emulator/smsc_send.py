@@ -108,7 +108,9 @@ def handle_send(call: Call) -> web.Response:
     if total > emu.campaign.balance.get(call.login, Decimal(0)):
         return call.error(3, shown_id)
     sender = p.get("sender", "").strip() or "SMSC.RU"  # the account's default sender
-    reject = None if sender in REGISTERED_SENDERS or sender == "." else (23, 254)
+    # An HLR query sends nothing to the handset, so the sender is never checked (§5.1).
+    registered = hlr or sender in REGISTERED_SENDERS or sender == "."
+    reject = None if registered else (23, 254)
     emu.api_sends += 1
     rng = random.Random(f"{emu.opts.seed}:api:{emu.api_sends}")
     msgs = []
