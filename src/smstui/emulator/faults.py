@@ -43,9 +43,11 @@ def parse_faults(spec: str) -> dict[str, float]:
     return out
 
 
-def is_gateway_path(path: str) -> bool:
-    """Faults never touch the emulator's own /_emulator/* endpoints."""
-    return not path.startswith("/_emulator")
+def is_gateway_request(request: web.Request) -> bool:
+    """A routed path outside /_emulator/*: unknown paths (404) and inspection are not traffic."""
+    if request.path.startswith("/_emulator"):
+        return False
+    return request.match_info.http_exception is None
 
 
 class Faults:
@@ -82,7 +84,7 @@ class Faults:
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """Apply the drawn fault around the real handler."""
-        kind = self.draw() if is_gateway_path(request.path) else None
+        kind = self.draw() if is_gateway_request(request) else None
         request[FAULT] = kind
         if kind == "timeout":
             await self._hold(self.hold_s)

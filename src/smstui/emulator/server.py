@@ -15,6 +15,7 @@ from smstui.emulator.core import Emulator
 from smstui.emulator.faults import FAULTS, Faults
 from smstui.emulator.options import EmulatorOptions
 from smstui.emulator.pushes import Pusher
+from smstui.emulator.traffic import Traffic
 
 SMSC_ROUTES = {
     "send": smsc_send.handle_send,
@@ -44,7 +45,10 @@ def _smsc_info(call: smsc.Call) -> web.Response:
 def build_app(emu: Emulator) -> web.Application:
     """The aiohttp application serving both gateways on one port."""
     faults = Faults(emu.opts.faults, emu.opts.seed, emu.stats_counters, emu.opts.fault_timeout_s)
-    app = web.Application(middlewares=[faults.middleware], client_max_size=8 * 1024 * 1024)
+    traffic = Traffic(emu.stats_counters)  # outermost: counts faulted requests too
+    app = web.Application(
+        middlewares=[traffic.middleware, faults.middleware], client_max_size=8 * 1024 * 1024
+    )
     app[FAULTS] = faults
     handlers = {**SMSC_ROUTES, "get": _smsc_get, "info": _smsc_info}
     for script, handler in handlers.items():

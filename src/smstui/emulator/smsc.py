@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -11,7 +10,7 @@ from aiohttp import web
 from smstui.emulator import limits as L
 from smstui.emulator.core import Emulator
 from smstui.emulator.faults import FAULTS
-from smstui.emulator.smsc_wire import error_reply, flag, fmt_of, read_params
+from smstui.emulator.smsc_wire import error_reply, flag, fmt_of, smsc_params
 
 AUTH_KEYS = frozenset({"login", "psw", "apikey"})
 
@@ -89,30 +88,10 @@ def authenticate(emu: Emulator, params: dict[str, str]) -> str | None:
     return login if emu.check_password(login, params.get("psw", "")) else None
 
 
-async def rest_params(request: web.Request) -> tuple[dict[str, str], str]:
-    """POST /rest/send/: the same parameters as one JSON object (UTF-8)."""
-    try:
-        body = json.loads((await request.read()).decode("utf-8") or "{}")
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        body = None
-    if not isinstance(body, dict):
-        return {"__bad_json__": "1"}, "utf-8"
-    params = {
-        str(k): (",".join(map(str, v)) if isinstance(v, list) else str(v)) for k, v in body.items()
-    }
-    params.setdefault("fmt", "3")
-    return params, "utf-8"
-
-
 async def serve(emu: Emulator, request: web.Request, script: str, handler: Handler) -> web.Response:
     """Run one SMSC request through the documented order of checks."""
-    if script == "rest":
-        params, charset = await rest_params(request)
-    else:
-        params, charset = await read_params(request)
+    params, charset = await smsc_params(request)  # decoded (and counted) by the middleware
     endpoint = endpoint_of(script, params)
-    ctype = request.headers.get("Content-Type", "")
-    emu.stats_counters.request(endpoint, request.method, request.path, ctype)
     call = Call(
         emu, params, "", emu.now(), fmt_of(params, 3 if script == "rest" else 0), charset, endpoint
     )
@@ -123,7 +102,7 @@ async def serve(emu: Emulator, request: web.Request, script: str, handler: Handl
         return call.error(2)
     call.login = login
     if emu.auth_guard.blocked(ip, call.now):
-        return call.error(4)
+        return call.error(4, limit=True)  # an IP block is a limit the client ran into
     is_status = script == "status"
     if not emu.concurrency.enter(login, is_status):
         return call.error(9, limit=True)

@@ -69,6 +69,38 @@ async def read_params(request: web.Request) -> tuple[dict[str, str], str]:
     return params, charset_name if charset_name in CHARSETS else "windows-1251"
 
 
+async def rest_params(request: web.Request) -> tuple[dict[str, str], str]:
+    """POST /rest/send/: the same parameters as one JSON object (UTF-8)."""
+    try:
+        body = json.loads((await request.read()).decode("utf-8") or "{}")
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        body = None
+    if not isinstance(body, dict):
+        return {"__bad_json__": "1"}, "utf-8"
+    params = {
+        str(k): (",".join(map(str, v)) if isinstance(v, list) else str(v)) for k, v in body.items()
+    }
+    params.setdefault("fmt", "3")
+    return params, "utf-8"
+
+
+# Parsed parameters, kept on the request so the body is decoded once (the counting middleware
+# needs them to name the endpoint, the handler to answer).
+SMSC_PARAMS: web.RequestKey[tuple[dict[str, str], str]] = web.RequestKey("smsc_params", tuple)
+
+
+async def smsc_params(request: web.Request) -> tuple[dict[str, str], str]:
+    """The request's SMSC parameters and charset (/rest/send/ takes JSON), cached on the request."""
+    cached = request.get(SMSC_PARAMS)
+    if cached is None:
+        if request.path.startswith("/rest/"):
+            cached = await rest_params(request)
+        else:
+            cached = await read_params(request)
+        request[SMSC_PARAMS] = cached
+    return cached
+
+
 def fmt_of(params: dict[str, str], default: int = 0) -> int:
     """The reply format 0–3 (unknown values fall back to the default)."""
     raw = params.get("fmt", "").strip()

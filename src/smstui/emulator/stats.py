@@ -8,7 +8,21 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Stats:
-    """Request, error, limit, push and fault counters (no credentials are ever recorded)."""
+    """Request, error, limit, push and fault counters (no credentials are ever recorded).
+
+    - `requests[endpoint]`: every HTTP request whose path is a gateway route (/sys/*.php,
+      /rest/send/, the Webcom /json, /xml and /sendsms.php paths), counted once on arrival,
+      before authentication, limits or fault injection, so requests answered by an API error,
+      a limit error or an injected fault are all included. Not counted: /_emulator/* and
+      paths no route serves (404). Endpoint names: smsc.send, smsc.status, smsc.status_mass,
+      smsc.balance, smsc.history, smsc.answers, smsc.stat, smsc.operator, smsc.get, smsc.info,
+      webcom.send, webcom.state, webcom.balance, webcom.get, webcom.*_xml.
+    - `faults[kind]`: one per gateway request that drew an injected fault (timeout, http500,
+      html, truncated, reset, slow); such a request is also in `requests`.
+    - `errors[code]`: API errors returned ("smsc.9", "webcom.E3"…); `limit_errors` the subset
+      caused by a documented limit (rate windows, concurrency, IP blocks).
+    - `pushes`: webhook POST attempts (`sent`), changes acknowledged (`acked`), given up (`failed`).
+    """
 
     requests: Counter[str] = field(default_factory=Counter)
     limit_errors: Counter[str] = field(default_factory=Counter)

@@ -39,12 +39,6 @@ ERROR_CODES = {E1_JSON: "E1", E1_XML: "E1", E2: "E2", E3: "E3", E4: "E4"}
 VALIDITY_DEFAULT_S = 2 * 86400
 
 
-def record(emu: Emulator, request: web.Request, endpoint: str) -> None:
-    """Count the request and the Content-Type it came with (clients' tests assert on it)."""
-    ctype = request.headers.get("Content-Type", "")
-    emu.stats_counters.request(endpoint, request.method, request.path, ctype)
-
-
 def login_of(emu: Emulator, login: str, password: str, token: str) -> str | None:
     """The account proved by login+password or token."""
     if token:
@@ -141,7 +135,6 @@ def send_one(
 
 async def handle_send(emu: Emulator, request: web.Request) -> web.Response:
     """POST /json: one `information` entry per recipient, in request order."""
-    record(emu, request, "webcom.send")
     body, error = await read_json(emu, request)
     if error is not None:
         return error
@@ -184,7 +177,6 @@ def state_of(emu: Emulator, login: str, id_sms: object, now: float):
 
 async def handle_state(emu: Emulator, request: web.Request) -> web.Response:
     """POST /json/state.php: a top-level array; unknown ids left out; detail=1 adds parts/price."""
-    record(emu, request, "webcom.state")
     body, error = await read_json(emu, request)
     if error is not None:
         return error
@@ -232,7 +224,6 @@ def balance_info(emu: Emulator, login: str) -> tuple[Decimal, list[tuple[str, in
 
 async def handle_balance(emu: Emulator, request: web.Request) -> web.Response:
     """POST /json/balance.php: money and counts as strings, currency RUR."""
-    record(emu, request, "webcom.balance")
     body, error = await read_json(emu, request)
     if error is not None:
         return error
@@ -243,7 +234,6 @@ async def handle_balance(emu: Emulator, request: web.Request) -> web.Response:
 
 async def handle_get(emu: Emulator, request: web.Request) -> web.Response:
     """GET /sendsms.php: status by smsid (bare word), balance=1, or send (comma ids)."""
-    record(emu, request, "webcom.get")
     q = request.query
     plain = lambda text, status=200: web.Response(  # noqa: E731
         text=text, status=status, content_type="text/plain", charset="utf-8"

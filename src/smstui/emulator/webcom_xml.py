@@ -16,7 +16,6 @@ from smstui.emulator.webcom import (
     ERROR_CODES,
     balance_info,
     login_of,
-    record,
     send_one,
     state_of,
 )
@@ -64,7 +63,6 @@ async def read_xml(emu: Emulator, request: web.Request) -> tuple[tuple | None, w
 
 async def handle_state(emu: Emulator, request: web.Request) -> web.Response:
     """Batch status: one <state id_sms time sms>word</state> per known id."""
-    record(emu, request, "webcom.state_xml")
     parsed, error = await read_xml(emu, request)
     if error is not None:
         return error
@@ -82,7 +80,6 @@ async def handle_state(emu: Emulator, request: web.Request) -> web.Response:
 
 async def handle_balance(emu: Emulator, request: web.Request) -> web.Response:
     """<money currency="RUR">…</money> and one <sms area="…">count</sms> per direction."""
-    record(emu, request, "webcom.balance_xml")
     parsed, error = await read_xml(emu, request)
     if error is not None:
         return error
@@ -93,7 +90,6 @@ async def handle_balance(emu: Emulator, request: web.Request) -> web.Response:
 
 async def handle_def(emu: Emulator, request: web.Request) -> web.Response:
     """Number lookup: <phone operator region time_zone>number</phone> (unknown: empty attrs)."""
-    record(emu, request, "webcom.def_xml")
     parsed, error = await read_xml(emu, request)
     if error is not None:
         return error
@@ -112,7 +108,6 @@ async def handle_def(emu: Emulator, request: web.Request) -> web.Response:
 
 async def handle_incoming(emu: Emulator, request: web.Request) -> web.Response:
     """Incoming SMS between exclusive start/end bounds (YYYY-MM-DD HH:MM:SS, Moscow)."""
-    record(emu, request, "webcom.incoming_xml")
     parsed, error = await read_xml(emu, request)
     if error is not None:
         return error
@@ -141,7 +136,6 @@ async def handle_incoming(emu: Emulator, request: web.Request) -> web.Response:
 
 async def handle_send(emu: Emulator, request: web.Request) -> web.Response:
     """/xml send: <information number_sms id_sms parts>send</information> per abonent."""
-    record(emu, request, "webcom.send_xml")
     parsed, error = await read_xml(emu, request)
     if error is not None:
         return error
