@@ -118,3 +118,42 @@ async def test_archive_job_hides_old_final_statuses(make_emulator):
                 await client.get("/sys/get.php", params={**AUTH, "get_messages": 1, "cnt": 1000})
             ).json()
         assert any(h["int_id"] == row["int_id"] and h["status"] >= 0 for h in hist)
+
+
+async def bad_sends(client: httpx.AsyncClient, n: int, tag: str) -> list[int]:
+    """n send requests with unparseable numbers, each one different (no duplicate rule)."""
+    got = []
+    for i in range(n):
+        got += await codes(client, "/sys/send.php", 1, phones=f"x{tag}{i}", mes="Hi")
+    return got
+
+
+async def test_100_erroneous_sends_in_a_row_block_ip_for_10_minutes(make_emulator):
+    async with (
+        make_emulator(seed=1, messages=5, rate=0) as emu,
+        httpx.AsyncClient(base_url=emu.base_url) as client,
+    ):
+        assert await bad_sends(client, 100, "a") == [7] * 100  # the 100th is still answered
+        assert await codes(client, "/sys/balance.php", 1) == [4]  # every endpoint, this IP
+        assert await codes(client, "/sys/send.php", 1, phones="79161234567", mes="ok") == [4]
+        emu.clock.advance(9 * 60)
+        assert await codes(client, "/sys/balance.php", 1) == [4]
+        emu.clock.advance(61)
+        assert await codes(client, "/sys/balance.php", 1) == [0]
+        assert await bad_sends(client, 1, "b") == [7]  # the streak started afresh
+        assert await codes(client, "/sys/balance.php", 1) == [0]
+    assert emu.stats()["limit_errors"]["smsc.4"] == 3
+
+
+async def test_a_good_send_or_ten_minutes_break_the_error_streak(make_emulator):
+    async with (
+        make_emulator(seed=1, messages=5, rate=0) as emu,
+        httpx.AsyncClient(base_url=emu.base_url) as client,
+    ):
+        await bad_sends(client, 99, "a")
+        assert await codes(client, "/sys/send.php", 1, phones="79161234567", mes="ok") == [0]
+        await bad_sends(client, 99, "b")
+        assert await codes(client, "/sys/balance.php", 1) == [0]  # 99 + 99, not 100 in a row
+        emu.clock.advance(10 * 60)  # the 99 errors of the second streak fall out of the window
+        await bad_sends(client, 1, "c")
+        assert await codes(client, "/sys/balance.php", 1) == [0]

@@ -7,7 +7,7 @@ import time
 
 from smstui.clock import Clock, ScaledClock
 from smstui.emulator.campaign import Campaign
-from smstui.emulator.limits import AuthGuard, Concurrency, Limiter
+from smstui.emulator.limits import AuthGuard, Concurrency, IpBlocks, Limiter, SendErrorGuard
 from smstui.emulator.options import EmulatorOptions
 from smstui.emulator.stats import Stats
 
@@ -28,7 +28,9 @@ class Emulator:
         self.tokens = {f"{login}-token": login for login in self.credentials}
         self.campaign = Campaign(opts, start)
         self.limiter = Limiter()
-        self.auth_guard = AuthGuard()
+        self.ip_blocks = IpBlocks()
+        self.auth_guard = AuthGuard(self.ip_blocks)
+        self.send_guard = SendErrorGuard(self.ip_blocks)
         self.concurrency = Concurrency(opts.concurrency, opts.status_concurrency)
         self.stats_counters = Stats()
         self.base_url = ""

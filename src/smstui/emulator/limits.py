@@ -8,6 +8,10 @@ from dataclasses import dataclass
 AUTH_WINDOW_S = 30 * 60
 AUTH_FAILURES = 5
 BLOCK_S = 30 * 60
+SEND_ERRORS = 100  # erroneous send requests in a row …
+SEND_ERROR_WINDOW_S = 10 * 60  # … within 10 min …
+SEND_ERROR_BLOCK_S = 10 * 60  # … block the IP for 10 min (smsc.md §9)
+SEND_ERRORS_COUNTED = frozenset({1, 3, 5, 6, 7, 8})  # parameter and business errors of send.php
 
 
 @dataclass(frozen=True)
@@ -59,34 +63,76 @@ class Limiter:
         return rule.limit - len(self._window(rule, key, now))
 
 
+class IpBlocks:
+    """Temporary IP blocks (error 4 on every SMSC endpoint) and when each one ends."""
+
+    def __init__(self) -> None:
+        self._until: dict[str, float] = {}
+
+    def block(self, ip: str, until: float) -> None:
+        """Block `ip` until the given emulated time (an existing longer block is kept)."""
+        self._until[ip] = max(until, self._until.get(ip, until))
+
+    def blocked(self, ip: str, now: float) -> bool:
+        """True while the IP's block lasts."""
+        until = self._until.get(ip)
+        if until is None:
+            return False
+        if now >= until:
+            del self._until[ip]
+            return False
+        return True
+
+
 class AuthGuard:
     """Five authorization failures from one IP within 30 min block it for 30 min (error 4)."""
 
-    def __init__(self) -> None:
+    def __init__(self, blocks: IpBlocks | None = None) -> None:
+        self.blocks = blocks if blocks is not None else IpBlocks()
         self._failures: dict[str, deque[float]] = {}
-        self._blocked_until: dict[str, float] = {}
 
     def fail(self, ip: str, now: float) -> None:
         """Record a failed login; block the IP on the fifth within the window."""
-        if self.blocked(ip, now):
+        if self.blocks.blocked(ip, now):
             return  # failures while blocked neither extend nor renew the block
         hits = self._failures.setdefault(ip, deque())
         while hits and hits[0] <= now - AUTH_WINDOW_S:
             hits.popleft()
         hits.append(now)
         if len(hits) >= AUTH_FAILURES:
-            self._blocked_until[ip] = now + BLOCK_S
+            self.blocks.block(ip, now + BLOCK_S)
             hits.clear()
 
     def blocked(self, ip: str, now: float) -> bool:
-        """True while the IP's block lasts."""
-        until = self._blocked_until.get(ip)
-        if until is None:
-            return False
-        if now >= until:
-            del self._blocked_until[ip]
-            return False
-        return True
+        """True while the IP is blocked, for whatever reason."""
+        return self.blocks.blocked(ip, now)
+
+
+class SendErrorGuard:
+    """100 erroneous send requests in a row within 10 min block the IP for 10 min (FAQ 99).
+
+    "In a row": a successful send ends the streak. A refused duplicate (error 9) neither
+    extends nor ends it, since the request was never judged.
+    """
+
+    def __init__(self, blocks: IpBlocks) -> None:
+        self.blocks = blocks
+        self._streaks: dict[str, deque[float]] = {}
+
+    def outcome(self, ip: str, now: float, error: int | None) -> None:
+        """Record how one send request from `ip` ended (None = accepted)."""
+        if error is None:
+            self._streaks.pop(ip, None)
+            return
+        if error not in SEND_ERRORS_COUNTED:
+            return
+        streak = self._streaks.setdefault(ip, deque())
+        while streak and streak[0] <= now - SEND_ERROR_WINDOW_S:
+            streak.popleft()  # too old to be part of "100 within 10 min"
+        streak.append(now)
+        if len(streak) >= SEND_ERRORS:
+            self.blocks.block(ip, now + SEND_ERROR_BLOCK_S)
+            streak.clear()
 
 
 class Concurrency:

@@ -26,10 +26,12 @@ class Call:
     fmt: int
     charset: str
     endpoint: str
+    error_code: int | None = None  # the API error this request was answered with, if any
 
     def error(self, code: int, msg_id: object = None, *, limit: bool = False) -> web.Response:
         """Count and build an error reply in this request's fmt and charset."""
         self.emu.stats_counters.error(f"smsc.{code}", limit=limit)
+        self.error_code = code
         return error_reply(code, self.fmt, self.charset, msg_id)
 
     def identity(self) -> str:
@@ -111,9 +113,10 @@ async def serve(emu: Emulator, request: web.Request, script: str, handler: Handl
         call.now = emu.now()
         if emu.limiter.allows(limit_checks(call), call.now) is not None:
             return call.error(9, limit=True)
-        if "__bad_json__" in params:
-            return call.error(1)
-        return handler(call)
+        response = call.error(1) if "__bad_json__" in params else handler(call)
+        if endpoint == "smsc.send":
+            emu.send_guard.outcome(ip, call.now, call.error_code)
+        return response
     finally:
         emu.concurrency.leave(login, is_status)
 
