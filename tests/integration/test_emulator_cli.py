@@ -55,3 +55,15 @@ def test_emulate_rejects_bad_faults_with_usage_exit():
         timeout=20,
     )
     assert proc.returncode == 2 and "meteor" in proc.stderr
+
+
+def test_emulate_push_format_flag_reaches_the_options():
+    import argparse
+
+    from smstui.commands import emulate
+
+    parser = argparse.ArgumentParser()
+    emulate.register(parser.add_subparsers())
+    args = parser.parse_args(["emulate", "--webcom-push-format", "xml"])
+    assert emulate.options_from(args).webcom_push_format == "xml"
+    assert emulate.options_from(parser.parse_args(["emulate"])).webcom_push_format == "json"

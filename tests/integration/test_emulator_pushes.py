@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, quote
 import httpx
 from aiohttp import web
 
-from smstui.emulator.pushes import control_hash
+from smstui.emulator.push_bodies import smsc_push_request
 
 
 class Receiver:
@@ -94,11 +94,19 @@ def expected_smsc_pushes(emu) -> int:
 
 
 def test_worked_example_hashes():
-    text = b"1001:79991234567:1:s3cr3t"
-    assert control_hash("md5", text) == "3fb6be5000eec2ba600a3135d1792786"
-    assert control_hash("sha1", text) == "b48b683314cc92dc32f4f88bb04572570fe5b82d"
-    assert control_hash("crc32", text) == "2343645342"
-    assert control_hash("crc32", text, crc_hex=True) == "8bb1309e"
+    """smsc.md §10.6 worked example, through the emulator's body builder (receiver's hash)."""
+    fields = {"id": "1001", "phone": "79991234567", "status": "1"}
+    expected = {
+        "md5": "3fb6be5000eec2ba600a3135d1792786",
+        "sha1": "b48b683314cc92dc32f4f88bb04572570fe5b82d",
+        "crc32": "2343645342",
+    }
+    for algo, value in expected.items():
+        url = f"https://shop.example/smsc/cb?charset=utf-8&{algo}=s3cr3t"
+        body, _ = smsc_push_request(url, fields)
+        assert dict(parse_qsl(body.decode()))[algo] == value
+    body, _ = smsc_push_request("https://x/cb?crc32=s3cr3t&charset=utf-8", fields, crc_hex=True)
+    assert dict(parse_qsl(body.decode()))["crc32"] == "8bb1309e"
 
 
 async def test_smsc_form_push_md5_windows_1251(make_emulator):

@@ -32,6 +32,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--smsc-webhook", default=None, help="SMSC status handler URL")
     parser.add_argument("--webcom-webhook", default=None, help="Webcom status webhook URL")
     parser.add_argument(
+        "--webcom-push-format",
+        choices=("json", "xml"),
+        default="json",
+        help="Webcom webhook body: JSON array (default) or XML <state> list",
+    )
+    parser.add_argument(
         "--account",
         action="append",
         default=[],
@@ -54,6 +60,7 @@ def options_from(args: argparse.Namespace) -> EmulatorOptions:
         faults=args.faults,
         smsc_webhook=args.smsc_webhook,
         webcom_webhook=args.webcom_webhook,
+        webcom_push_format=args.webcom_push_format,
         accounts=tuple(args.account),
         live_messages=args.live_messages,
     )

@@ -77,7 +77,7 @@ class Campaign:
         self.webcom_by_client: dict[tuple[str, str], WebcomMessage] = {}  # client_id_sms index
         self.balance: dict[str, Decimal] = {}
         self.money: dict[str, Decimal] = {}
-        self.listeners: list[Callable[[SmscMessage | WebcomMessage], None]] = []
+        self.listeners: list[Callable[[SmscMessage | WebcomMessage | Inbound], None]] = []
         self._next_id, self._next_int, self._next_sms = ID_BASE, INT_ID_BASE, WEBCOM_ID_BASE
         self._next_in = INBOUND_ID_BASE
         self.live_smsc = self.live_webcom = self.live_inbound = 0
@@ -122,8 +122,10 @@ class Campaign:
         phone, text = random_phone(rng), INBOUND_TEXTS[rng.randrange(len(INBOUND_TEXTS))]
         to = OUR_NUMBERS[rng.randrange(len(OUR_NUMBERS))]
         sent = t - rng.uniform(1, 20)
-        self.inbound.append(Inbound(provider, self._next_in, "demo", phone, text, to, sent, t))
+        sms = Inbound(provider, self._next_in, "demo", phone, text, to, sent, t)
+        self.inbound.append(sms)
         self._next_in += 1
+        self._notify(sms)
 
     def advance(self, now: float) -> None:
         """Materialize every live message and inbound SMS due by `now` (in time order)."""
@@ -250,7 +252,7 @@ class Campaign:
         self._notify(msg)
         return msg
 
-    def _notify(self, msg: SmscMessage | WebcomMessage) -> None:
+    def _notify(self, msg: SmscMessage | WebcomMessage | Inbound) -> None:
         for listener in self.listeners:
             listener(msg)
 

@@ -50,8 +50,20 @@ class EmulatorOptions:
     push_tick: float = 0.05  # real seconds between scans for due status changes
     crc32_hex: bool = False  # crc32 control value as 8-digit hex instead of unsigned decimal
     smsc_push_form_only: bool = False  # ignore fmt=2/3 in the handler URL
+    webcom_push_format: str = "json"  # "json" array or "xml" <state> list (webcom.md §3.3, §5.3)
+    webcom_push_root: str = "response"  # XML push root: Webcom's "response" or sibling "request"
     # --- faults ---
     fault_timeout_s: float = 30.0  # how long a "timeout" fault holds the request (real seconds)
+
+    def __post_init__(self) -> None:
+        if self.webcom_push_format not in ("json", "xml"):
+            raise ConfigError(
+                f"webcom_push_format must be json or xml, not {self.webcom_push_format!r}"
+            )
+        if self.webcom_push_root not in ("response", "request"):
+            raise ConfigError(
+                f"webcom_push_root must be response or request, not {self.webcom_push_root!r}"
+            )
 
     @property
     def webcom_history(self) -> int:

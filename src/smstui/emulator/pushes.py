@@ -1,107 +1,56 @@
-"""Status pushes: SMSC form posts with a control hash, Webcom JSON batches with partial acks."""
+"""Webhook sender: posts each due status change (and SMSC incoming SMS) as the gateway would.
+
+SMSC: one POST per event, retried on non-2xx (3 attempts by default). Webcom: batches of up to
+100 statuses as JSON or XML, ids not echoed back are retried, 5 attempts in all.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import heapq
-import json
 import logging
-import zlib
-from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import aiohttp
 
+from smstui.emulator.campaign import Inbound
 from smstui.emulator.core import Emulator
-from smstui.emulator.numbering import msk_date, msk_iso
 from smstui.emulator.paths import SmscMessage, WebcomMessage
-from smstui.emulator.smsc_wire import CHARSETS
-from smstui.emulator.xmltext import escape_text
+from smstui.emulator.push_bodies import (
+    acked_ids,
+    smsc_fields,
+    smsc_incoming_fields,
+    smsc_push_request,
+    webcom_batch,
+)
 from smstui.secrets import mask_text
 
 log = logging.getLogger(__name__)
-HASH_KEYS = ("md5", "sha1", "crc32")
 BATCH = 100
-
-
-def control_hash(kind: str, text: bytes, crc_hex: bool = False) -> str:
-    """md5/sha1 as lowercase hex; crc32 as unsigned decimal (or 8-digit hex)."""
-    if kind == "md5":
-        return hashlib.md5(text).hexdigest()
-    if kind == "sha1":
-        return hashlib.sha1(text).hexdigest()
-    value = zlib.crc32(text) & 0xFFFFFFFF
-    return f"{value:08x}" if crc_hex else str(value)
-
-
-def smsc_push_request(
-    url: str, fields: dict[str, str], *, crc_hex: bool = False, form_only: bool = False
-) -> tuple[bytes, str]:
-    """(body, Content-Type) SMSC would POST to this handler URL for these status fields."""
-    query = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
-    charset = query.get("charset", "windows-1251").lower()
-    codec = CHARSETS.get(charset, "cp1251")
-    body = {**query, **fields}
-    for kind in HASH_KEYS:
-        if kind in query:  # the URL carries the secret; the body carries the hash instead
-            signed = f"{fields['id']}:{fields['phone']}:{fields['status']}:{query[kind]}"
-            body[kind] = control_hash(kind, signed.encode(codec, "replace"), crc_hex)
-            break
-    fmt = "" if form_only else query.get("fmt", "")
-    if fmt == "3":
-        data = json.dumps(body, ensure_ascii=False).encode(codec, "replace")
-        return data, f"application/json; charset={charset}"
-    if fmt == "2":
-        inner = "".join(f"<{k}>{escape_text(str(v))}</{k}>" for k, v in body.items())
-        return f"<status>{inner}</status>".encode(codec, "replace"), f"text/xml; charset={charset}"
-    return urlencode(body, encoding=codec, errors="replace").encode("ascii"), (
-        "application/x-www-form-urlencoded"
-    )
-
-
-def smsc_fields(m: SmscMessage, when: float, status: int, err: int) -> dict[str, str]:
-    """The standard status fields of one change (form values are strings)."""
-    plan = m.plan
-    fields = {
-        "id": m.id,
-        "phone": m.phone,
-        "status": str(status),
-        "err": str(err),
-        "time": msk_date(when),
-        "ts": str(int(when)),
-        "cnt": str(m.parts),
-        "type": str(m.type),
-        "cost": str(m.cost),
-        "flag": str(m.type),
-        "sender": m.sender,
-        "mccmnc": plan.mccmnc if plan else "",
-        "message": m.text,
-        "country": "Россия" if plan else "",
-        "operator": plan.operator.name if plan else "",
-        "operator_orig": plan.operator.name if plan else "",
-        "region": plan.region if plan else "",
-    }
-    if m.hlr and status in (1, 20):
-        fields.update(m.hlr)
-    return fields
+Event = SmscMessage | WebcomMessage | Inbound
 
 
 class Pusher:
-    """Watches the campaign's timelines and posts each due status change to the webhook."""
+    """Watches the campaign's timelines and posts each due event to one webhook URL."""
 
     def __init__(self, emu: Emulator, url: str, provider: str) -> None:
         self.emu, self.url, self.provider = emu, url, provider
-        self.due: list[tuple[float, int, int, object]] = []
+        self.due: list[tuple[float, int, int, Event]] = []
         self._seq = 0
         self._tasks: set[asyncio.Task] = set()
         start = emu.clock.now()
+        # Only what happens after start is pushed: earlier events predate the handler.
         for msg in emu.campaign.smsc if provider == "smsc" else emu.campaign.webcom:
             self.on_message(msg, after=start)
+        for sms in emu.campaign.inbound:
+            self.on_message(sms, after=start)
         emu.campaign.listeners.append(self.on_message)
 
-    def on_message(self, msg: SmscMessage | WebcomMessage, after: float | None = None) -> None:
-        """Queue a new message's future changes (web-UI SMSC sends never push)."""
-        if self.provider == "smsc" and isinstance(msg, SmscMessage) and msg.via_api:
+    def on_message(self, msg: Event, after: float | None = None) -> None:
+        """Queue an event's future pushes (web-UI SMSC sends never push; Webcom MO never does)."""
+        if isinstance(msg, Inbound):
+            if self.provider == "smsc" == msg.provider and (after is None or msg.received > after):
+                self._push((msg.received, -1, msg))
+        elif self.provider == "smsc" and isinstance(msg, SmscMessage) and msg.via_api:
             for i, (t, status, _) in enumerate(msg.timeline):
                 if status != -1 and (after is None or t > after):
                     self._push((t, i, msg))
@@ -110,12 +59,12 @@ class Pusher:
                 if state != "send" and (after is None or t > after):
                     self._push((t, i, msg))
 
-    def _push(self, item: tuple[float, int, object]) -> None:
+    def _push(self, item: tuple[float, int, Event]) -> None:
         self._seq += 1
         heapq.heappush(self.due, (item[0], self._seq, item[1], item[2]))
 
-    def pop_due(self, now: float) -> list[tuple[int, object]]:
-        """(timeline index, message) of every change due by `now`."""
+    def pop_due(self, now: float) -> list[tuple[int, Event]]:
+        """(timeline index, event) of everything due by `now`, in time order."""
         out = []
         while self.due and self.due[0][0] <= now:
             _, _, index, msg = heapq.heappop(self.due)
@@ -128,7 +77,7 @@ class Pusher:
         return self.emu.opts.push_retry_interval / max(speed, 1e-9)
 
     async def run(self) -> None:
-        """Scan for due changes every tick; each batch is posted by its own task."""
+        """Scan for due events every tick; each push (or batch) is posted by its own task."""
         timeout = aiohttp.ClientTimeout(total=self.emu.opts.push_timeout)
         async with aiohttp.ClientSession(timeout=timeout) as session:
             try:
@@ -137,10 +86,10 @@ class Pusher:
                     due = self.pop_due(self.emu.clock.now())
                     if self.provider == "smsc":
                         for index, msg in due:
-                            self._spawn(self._smsc(session, msg, index))  # type: ignore[arg-type]
+                            self._spawn(self._smsc(session, msg, index))
                     else:
                         for i in range(0, len(due), BATCH):
-                            self._spawn(self._webcom(session, due[i : i + BATCH]))  # type: ignore[arg-type]
+                            self._spawn(self._webcom(session, due[i : i + BATCH]))
                     await asyncio.sleep(self.emu.opts.push_tick)
             finally:
                 for task in self._tasks:
@@ -163,16 +112,18 @@ class Pusher:
             log.info("push to %s failed: %s", mask_text(self.url), err)
             return None
 
-    async def _smsc(self, session: aiohttp.ClientSession, msg: SmscMessage, index: int) -> None:
-        if msg.deleted_at is not None:
-            return
-        when, status, err = msg.timeline[index]
+    async def _smsc(self, session: aiohttp.ClientSession, msg: Event, index: int) -> None:
+        """One SMSC event: a status change, or (`mes` present) an incoming SMS."""
         opts = self.emu.opts
+        if isinstance(msg, Inbound):
+            fields, signed = smsc_incoming_fields(msg)
+        elif isinstance(msg, SmscMessage) and msg.deleted_at is None:
+            when, status, err = msg.timeline[index]
+            fields, signed = smsc_fields(msg, when, status, err), None
+        else:
+            return  # deleted messages report nothing more
         body, ctype = smsc_push_request(
-            self.url,
-            smsc_fields(msg, when, status, err),
-            crc_hex=opts.crc32_hex,
-            form_only=opts.smsc_push_form_only,
+            self.url, fields, signed, crc_hex=opts.crc32_hex, form_only=opts.smsc_push_form_only
         )
         for attempt in range(opts.smsc_push_attempts):
             if await self._post(session, body, ctype) is not None:
@@ -183,33 +134,22 @@ class Pusher:
         self.emu.stats_counters.pushes["failed"] += 1
 
     async def _webcom(self, session: aiohttp.ClientSession, due: list) -> None:
-        """POST [{id_sms, time, state}]; ids missing from the answer go again, 5 attempts."""
-        pending = {}
+        """POST one batch; ids missing from the answer go again, up to 5 attempts in all."""
+        opts = self.emu.opts
+        pending: dict[int, tuple[int, float, str]] = {}
         for index, msg in due:
             when, state = msg.timeline[index]
-            pending[msg.id_sms] = {"id_sms": msg.id_sms, "time": msk_iso(when), "state": state}
-        for attempt in range(self.emu.opts.webcom_push_attempts):
-            body = json.dumps(list(pending.values()), ensure_ascii=False).encode("utf-8")
-            answer = await self._post(session, body, "text/json; charset=utf-8")
-            for id_sms in _acked_ids(answer) & set(pending):
+            pending[msg.id_sms] = (msg.id_sms, when, state)
+        for attempt in range(opts.webcom_push_attempts):
+            body, ctype = webcom_batch(
+                list(pending.values()), opts.webcom_push_format, opts.webcom_push_root
+            )
+            answer = await self._post(session, body, ctype)
+            for id_sms in acked_ids(answer) & set(pending):
                 del pending[id_sms]
                 self.emu.stats_counters.pushes["acked"] += 1
             if not pending:
                 return
-            if attempt + 1 < self.emu.opts.webcom_push_attempts:
+            if attempt + 1 < opts.webcom_push_attempts:
                 await asyncio.sleep(self.retry_pause())
         self.emu.stats_counters.pushes["failed"] += len(pending)
-
-
-def _acked_ids(answer: str | None) -> set[int]:
-    """Ids echoed back in [{"id_sms": …}, …]; nothing when the answer is unusable."""
-    try:
-        items = json.loads(answer) if answer else []
-    except json.JSONDecodeError:
-        return set()
-    out = set()
-    for item in items if isinstance(items, list) else []:
-        raw = item.get("id_sms") if isinstance(item, dict) else item
-        if str(raw).strip().isdigit():
-            out.add(int(str(raw).strip()))
-    return out
