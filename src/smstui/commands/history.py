@@ -6,6 +6,7 @@ import argparse
 import csv
 import sys
 
+from smstui.commands._cache import add_cached_arg, cached_history
 from smstui.commands._common import add_config_args, add_json_arg, load, print_json, print_table
 from smstui.commands.status import HEADERS, message_row
 from smstui.config import Account
@@ -27,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--phone", help="only messages to this phone")
     add_config_args(parser)
     add_json_arg(parser)
+    add_cached_arg(parser)
     parser.add_argument("--csv", action="store_true", help="CSV on stdout (spreadsheet-safe)")
     parser.set_defaults(func=run)
 
@@ -63,7 +65,15 @@ async def run(args: argparse.Namespace) -> int:
     """Print the history as a table, CSV or one JSON document."""
     config = load(args)
     account = config.account(args.account)
-    rows, cut = await fetch_history(account, limit=args.limit, state=args.state, phone=args.phone)
+    if args.cached:
+        rows = cached_history(
+            config, account.name, limit=args.limit, state=args.state, phone=args.phone
+        )
+        cut = False
+    else:
+        rows, cut = await fetch_history(
+            account, limit=args.limit, state=args.state, phone=args.phone
+        )
     if args.json:
         print_json(rows)
     elif args.csv:

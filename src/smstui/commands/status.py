@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from smstui.codes import explain
+from smstui.commands._cache import add_cached_arg, cached_status
 from smstui.commands._common import add_config_args, add_json_arg, load, print_json, print_table
 from smstui.config import Account
 from smstui.errors import ConfigError
@@ -24,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--phone", help="recipient (SMSC needs it; found in history if omitted)")
     add_config_args(parser)
     add_json_arg(parser)
+    add_cached_arg(parser)
     parser.set_defaults(func=run)
 
 
@@ -79,7 +81,10 @@ async def fetch_status(account: Account, message_id: str, phone: str | None) -> 
 
 async def run(args: argparse.Namespace) -> int:
     """Print the status; exit 1 when the gateway does not know the message."""
-    account = load(args).account(args.account)
+    config = load(args)
+    account = config.account(args.account)
+    if args.cached:
+        return _print_cached(args, cached_status(config, account.name, args.message_id, args.phone))
     messages = await fetch_status(account, args.message_id, args.phone)
     known = [m for m in messages if m.state is not DeliveryState.NOT_FOUND]
     if args.json:
@@ -94,5 +99,24 @@ async def run(args: argparse.Namespace) -> int:
             f"smstui: {account.provider.value}: message {args.message_id} not found",
             file=sys.stderr,
         )
+        return 1
+    return 0
+
+
+def _print_cached(args: argparse.Namespace, found: list) -> int:
+    """The cached message(s) with their timelines; exit 1 when the cache has none."""
+    if args.json:
+        print_json([{"message": m, "timeline": timeline} for m, timeline in found])
+    elif found:
+        print_table(HEADERS, [message_row(m) for m, _ in found])
+        for message, timeline in found:
+            print(f"\n{message.message_id} → {message.phone}: {message.text}")
+            for change in timeline:
+                when = iso_time(change.at)[:19].replace("T", " ")
+                err = f" err {change.error_code}" if change.error_code else ""
+                print(f"  {when}  {change.state.value:<10} {change.raw_status:<12}"
+                      f" via {change.source.value}{err}")  # fmt: skip
+    if not found:
+        print(f"smstui: message {args.message_id} is not in the cache", file=sys.stderr)
         return 1
     return 0

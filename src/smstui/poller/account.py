@@ -22,6 +22,7 @@ from smstui.store import Store
 log = logging.getLogger("smstui.poller")
 T = TypeVar("T")
 MIN_SLEEP_S, MAX_SLEEP_S = 1.0, 60.0
+PUSH_TRUST_S = 15 * 60.0  # pushes seen this recently make status polling a safety net
 
 
 @dataclass
@@ -79,6 +80,13 @@ class AccountPoller:
         self._next_history_at = 0.0
         self._last_turn_was_gap = True
         self._gone: set[tuple[str, str, str]] = set()  # archived at SMSC: history has the rest
+        self.pushes_seen_at: float | None = None
+
+    @property
+    def safety_net(self) -> bool:
+        """True while the gateway's webhook is delivering: poll far less often."""
+        seen = self.pushes_seen_at
+        return seen is not None and self.clock.now() - seen < PUSH_TRUST_S
 
     # ---- one request, through the budget and the guard ----------------------------------
 
@@ -135,7 +143,7 @@ class AccountPoller:
     async def _statuses(self, report: CycleReport) -> None:
         now = self.clock.now()
         pending = [m for m in self.store.non_final(self.account.name) if m.key not in self._gone]
-        due = self.schedule.due(pending, now)
+        due = self.schedule.due(pending, now, safety_net=self.safety_net)
         if not due:
             return
         refs = [(m.message_id, m.phone) for m in due]
@@ -179,7 +187,7 @@ class AccountPoller:
         if self.discovery is not None:
             times.append(max(self._next_history_at, self.budget.next_allowed_at("history")))
         pending = [m for m in self.store.non_final(self.account.name) if m.key not in self._gone]
-        due_at = self.schedule.next_due_at(pending, now)
+        due_at = self.schedule.next_due_at(pending, now, safety_net=self.safety_net)
         if due_at is not None:
             times.append(max(due_at, self.budget.next_allowed_at("status_mass")))
         paused = self.guard.paused_until(now)

@@ -128,8 +128,27 @@ class Engine:
     # ---- the webhook sink ---------------------------------------------------------------
 
     async def push_changes(self, changes: list[StatusChange]) -> None:
-        """Statuses pushed by a gateway: the same store path as polled ones (source=webhook)."""
-        self.store.apply(changes)
+        """Statuses pushed by a gateway: the same store path as polled ones (source=webhook).
+
+        Webcom has no history call, so a push is how its messages are discovered: an unknown id
+        becomes a message of its own (details follow from polling) instead of waiting forever.
+        """
+        new = []
+        now = self.clock.now()
+        for change in changes:
+            poller = self.pollers.get(change.account)
+            if poller is not None:
+                poller.pushes_seen_at = now
+            if poller is None or poller.gateway.supports_history:
+                continue  # SMSC: history will bring the message; the store keeps it pending
+            if not self.store.find(change.account, change.message_id):
+                new.append(
+                    Message(
+                        account=change.account, provider=poller.account.provider,
+                        message_id=change.message_id, phone=change.phone,
+                    )
+                )  # fmt: skip
+        self.store.apply([*new, *changes], source=Source.WEBHOOK)
 
     async def push_incoming(self, items: list[IncomingMessage]) -> None:
         """Incoming SMS pushed by a gateway."""

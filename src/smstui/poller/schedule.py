@@ -19,12 +19,20 @@ AGE_STEPS: tuple[tuple[float, float], ...] = (
 Key = tuple[str, str, str]
 
 
-def check_interval(age_s: float) -> float:
+# While a gateway's webhook delivers, polling is only a safety net for lost pushes.
+SAFETY_NET_FACTOR, SAFETY_NET_FLOOR_S = 10.0, 600.0
+
+
+def check_interval(age_s: float, *, safety_net: bool = False) -> float:
     """How long to wait between status checks of a message this old."""
-    for limit, interval in AGE_STEPS:
+    interval = AGE_STEPS[-1][1]
+    for limit, step in AGE_STEPS:
         if age_s < limit:
-            return interval
-    return AGE_STEPS[-1][1]
+            interval = step
+            break
+    if safety_net:
+        return max(SAFETY_NET_FLOOR_S, interval * SAFETY_NET_FACTOR)
+    return interval
 
 
 class StatusSchedule:
@@ -34,7 +42,14 @@ class StatusSchedule:
         self.max_age_s = max_age_s  # SMSC archives after a day: older ones come from history
         self._last_checked: dict[Key, float] = {}
 
-    def due(self, pending: Iterable[Message], now: float, *, slack_s: float = 1.0) -> list[Message]:
+    def due(
+        self,
+        pending: Iterable[Message],
+        now: float,
+        *,
+        slack_s: float = 1.0,
+        safety_net: bool = False,
+    ) -> list[Message]:
         """Non-final messages whose next check time has come (slack absorbs timer jitter)."""
         out: list[tuple[float, Message]] = []
         for message in pending:
@@ -45,7 +60,9 @@ class StatusSchedule:
             if age > self.max_age_s:
                 continue
             last = self._last_checked.get(message.key)
-            if last is None or now - last + slack_s >= check_interval(age):
+            if safety_net and last is None:
+                last = sent  # a pushed-about message is first asked about a while after sending
+            if last is None or now - last + slack_s >= check_interval(age, safety_net=safety_net):
                 out.append((age, message))
         out.sort(key=lambda pair: pair[0])
         return [m for _, m in out]
@@ -60,7 +77,9 @@ class StatusSchedule:
         for key in keys:
             self._last_checked.pop(key, None)
 
-    def next_due_at(self, pending: Iterable[Message], now: float) -> float | None:
+    def next_due_at(
+        self, pending: Iterable[Message], now: float, *, safety_net: bool = False
+    ) -> float | None:
         """When the earliest pending message will next be due (None when nothing is pending)."""
         best: float | None = None
         for message in pending:
@@ -70,6 +89,9 @@ class StatusSchedule:
             if now - sent > self.max_age_s:
                 continue
             last = self._last_checked.get(message.key)
-            when = now if last is None else last + check_interval(max(0.0, now - sent))
+            if safety_net and last is None:
+                last = sent
+            age = max(0.0, now - sent)
+            when = now if last is None else last + check_interval(age, safety_net=safety_net)
             best = when if best is None else min(best, when)
         return best

@@ -1,0 +1,47 @@
+"""`smstui poll`: the headless poller, the cache's single writer; one log line per cycle."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+import time
+
+from smstui.commands._common import add_config_args, load
+from smstui.poller import CycleReport
+from smstui.runtime import cache_path, only_account, open_engine, receiver_for
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `poll` subcommand."""
+    parser = sub.add_parser("poll", help="poll the gateways headless and keep the cache current")
+    add_config_args(parser)
+    parser.add_argument("--once", action="store_true", help="run one cycle, flush, and exit")
+    parser.add_argument("--listen", metavar="HOST:PORT", help="also receive webhook pushes here")
+    parser.set_defaults(func=run)
+
+
+def _print_cycle(report: CycleReport, budget_left: str) -> None:
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+    print(f"{stamp} {report.line(budget_left)}", flush=True)
+
+
+async def run(args: argparse.Namespace) -> int:
+    """Poll until SIGINT/SIGTERM (or one cycle with --once); the cache is flushed either way."""
+    config = only_account(load(args), args.account)
+    print(f"smstui poll: cache {cache_path(config)}", file=sys.stderr, flush=True)
+    async with open_engine(config) as engine:
+        engine.on_cycle = _print_cycle
+        if args.once:
+            await engine.run_once()
+            return 0
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, engine.stop)
+        async with receiver_for(engine, config, args.listen, engine.clock) as receiver:
+            if receiver is not None:
+                print(f"smstui poll: webhook receiver on {receiver.url}", file=sys.stderr,
+                      flush=True)  # fmt: skip
+            await engine.run()
+    return 0

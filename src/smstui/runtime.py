@@ -1,0 +1,127 @@
+"""Wiring shared by `smstui poll`, the dashboard and the demo: cache, engine, webhook receiver."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from smstui.clock import Clock, SystemClock
+from smstui.config import Config
+from smstui.poller import Engine
+from smstui.store import Store
+
+log = logging.getLogger("smstui")
+CACHE_NAME = "cache.json"
+
+
+def cache_path(config: Config) -> Path:
+    """The one cache file of this configuration (all its accounts, one writer)."""
+    return config.cache_dir / CACHE_NAME
+
+
+def only_account(config: Config, name: str | None) -> Config:
+    """The configuration narrowed to one account when `--account` names one."""
+    if name is None:
+        return config
+    return dataclasses.replace(config, accounts=(config.account(name),))
+
+
+@asynccontextmanager
+async def receiver_for(engine: Engine, config: Config, listen: str | None, clock: Clock):
+    """A running webhook receiver feeding the engine, or None when no address is configured."""
+    if not (listen or config.webhook.listen):
+        yield None
+        return
+    from smstui.webhook.options import options_from_config
+    from smstui.webhook.server import WebhookReceiver
+
+    receiver = WebhookReceiver(options_from_config(config, listen), engine, clock)
+    await receiver.start()
+    engine.webhook_url = receiver.url
+    engine.webhook_counters = lambda: receiver.counters
+    try:
+        yield receiver
+    finally:
+        await receiver.stop()
+
+
+@asynccontextmanager
+async def open_engine(
+    config: Config, *, clock: Clock | None = None, store: Store | None = None
+) -> AsyncIterator[Engine]:
+    """Open the cache as its writer and an Engine over it; flush and close on the way out."""
+    clock = clock or SystemClock()
+    own_store = store is None
+    store = store or Store.open(cache_path(config), clock=clock)
+    for notice in store.notices:
+        log.warning("%s", notice)
+    engine = Engine(config, store, clock=clock)
+    try:
+        yield engine
+    finally:
+        await engine.aclose()
+        if own_store:
+            await store.flush_async()
+            store.close()
+
+
+class ReadOnlyController:
+    """The Controller of a dashboard attached to another process's cache: it reads, never acts.
+
+    Only the writer (`smstui poll`) may spend the gateways' request budget, so actions that
+    would send a request say so instead of racing the daemon into error 9.
+    """
+
+    def __init__(self, engine: Engine, holder: str) -> None:
+        self._engine = engine
+        self._holder = holder
+
+    def health(self):
+        """The read-only marker plus whatever the cache tells."""
+        return self._engine.health()
+
+    def _refuse(self, what: str):
+        from smstui.errors import SmstuiError
+
+        raise SmstuiError(f"read-only: {self._holder} owns the cache; {what} there or stop it")
+
+    async def refresh_status(self, key):
+        """Refused: the daemon owns the budget."""
+        self._refuse("look up statuses")
+
+    async def lookup(self, account, phone, *, hlr=False):
+        """Refused: the daemon owns the budget."""
+        self._refuse("look up numbers")
+
+    async def resend(self, key, *, allow_permanent=False):
+        """Refused: the daemon owns the budget."""
+        self._refuse("resend")
+
+    async def refresh_balance(self, account):
+        """Refused: the daemon owns the budget."""
+        self._refuse("refresh the balance")
+
+    async def export(self, path, keys, fmt):
+        """Exports only read the cache, so they work here too."""
+        return await self._engine.export(path, keys, fmt)
+
+
+async def follow(store: Store, *, interval_s: float = 1.0) -> None:
+    """Keep a read-only store in step with the writer's flushes (reads happen off the loop)."""
+    import asyncio
+
+    while True:
+        await asyncio.to_thread(store.refresh)
+        await asyncio.sleep(interval_s)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on right now (the demo needs its URLs before its servers start)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
