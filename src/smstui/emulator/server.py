@@ -10,7 +10,7 @@ from functools import partial
 
 from aiohttp import web
 
-from smstui.emulator import smsc, smsc_query, smsc_send, webcom, webcom_xml
+from smstui.emulator import smsc, smsc_query, smsc_send, webcom, webcom_send, webcom_xml
 from smstui.emulator.core import Emulator
 from smstui.emulator.faults import FAULTS, Faults
 from smstui.emulator.options import EmulatorOptions
@@ -58,7 +58,7 @@ def build_app(emu: Emulator) -> web.Application:
     app.router.add_post("/rest/send/", rest)
     app.router.add_post("/rest/send", rest)
     webcom_routes = {
-        "/json": webcom.handle_send,
+        "/json": webcom_send.handle_send,
         "/json/state.php": webcom.handle_state,
         "/json/balance.php": webcom.handle_balance,
         "/xml": webcom_xml.handle_send,

@@ -1,168 +1,24 @@
-"""Webcom JSON (/json, /json/state.php, /json/balance.php) and GET (/sendsms.php) interfaces."""
+"""Webcom JSON status and balance (/json/state.php, /json/balance.php) and GET /sendsms.php."""
 
 from __future__ import annotations
 
 import json
-import random
 from decimal import Decimal
 
 from aiohttp import web
 
 from smstui.emulator import limits as L
 from smstui.emulator import numbering
-from smstui.emulator.campaign import SENDERS
 from smstui.emulator.core import Emulator
-
-E1_JSON, E1_XML = "Неправильный формат JSON документа", "Неправильный формат XML документа"
-E2 = "Ваш аккаунт заблокирован"
-E3 = "Неправильный логин или пароль"
-E4 = "POST данные отсутствуют"
-M4, M5, M6 = (
-    "Укажите номер телефона.",
-    "Номер телефона присутствует в стоп-листе.",
-    ("Данное направление закрыто для вас."),
+from smstui.emulator.webcom_send import send_one
+from smstui.emulator.webcom_wire import (
+    E3,
+    GET_LIMIT_TEXT,
+    json_reply,
+    login_of,
+    read_json,
+    unquote_numbers,
 )
-M2, M10 = "Закончились SMS.", "Нет отправителя."
-M11 = (
-    "Отправитель не должен превышать 15 символов для цифровых номеров и 11 символов для "
-    "буквенно-числовых."
-)
-M12, M13, M16 = (
-    "Номер телефона должен быть меньше 15 символов.",
-    "Нет текста сообщения.",
-    ("Такого отправителя Нет."),
-)
-GET_LIMIT_TEXT = "error: Попытка отправки более одного одинакового запроса в течение минуты"
-STOP_LIST = frozenset({"79990000000", "79161111111"})
-WEBCOM_SENDERS = frozenset({*SENDERS, "SMS-INFO"})
-ERROR_CODES = {E1_JSON: "E1", E1_XML: "E1", E2: "E2", E3: "E3", E4: "E4"}
-VALIDITY_DEFAULT_S = 2 * 86400
-
-
-def login_of(emu: Emulator, login: str, password: str, token: str) -> str | None:
-    """The account proved by login+password or token."""
-    if token:
-        return emu.tokens.get(token)
-    expected = emu.credentials.get(login)
-    return login if expected is not None and password and password == expected else None
-
-
-def json_error(emu: Emulator, text: str) -> web.Response:
-    """Request-level error {"error": "<Russian text>"}, HTTP 400 by default."""
-    emu.stats_counters.error(f"webcom.{ERROR_CODES.get(text, 'E?')}")
-    body = json.dumps({"error": text}, ensure_ascii=False)
-    return web.Response(
-        status=emu.opts.webcom_error_status,
-        text=body,
-        content_type="application/json",
-        charset="utf-8",
-    )
-
-
-def json_reply(body: object) -> web.Response:
-    """A UTF-8 JSON success reply."""
-    return web.Response(
-        text=json.dumps(body, ensure_ascii=False), content_type="application/json", charset="utf-8"
-    )
-
-
-async def read_json(emu: Emulator, request: web.Request) -> tuple[dict | None, web.Response | None]:
-    """Parse the JSON body (object or a one-element array) and authenticate it."""
-    raw = await request.read()
-    if not raw.strip():
-        return None, json_error(emu, E4)
-    try:
-        body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return None, json_error(emu, E1_JSON)
-    if isinstance(body, list) and len(body) == 1:
-        body = body[0]
-    if not isinstance(body, dict):
-        return None, json_error(emu, E1_JSON)
-    login = login_of(
-        emu, str(body.get("login", "")), str(body.get("password", "")), str(body.get("token", ""))
-    )
-    if login is None:
-        return None, json_error(emu, E3)
-    body["__login__"] = login
-    return body, None
-
-
-def send_one(
-    emu: Emulator,
-    login: str,
-    phone_raw: object,
-    text: str,
-    sender: str,
-    client_id: object,
-    validity: str,
-    now: float,
-) -> dict:
-    """One recipient of a send: {"state": "send", "id_sms"} or {"error": "<Russian text>"}."""
-    phone = str(phone_raw or "").strip().lstrip("+")
-    if not phone:
-        return {"error": M4}
-    if len(phone) >= 15 or not phone.isdigit():
-        return {"error": M12}
-    if not sender:
-        return {"error": M10}
-    if len(sender) > (15 if sender.isdigit() else 11):
-        return {"error": M11}
-    if not text:
-        return {"error": M13}
-    if sender not in WEBCOM_SENDERS:
-        return {"error": M16}
-    if phone in STOP_LIST:
-        return {"error": M5}
-    if not phone.startswith("7"):
-        return {"error": M6}
-    key = None if client_id in (None, "") else str(client_id)
-    earlier = emu.campaign.webcom_by_client.get((login, key)) if key is not None else None
-    if earlier is not None:  # idempotency: the earlier id, nothing sent
-        return {"state": "send", "id_sms": earlier.id_sms}
-    price = Decimal("2.45") * numbering.count_parts(text)
-    if emu.campaign.money.get(login, Decimal(0)) < price:
-        return {"error": M2}
-    try:
-        valid_s = numbering.parse_msk_iso(validity) - now if validity else VALIDITY_DEFAULT_S
-    except ValueError:
-        valid_s = VALIDITY_DEFAULT_S
-    emu.api_sends += 1
-    rng = random.Random(f"{emu.opts.seed}:webcom-api:{emu.api_sends}")
-    msg = emu.campaign.add_webcom(login, phone, text, sender, now, max(60.0, valid_s), rng, key)
-    return {"state": "send", "id_sms": msg.id_sms}
-
-
-async def handle_send(emu: Emulator, request: web.Request) -> web.Response:
-    """POST /json: one `information` entry per recipient, in request order."""
-    body, error = await read_json(emu, request)
-    if error is not None:
-        return error
-    message = body.get("message")
-    if isinstance(message, list) and message:
-        message = message[0]
-    if not isinstance(message, dict):
-        return json_error(emu, E1_JSON)
-    phones = message.get("phones", [])
-    phones = [phones] if isinstance(phones, dict) else phones
-    if not isinstance(phones, list) or not all(isinstance(p, dict) for p in phones):
-        return json_error(emu, E1_JSON)
-    now = emu.now()
-    text, sender = str(message.get("text", "")), str(message.get("sender", ""))
-    info = [
-        send_one(
-            emu,
-            body["__login__"],
-            p.get("phone"),
-            text,
-            sender,
-            p.get("client_id_sms"),
-            str(p.get("validity_period", "")),
-            now,
-        )
-        for p in phones or [{}]
-    ]
-    return json_reply({"information": info})
 
 
 def state_of(emu: Emulator, login: str, id_sms: object, now: float):
@@ -199,18 +55,8 @@ async def handle_state(emu: Emulator, request: web.Request) -> web.Response:
             row["price"] = f"__num__{msg.price:.7f}"
         rows.append(row)
     # price is a JSON number with 7 decimals (10.6000000); json.dumps cannot keep the zeros.
-    text = _unquote_numbers(json.dumps(rows, ensure_ascii=False))
+    text = unquote_numbers(json.dumps(rows, ensure_ascii=False))
     return web.Response(text=text, content_type="application/json", charset="utf-8")
-
-
-def _unquote_numbers(text: str) -> str:
-    """Turn "__num__12.3400000" placeholders into bare JSON numbers."""
-    out, marker = [], '"__num__'
-    while marker in text:
-        head, _, rest = text.partition(marker)
-        number, _, text = rest.partition('"')
-        out += [head, number]
-    return "".join(out) + text
 
 
 def balance_info(emu: Emulator, login: str) -> tuple[Decimal, list[tuple[str, int]]]:

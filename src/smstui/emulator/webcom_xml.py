@@ -9,16 +9,9 @@ from aiohttp import web
 
 from smstui.emulator import numbering
 from smstui.emulator.core import Emulator
-from smstui.emulator.webcom import (
-    E1_XML,
-    E3,
-    E4,
-    ERROR_CODES,
-    balance_info,
-    login_of,
-    send_one,
-    state_of,
-)
+from smstui.emulator.webcom import balance_info, state_of
+from smstui.emulator.webcom_send import send_one
+from smstui.emulator.webcom_wire import E1_XML, E3, E4, ERROR_CODES, login_of
 from smstui.emulator.xmltext import escape_text
 
 HEAD = '<?xml version="1.0" encoding="utf-8" ?>'
