@@ -20,7 +20,7 @@ Key = tuple[str, str, str]
 
 
 # While a gateway's webhook delivers, polling is only a safety net for lost pushes.
-SAFETY_NET_FACTOR, SAFETY_NET_FLOOR_S = 10.0, 600.0
+SAFETY_NET_FACTOR, SAFETY_NET_FLOOR_S = 3.0, 600.0
 
 
 def check_interval(age_s: float, *, safety_net: bool = False) -> float:
