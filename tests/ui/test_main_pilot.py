@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+
 from smstui.errors import TransportError
+from smstui.export import read_jsonl
 from smstui.model import DeliveryState, Source, StatusChange
 from smstui.ui.widgets.history import HistoryTable
 from smstui.ui.widgets.live_feed import LiveFeed
@@ -121,21 +124,23 @@ async def test_pause_counts_new_and_resume_shows_them(ui):
         assert feed.entries[0].message_id == rows[-1].message_id  # newest first
 
 
-async def test_export_writes_the_current_filter(ui, tmp_path):
+async def test_export_writes_the_current_filter_as_csv_and_jsonl(ui, tmp_path):
     app, _, _ = ui
     async with app.run_test() as pilot:
         await pilot.pause()
         await pilot.press("f", "e")
         await app.workers.wait_for_complete()
+        await pilot.press("E")
+        await app.workers.wait_for_complete()
         await pilot.pause()
-        files = list((tmp_path / "exports").glob("export-*.csv"))
-        assert len(files) == 1
-        lines = files[0].read_text("utf-8").splitlines()
-        assert len(lines) - 1 == len(app.screen.query_one(HistoryTable).rows)
-        assert all(
-            line.split(",")[3] in {"failed", "expired", "rejected", "not_found"}
-            for line in lines[1:]
-        )
+        shown = list(app.screen.query_one(HistoryTable).rows)
+    (csv_file,) = (tmp_path / "exports").glob("export-*.csv")
+    with csv_file.open(encoding="utf-8", newline="") as fh:
+        records = list(csv.DictReader(fh))
+    assert [r["message_id"] for r in records] == [m.message_id for m in shown]
+    assert {r["state"] for r in records} <= {"failed", "expired", "rejected", "not_found"}
+    (jsonl_file,) = (tmp_path / "exports").glob("export-*.jsonl")
+    assert [m.key for m in read_jsonl(jsonl_file)] == [m.key for m in shown]
 
 
 async def test_worker_error_becomes_visible_not_a_crash(ui):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from conftest import START, build_app
 
 from smstui.model import DeliveryState, Source, StatusChange
+from smstui.ui.widgets.live_feed import LiveFeed
 
 
 def _app(tmp_path, **kw):
@@ -36,45 +37,36 @@ def test_filter_error(snap_compare, tmp_path):
     )
 
 
+async def _until(pilot, condition, what: str, limit: int = 500) -> None:
+    """Let the app run until `condition()` holds: waits for a state, never for a time."""
+    for _ in range(limit):
+        if condition():
+            return
+        await pilot.pause()
+    raise AssertionError(f"the app never reached: {what}")
+
+
+def _change(m, state, at, source, **kw) -> StatusChange:
+    return StatusChange(m.account, m.message_id, state, "x", at, source, phone=m.phone, **kw)
+
+
 def test_paused_feed_counts_new(snap_compare, tmp_path):
     """Feed shows 3 changes, then paused (yellow border) with '2 new' waiting in its title."""
     app, store, _ = build_app(tmp_path)
 
     async def run_before(pilot) -> None:
+        feed = app.screen.query_one(LiveFeed)
         rows = store.messages_sorted()
         for i in range(3):
-            m = rows[i]
-            store.apply(
-                [
-                    StatusChange(
-                        m.account,
-                        m.message_id,
-                        DeliveryState.DELIVERED,
-                        "1",
-                        START + i,
-                        Source.POLL,
-                        phone=m.phone,
-                    )
-                ]
-            )
-        await pilot.pause()
+            store.apply([_change(rows[i], DeliveryState.DELIVERED, START + i, Source.POLL)])
+        await _until(pilot, lambda: len(feed.entries) == 3, "3 changes in the feed")
         await pilot.press("space")
+        await _until(pilot, lambda: feed.paused, "the feed paused")
         for i in range(3, 5):
-            m = rows[i]
-            store.apply(
-                [
-                    StatusChange(
-                        m.account,
-                        m.message_id,
-                        DeliveryState.FAILED,
-                        "20",
-                        START + i,
-                        Source.WEBHOOK,
-                        error_code=6,
-                        phone=m.phone,
-                    )
-                ]
-            )
+            change = _change(rows[i], DeliveryState.FAILED, START + i, Source.WEBHOOK, error_code=6)
+            store.apply([change])
+        await _until(pilot, lambda: feed.waiting == 2, "2 changes waiting")
+        app.clear_notifications()  # the "paused" toast times out in real time: keep it out
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)
@@ -82,12 +74,13 @@ def test_paused_feed_counts_new(snap_compare, tmp_path):
 
 def test_gateway_down(snap_compare, tmp_path):
     """Health line on a red background: SMSC GATEWAY DOWN with its last error, Webcom IP BLOCKED
-    for 15 min."""
+    for 15 min; two red alert toasts (gateway down, IP blocked) raised on the first tick."""
     assert snap_compare(_app(tmp_path, down=True), terminal_size=(120, 36))
 
 
 def test_low_balance(snap_compare, tmp_path):
-    """SMSC at 45.00 RUB under its 100 threshold: red balance border and '⚠ 45.00 RUB LOW'."""
+    """SMSC at 45.00 RUB under its 100 threshold: red balance border, '⚠ 45.00 RUB LOW' and a
+    'smsc-main: low balance' warning toast."""
     assert snap_compare(_app(tmp_path, low=100, smsc_end="45.00"), terminal_size=(120, 36))
 
 

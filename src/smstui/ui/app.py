@@ -2,71 +2,35 @@
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Iterable
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import tzinfo
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from textual.app import App
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.css.query import NoMatches
+from textual.worker import Worker, WorkerState
 
+from smstui.alerts import Alert, AlertMonitor
 from smstui.clock import Clock, SystemClock
 from smstui.config import Config
 from smstui.model import NumberInfo
+from smstui.secrets import mask_text
+from smstui.ui.alerting import AlertRelay
 from smstui.ui.messages import StoreUpdated
+from smstui.ui.palette import MessageCommands
 from smstui.ui.paths import stylesheets
+from smstui.ui.screens.detail import DetailAction, DetailScreen
+from smstui.ui.screens.help import HelpScreen
 from smstui.ui.screens.main import MainScreen
 from smstui.ui.settings import load_ui_settings, save_ui_setting
 
-JUMP_LIMIT = 10  # palette hits for a typed message id or phone
-
-
-class MessageCommands(Provider):
-    """Every main-view action by name, plus 'jump to' a message by id or phone."""
-
-    def _actions(self) -> list[tuple[str, str, str]]:
-        main = self.app.main_screen  # type: ignore[attr-defined]
-        out = []
-        for active in main.active_bindings.values():
-            binding = active.binding
-            if binding.description and binding.action not in {"clear_filter"}:
-                out.append((binding.description, binding.action, active.binding.key))
-        return out
-
-    async def discover(self) -> Hits:
-        """List the actions when the palette opens empty."""
-        main = self.app.main_screen  # type: ignore[attr-defined]
-        for name, action, key in self._actions():
-            yield DiscoveryHit(name, partial(main.run_action, action), help=f"key: {key}")
-
-    async def search(self, query: str) -> Hits:
-        """Actions that fuzzy-match, then messages whose id or phone contains the digits typed."""
-        main = self.app.main_screen  # type: ignore[attr-defined]
-        matcher = self.matcher(query)
-        for name, action, key in self._actions():
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(
-                    score,
-                    matcher.highlight(name),
-                    partial(main.run_action, action),
-                    help=f"key: {key}",
-                )
-        needle = query.strip().lstrip("+")
-        if len(needle) < 3:
-            return
-        found = 0
-        for message in main.store.messages_sorted():
-            if needle in message.message_id or needle in message.phone:
-                label = f"Go to {message.phone} · id {message.message_id} · {message.state.value}"
-                yield Hit(0.5, label, partial(self.app.jump_to, message.key), help=message.account)
-                found += 1
-                if found >= JUMP_LIMIT:
-                    return
+Service = Callable[[], Awaitable[object]]
+SERVICE_STOP_S = 10.0  # how long quitting waits for a cancelled service (the engine's flush)
 
 
 class SmstuiApp(App):
@@ -91,6 +55,7 @@ class SmstuiApp(App):
         tz: tzinfo | None,
         settings_dir: Path | None,
         driver_size: tuple[int, int] | None,
+        services: Sequence[Service] = (),
     ) -> None:
         super().__init__()
         self.store = store
@@ -100,22 +65,30 @@ class SmstuiApp(App):
         self.tz = tz
         self.settings_dir = settings_dir
         self.driver_size = driver_size
+        self.services = tuple(services)
         self.number_info: dict[str, NumberInfo] = {}  # looked-up numbers, for the detail view
+        # The store may call back from a follower thread: the inbox is guarded by a lock and
+        # post_message is thread-safe (Textual hops to the loop with call_soon_threadsafe).
         self._inbox: list[Any] = []
+        self._inbox_lock = threading.Lock()
+        self._service_workers: list[Worker] = []
         accounts = config.accounts if config else ()
+        low = {a.name: a.low_balance for a in accounts if a.low_balance is not None}
+        self.secrets = config.secrets() if config else ()
+        self.alerts = AlertRelay(AlertMonitor(clock), self.show_alert, low)
         self.main_screen = MainScreen(
             store=store,
             controller=controller,
             clock=clock,
             tz=tz,
             accounts=[a.name for a in accounts],
-            low_balance={a.name: a.low_balance for a in accounts if a.low_balance is not None},
+            low_balance=low,
             export_dir=settings_dir / "exports" if settings_dir else None,
-            secrets=config.secrets() if config else (),
+            secrets=self.secrets,
         )
 
     def on_mount(self) -> None:
-        """Apply keymap and theme, show the main view, then start listening to the store."""
+        """Keymap and theme, the main view, the store listener, the services, the 1 s tick."""
         if self.config and self.config.keymap:
             self.set_keymap(self.config.keymap)
         wanted = load_ui_settings(self.settings_dir).get("theme") or (
@@ -125,23 +98,78 @@ class SmstuiApp(App):
             self.theme = wanted
         self.push_screen(self.main_screen)
         self.store.add_listener(self._on_store_batch)
+        for index, service in enumerate(self.services):
+            name = getattr(service, "__qualname__", None) or f"service {index + 1}"
+            worker = self.run_worker(service(), name=name, group="services", exit_on_error=False)
+            self._service_workers.append(worker)
+        self.set_interval(1.0, self.tick)
 
-    def on_unmount(self) -> None:
-        """Stop listening: the store outlives the app in tests, the demo and the poller."""
+    async def on_unmount(self) -> None:
+        """Stop listening, then let cancelled services finish (the engine flushes the cache)."""
         remove = getattr(self.store, "remove_listener", None)
         if remove is not None:
             remove(self._on_store_batch)
+        tasks = [w._task for w in self._service_workers if w._task is not None]
+        for worker in self._service_workers:
+            worker.cancel()
+        if tasks:  # Textual cancels workers on exit but does not wait for their finally blocks
+            await asyncio.wait(tasks, timeout=SERVICE_STOP_S)
 
     def _on_store_batch(self, changes: Iterable[Any]) -> None:
-        # Called by the store after each batch: park the changes, post one replaceable signal.
-        self._inbox.extend(changes)
+        # Called by the store after each batch (maybe from a follower thread): park the
+        # changes, post one replaceable signal.
+        with self._inbox_lock:
+            self._inbox.extend(changes)
         self.post_message(StoreUpdated(getattr(self.store, "version", 0)))
 
     def on_store_updated(self, _message: StoreUpdated) -> None:
         """Hand every parked change to the main view at once (older signals were dropped)."""
-        batch, self._inbox = self._inbox, []
-        if batch and self.main_screen.is_mounted:
+        with self._inbox_lock:
+            batch, self._inbox = self._inbox, []
+        if not batch:
+            return
+        self.alerts.changes(batch, self.clock.now())
+        if self.main_screen.is_mounted:
             self.main_screen.apply_changes(batch)
+        if isinstance(self.screen, DetailScreen):  # keep an open detail view current
+            key = self.screen.message.key
+            fresh = self.store.get(key)
+            if fresh is not None and fresh is not self.screen.message:
+                self.screen.show(fresh, self.store.timeline(key))
+
+    def tick(self) -> None:
+        """Once a second: health line, slow figures, and the alerts they may raise."""
+        if not self.is_running or not self.main_screen.is_mounted:
+            return
+        try:
+            health = self.main_screen.tick()
+        except NoMatches:  # shutting down: the panes are already gone
+            return
+        self.alerts.tick(self.store, health)
+
+    def show_alert(self, alert: Alert) -> None:
+        """An alert the monitor let through: a toast and the terminal bell."""
+        self.notify(alert.text, title=alert.title, severity=alert.severity, timeout=10)
+        self.bell()
+
+    def on_detail_action(self, event: DetailAction) -> None:
+        """`r` / `l` in the detail view: the same flows as the main view's keys."""
+        detail = self.screen if isinstance(self.screen, DetailScreen) else None
+        if event.action == "resend":
+            self.main_screen.request_resend(event.message, detail)
+        elif event.action == "lookup":
+            self.main_screen.request_lookup(event.message, detail)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The ONE place worker failures become visible: a toast plus the health line."""
+        worker = event.worker
+        if event.state != WorkerState.ERROR or worker.group not in {"actions", "services"}:
+            return
+        what = "Service stopped" if worker.group == "services" else "Action failed"
+        text = mask_text(f"{worker.name}: {worker.error}", self.secrets)
+        self.notify(text, title=what, severity="error", timeout=10)
+        if self.main_screen.is_mounted:
+            self.main_screen.set_action_error(text)
 
     def watch_theme(self, theme: str) -> None:
         """Remember the chosen theme for the next run."""
@@ -160,13 +188,8 @@ class SmstuiApp(App):
 
     def action_help(self) -> None:
         """Show every key binding."""
-        try:
-            help_screen = importlib.import_module("smstui.ui.screens.help").HelpScreen
-        except (ImportError, AttributeError):
-            self.notify("Help screen is not available in this build", severity="error")
-            return
         bindings = [a.binding for a in self.screen.active_bindings.values()]
-        self.push_screen(help_screen(bindings))
+        self.push_screen(HelpScreen(bindings))
 
     @asynccontextmanager
     async def run_test(self, *args: Any, **kwargs: Any):  # type: ignore[override]
@@ -187,10 +210,13 @@ def make_app(
     driver_size: tuple[int, int] | None = None,
     tz: tzinfo | None = None,
     settings_dir: Path | None = None,
+    services: Sequence[Service] = (),
 ) -> SmstuiApp:
     """The one factory the CLI, the demo and the tests build the dashboard with.
 
-    `settings_dir` (exports, remembered theme) defaults to the config's cache dir.
+    `settings_dir` (exports, remembered theme) defaults to the config's cache dir. `services`
+    are zero-argument callables returning awaitables (e.g. `engine.run`), run as workers from
+    mount until exit; one that fails is shown (toast + health line) and never stops the UI.
     """
     if settings_dir is None and config is not None:
         settings_dir = config.cache_dir
@@ -202,6 +228,7 @@ def make_app(
         tz=tz,
         settings_dir=settings_dir,
         driver_size=driver_size,
+        services=services,
     )
     app.title = title
     return app

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import tzinfo
 from pathlib import Path
 
@@ -13,7 +13,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input
 
 from smstui.controller import HealthSnapshot
+from smstui.filtering import Filter
 from smstui.model import Message
+from smstui.ui.filtered_rows import FilteredRows
 from smstui.ui.screens.main_actions import MainActions
 from smstui.ui.widgets.balance_pane import AccountBalance, BalancePane
 from smstui.ui.widgets.campaign_strip import CampaignFigures, CampaignStrip
@@ -23,6 +25,17 @@ from smstui.ui.widgets.live_feed import LiveFeed
 from smstui.ui.widgets.stats import oldest_pending_age, sends_per_minute
 
 SLOW_REFRESH_TICKS = 5  # ages and runways move slowly: recompute them every 5 s, not every 1 s
+
+
+def writer_pid(cache: Path | None) -> str:
+    """The pid the writing process recorded in `<cache>.lock`, or "?" when it cannot be read."""
+    if cache is None:
+        return "?"
+    try:
+        text = Path(str(cache) + ".lock").read_text("ascii", "replace").strip()
+    except OSError:
+        return "?"
+    return text if text.isdigit() else "?"
 
 
 class MainScreen(MainActions, Screen):
@@ -36,7 +49,8 @@ class MainScreen(MainActions, Screen):
         Binding("b", "balance", "Balance", id="balance"),
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("f", "failed_only", "Failed only", id="failed_only"),
-        Binding("e", "export", "Export", id="export"),
+        Binding("e", "export('csv')", "Export CSV", id="export"),
+        Binding("E", "export('jsonl')", "Export JSONL", id="export_jsonl"),
         Binding("c", "copy_id", "Copy id", id="copy_id"),
         Binding("C", "copy_phone", "Copy phone", id="copy_phone"),
         Binding("space", "pause", "Pause feed", id="pause"),
@@ -65,7 +79,8 @@ class MainScreen(MainActions, Screen):
         self.secrets = tuple(secrets)
         self._accounts = tuple(accounts)
         self._low = dict(low_balance or {})
-        self._predicate: Callable[[Message], bool] | None = None
+        self._filter: Filter | None = None
+        self._filtered: FilteredRows | None = None  # None while no filter is active
         self.filter_text = ""
         self.failed_only = False
         self._ticks = 0
@@ -97,7 +112,9 @@ class MainScreen(MainActions, Screen):
         self.refresh_panes()
         self.refresh_health()
         self.query_one(HistoryTable).focus()
-        self.set_interval(1.0, self._tick)
+        # The first tick (health + alerts) right after the first paint, not a second later:
+        # a low balance or a dead gateway is announced at once (and snapshots are stable).
+        self.call_after_refresh(self.app.tick)
 
     # ----- reading the store --------------------------------------------------------------
     @property
@@ -118,26 +135,37 @@ class MainScreen(MainActions, Screen):
         return polled or tuple(getattr(self.store, "accounts", tuple)())
 
     def apply_changes(self, changes: Sequence[object]) -> None:
-        """One store batch (or several coalesced): feed, table and summaries catch up."""
+        """One store batch (or several coalesced): feed, table and summaries catch up.
+
+        With a filter active only the changed messages are tested (FilteredRows.patch); the
+        whole history is filtered again only when the filter itself changes.
+        """
         self.feed.add(changes)
-        self.refresh_rows()
+        filtered = self._filtered
+        if filtered is None:
+            self.history.set_rows(self.store.messages_sorted())
+        elif filtered.patch(changes, self.clock.now()):
+            self.history.set_rows(filtered.rows)
+        self._update_history_title()
         self.refresh_panes(full=False)
 
     def visible_rows(self) -> Sequence[Message]:
         """The store's newest-first rows through the current filter (the store's view if none)."""
-        rows = self.store.messages_sorted()
-        predicate = self._predicate
-        failed = self.failed_only
-        if predicate is None and not failed:
-            return rows
-        return [
-            m
-            for m in rows
-            if (not failed or m.state.is_failure) and (predicate is None or predicate(m))
-        ]
+        if self._filtered is None:
+            return self.store.messages_sorted()
+        return self._filtered.rows
 
     def refresh_rows(self) -> None:
-        """Re-read rows into the history, keeping the selected message."""
+        """Filter the store's rows afresh into the history, keeping the selected message."""
+        if self._filter or self.failed_only:
+            self._filtered = FilteredRows(
+                self.store.messages_sorted(),
+                self._filter,
+                failed_only=self.failed_only,
+                now=self.clock.now(),
+            )
+        else:
+            self._filtered = None
         self.history.set_rows(self.visible_rows())
         self._update_history_title()
 
@@ -177,16 +205,24 @@ class MainScreen(MainActions, Screen):
         )
         self.query_one(CampaignStrip).show(figures)
 
-    def refresh_health(self) -> None:
-        """Read the controller's cheap health snapshot into the health line."""
-        self._health = self.controller.health()
-        self.query_one(HealthLine).show(self._health, self.clock.now())
+    def refresh_health(self) -> HealthSnapshot:
+        """Read the controller's cheap health snapshot into the health line; return it."""
+        self._health = snap = self.controller.health()
+        line = self.query_one(HealthLine)
+        if not snap.writer and not line.writer_pid:
+            line.writer_pid = writer_pid(getattr(self.store, "path", None))
+        line.show(snap, self.clock.now())
+        return snap
 
-    def _tick(self) -> None:
+    def tick(self) -> HealthSnapshot:
+        """The app's 1 s tick: health every time, slow figures every 5th; returns the health."""
         self._ticks += 1
-        self.refresh_health()
+        health = self.refresh_health()
         if self._ticks % SLOW_REFRESH_TICKS == 0:
             self.refresh_panes()
+            if self._filter is not None and self._filter.needs_now:
+                self.refresh_rows()  # since:10m slides with the clock
+        return health
 
     def set_action_error(self, text: str) -> None:
         """Show the last failed action in the health line until the next success."""

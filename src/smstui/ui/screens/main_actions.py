@@ -1,40 +1,24 @@
-"""The main view's key actions: filter, triage, copy, export; network ones run as workers."""
+"""The main view's key actions: filter, triage, copy, export; network ones run as workers.
+
+Workers run with `exit_on_error=False`; the app's one worker-error handler shows failures.
+"""
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime
-from typing import Any
+from pathlib import Path
 
 from textual.widgets import Input
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
-from smstui.model import DeliveryState, ErrorClass, Message
-from smstui.secrets import mask_text
+from smstui.controller import RESENDABLE
+from smstui.errors import SmstuiError
+from smstui.filtering import FilterError, parse_filter
+from smstui.model import Message
+from smstui.ui.screens.detail import DetailScreen
+from smstui.ui.screens.resend import BulkResendScreen, ResendDecision, ResendScreen
 
-
-def _optional(module: str, name: str) -> Any | None:
-    """A name from a sibling module built in parallel; None while it does not exist yet."""
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
-
-
-def free_text_predicate(text: str):
-    """Case-insensitive substring match on id, phone and text (the filter without field syntax)."""
-    needle = text.casefold()
-    return lambda m: needle in m.phone or needle in m.message_id or needle in m.text.casefold()
-
-
-def is_temporary_failure(message: Message) -> bool:
-    """A failure worth resending in bulk: its error class says temporary (expired counts)."""
-    if not message.state.is_failure:
-        return False
-    error_class_of = _optional("smstui.filtering", "error_class_of")
-    if error_class_of is not None:
-        return error_class_of(message) == ErrorClass.TEMPORARY
-    return message.state == DeliveryState.EXPIRED
+EXPORT_FORMATS = ("csv", "jsonl")
 
 
 class MainActions:
@@ -67,19 +51,14 @@ class MainActions:
         """Filter the history by `text` (field syntax or free text); returns an error or None."""
         text = text.strip()
         if not text:
-            self._predicate, self.filter_text = None, ""
+            self._filter, self.filter_text = None, ""
             self.refresh_rows()
             return None
-        parse_filter = _optional("smstui.filtering", "parse_filter")
-        if parse_filter is None:
-            predicate = free_text_predicate(text)
-        else:
-            try:
-                parsed = parse_filter(text, now=self.clock.now())
-            except ValueError as err:  # FilterError is a ValueError: the message says what is wrong
-                return str(err)
-            predicate, text = parsed.matches, str(parsed) or text
-        self._predicate, self.filter_text = predicate, text
+        try:
+            parsed = parse_filter(text, now=self.clock.now())
+        except FilterError as err:  # the message names the bad term
+            return str(err)
+        self._filter, self.filter_text = parsed, str(parsed) or text
         self.refresh_rows()
         return None
 
@@ -133,73 +112,87 @@ class MainActions:
         """Open the selected message's detail view."""
         if (m := self._selected()) is None:
             return
-        detail = _optional("smstui.ui.screens.detail", "DetailScreen")
-        if detail is None:
-            self.notify("Detail view is not available in this build", severity="error")
-            return
         info = self.app.number_info.get(m.phone)
-        self.app.push_screen(detail(m, self.store.timeline(m.key), info, self.clock))
+        self.app.push_screen(DetailScreen(m, self.store.timeline(m.key), info, self.clock))
 
     # ----- actions that reach the gateway (through the controller's budget) ---------------
     def _work(self, name: str, coro) -> Worker:
-        return self.run_worker(coro, name=name, group="actions", exit_on_error=False)
+        # On the app, so its one worker-error handler sees the failure (StateChanged does not
+        # bubble) and the work survives the screen it was started from.
+        return self.app.run_worker(coro, name=name, group="actions", exit_on_error=False)
 
     def action_resend(self) -> None:
         """Resend the selected message after the confirmation modal (it costs money)."""
-        if (m := self._selected()) is None:
-            return
-        screen = _optional("smstui.ui.screens.resend", "ResendScreen")
-        if screen is None:
-            self.notify("Resend dialog is not available in this build", severity="error")
-            return
+        if (m := self._selected()) is not None:
+            self.request_resend(m)
 
-        def decided(decision) -> None:
+    def request_resend(self, m: Message, detail: DetailScreen | None = None) -> None:
+        """Confirm, then resend one message; `detail` is refreshed afterwards when given."""
+
+        def decided(decision: ResendDecision | None) -> None:
             if decision is not None:
-                allow = bool(getattr(decision, "allow_permanent", False))
-                self._work("resend", self._resend([m], allow))
+                self._work("resend", self._resend_one(m, decision.allow_permanent, detail))
 
-        self.app.push_screen(screen(m, estimate_cost=m.cost), decided)
+        self.app.push_screen(ResendScreen(m, estimate_cost=m.cost), decided)
+
+    async def _resend_one(self, m: Message, allow: bool, detail: DetailScreen | None) -> None:
+        result = await self.controller.resend(m.key, allow_permanent=allow)
+        self.notify(f"Resent to {m.phone}: new id {result.message_id}", title="Resend")
+        self.set_action_error("")
+        if detail is not None and detail.is_attached:
+            fresh = self.store.get(m.key) or m
+            detail.show(fresh, self.store.timeline(m.key))
 
     def action_bulk_resend(self) -> None:
-        """Resend every temporary failure in the current filter, after one confirmation."""
-        targets = [m for m in self.history.rows if is_temporary_failure(m)]
-        if not targets:
-            self.notify("No temporary failures in the current view", timeout=3)
+        """Resend the failures in the current view that are not permanent, after one confirm."""
+        failures = [m for m in self.history.rows if m.state in RESENDABLE]
+        if not failures:
+            self.notify("No failures in the current view", timeout=3)
             return
-        screen = _optional("smstui.ui.screens.resend", "BulkResendScreen")
-        if screen is None:
-            self.notify("Bulk resend dialog is not available in this build", severity="error")
-            return
+        screen = BulkResendScreen(failures)
 
-        def decided(confirmed) -> None:
-            if confirmed:
-                self._work("bulk resend", self._resend(targets, False))
+        def decided(confirmed: bool | None) -> None:
+            # Exactly what the dialog listed: its plan, not a recomputation over newer rows.
+            if confirmed and screen.plan.resend:
+                self._work("bulk resend", self._resend_many(list(screen.plan.resend)))
 
-        self.app.push_screen(screen(targets), decided)
+        self.app.push_screen(screen, decided)
 
-    async def _resend(self, messages: list[Message], allow_permanent: bool) -> None:
-        done = 0
+    async def _resend_many(self, messages: list[Message]) -> None:
+        sent, refused = 0, []
         for m in messages:
-            result = await self.controller.resend(m.key, allow_permanent=allow_permanent)
-            done += 1
-            if len(messages) == 1:
-                self.notify(f"Resent to {m.phone}: new id {result.message_id}")
-        if len(messages) > 1:
-            self.notify(f"Resent {done} messages")
-        self.set_action_error("")
+            try:
+                await self.controller.resend(m.key)
+            except SmstuiError as err:  # one refusal (budget, error 9) must not drop the rest
+                refused.append(f"{m.phone}: {err}")
+            else:
+                sent += 1
+        if refused:
+            text = f"Resent {sent} of {len(messages)}; {len(refused)} refused ({refused[0]})"
+            self.notify(text, title="Bulk resend", severity="warning", timeout=10)
+            self.set_action_error(f"bulk resend: {len(refused)} refused")
+        else:
+            self.notify(f"Resent {sent} messages", title="Bulk resend")
+            self.set_action_error("")
 
     def action_lookup(self) -> None:
         """Ask for the selected message's status and its number's operator now."""
         if (m := self._selected()) is not None:
-            self._work("look up", self._lookup(m))
+            self.request_lookup(m)
 
-    async def _lookup(self, m: Message) -> None:
+    def request_lookup(self, m: Message, detail: DetailScreen | None = None) -> None:
+        """Refresh the status and number info now; `detail` shows the answer when given."""
+        self._work("look up", self._lookup(m, detail))
+
+    async def _lookup(self, m: Message, detail: DetailScreen | None) -> None:
         fresh = await self.controller.refresh_status(m.key)
         info = await self.controller.lookup(m.account, m.phone)
         self.app.number_info[m.phone] = info
         operator = info.operator or "operator unknown"
         self.notify(f"{m.phone}: {fresh.state.value} · {operator} {info.region}".strip())
         self.set_action_error("")
+        if detail is not None and detail.is_attached:
+            detail.show(fresh, self.store.timeline(m.key), info)
 
     def action_balance(self) -> None:
         """Fetch every account's balance now."""
@@ -211,8 +204,11 @@ class MainActions:
         self.notify(f"{account}: {balance.amount:.2f} {balance.currency}".strip(), timeout=3)
         self.refresh_panes()
 
-    def action_export(self) -> None:
-        """Export the messages in the current filter to CSV in the cache directory."""
+    def action_export(self, fmt: str = "csv") -> None:
+        """Export the messages in the current view (filter applied) to CSV or JSONL."""
+        if fmt not in EXPORT_FORMATS:
+            self.notify(f"Unknown export format {fmt!r}", severity="error")
+            return
         keys = [m.key for m in self.history.rows]
         if not keys or self.export_dir is None:
             self.notify(
@@ -221,20 +217,11 @@ class MainActions:
             )
             return
         stamp = datetime.fromtimestamp(self.clock.now(), self.tz).strftime("%Y%m%d-%H%M%S")
-        path = self.export_dir / f"export-{stamp}.csv"
-        self._work("export", self._export(path, keys))
+        path = self.export_dir / f"export-{stamp}.{fmt}"
+        self._work("export", self._export(path, keys, fmt))
 
-    async def _export(self, path, keys) -> None:
+    async def _export(self, path: Path, keys: list, fmt: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        count = await self.controller.export(path, keys, "csv")
+        count = await self.controller.export(path, keys, fmt)
         self.last_export = path
-        self.notify(f"Exported {count} rows to {path}", timeout=8)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The ONE place worker failures become visible: a toast plus the health line."""
-        if event.state != WorkerState.ERROR or event.worker.group != "actions":
-            return
-        error = event.worker.error
-        text = mask_text(f"{event.worker.name}: {error}", self.secrets)
-        self.notify(text, title="Action failed", severity="error", timeout=8)
-        self.set_action_error(text)
+        self.notify(f"Exported {count} rows to {path}", title=f"Export {fmt.upper()}", timeout=8)

@@ -29,14 +29,17 @@ def account_text(acc: AccountHealth, now: float) -> str:
     return " ".join(parts)
 
 
-def health_text(snap: HealthSnapshot, now: float, action_error: str = "") -> str:
+def health_text(
+    snap: HealthSnapshot, now: float, action_error: str = "", writer_pid: str = ""
+) -> str:
     """The whole line as markup (accounts, webhook, writer state, last failed action)."""
     sections = [account_text(a, now) for a in snap.accounts] or ["[dim]no accounts polled[/dim]"]
     if snap.webhook_url:
         counts = " ".join(f"{k} {v}" for k, v in sorted(snap.webhook_counters.items()))
         sections.append(f"webhook {counts or 'idle'}")
     if not snap.writer:
-        sections.append("[$warning]read-only: another smstui polls this cache[/]")
+        who = f"pid {escape(writer_pid)}" if writer_pid and writer_pid != "?" else "another smstui"
+        sections.insert(0, f"[$warning b]read-only: following {who}'s cache[/]")  # never cut off
     if action_error:
         sections.append(f"[$error]action failed: {escape(action_error)}[/]")
     return " │ ".join(sections)
@@ -49,10 +52,11 @@ class HealthLine(Static):
         super().__init__("", **kwargs)
         self._text: str | None = None
         self.action_error = ""
+        self.writer_pid = ""  # set by the screen when another process writes the cache
 
     def show(self, snap: HealthSnapshot, now: float) -> None:
         """Display the snapshot; flags the line as -down when any gateway is unreachable."""
-        text = health_text(snap, now, self.action_error)
+        text = health_text(snap, now, self.action_error, self.writer_pid)
         if text == self._text:
             return
         self._text = text

@@ -1,0 +1,82 @@
+"""Feeds smstui.alerts.AlertMonitor from the app's signals and shows what it decides.
+
+Store batches give final outcomes (failure spikes), the 1 s tick gives health snapshots
+(gateway down, error 4 / 9) and balance samples (low balance). The monitor debounces; this
+module only translates values in and alerts out, so it needs no Textual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
+
+from smstui.alerts import Alert, AlertMonitor
+from smstui.controller import HealthSnapshot
+from smstui.model import Message, Source, StatusChange
+
+
+def outcomes(changes: Iterable[object], now: float) -> list[StatusChange]:
+    """The status changes in a store batch (AppliedChange, StatusChange or Message items).
+
+    A message discovered already final (history) carries no StatusChange; it still counts as an
+    outcome, so one is made from the message itself.
+    """
+    out: list[StatusChange] = []
+    for item in changes:
+        if isinstance(item, StatusChange):
+            out.append(item)
+            continue
+        if getattr(item, "kind", "") == "timeline":
+            continue  # an older status recorded late: not a new outcome
+        change = getattr(item, "change", None)
+        if change is not None:
+            out.append(change)
+            continue
+        after = getattr(item, "after", item)
+        before = getattr(item, "before", None)
+        if not isinstance(after, Message) or not after.state.is_final:
+            continue
+        if before is not None and before.state is after.state:
+            continue
+        out.append(
+            StatusChange(
+                after.account, after.message_id, after.state, after.raw_status,
+                after.updated_at or now, Source.HISTORY, after.error_code, after.phone, now,
+            )
+        )  # fmt: skip
+    return out
+
+
+class AlertRelay:
+    """Observations in, debounced alerts out through `show` (the app: toast + bell)."""
+
+    def __init__(
+        self,
+        monitor: AlertMonitor,
+        show: Callable[[Alert], None],
+        low_balance: Mapping[str, float] | None = None,
+    ) -> None:
+        self.monitor = monitor
+        self._show = show
+        self._low = {a: Decimal(str(v)) for a, v in (low_balance or {}).items()}
+        self._balance_seen: dict[str, float | None] = {}
+
+    def _emit(self, alerts: list[Alert]) -> None:
+        for alert in alerts:
+            self._show(alert)
+
+    def changes(self, batch: Iterable[object], now: float) -> None:
+        """A store batch: count its final outcomes."""
+        found = outcomes(batch, now)
+        if found:
+            self._emit(self.monitor.observe_changes(found))
+
+    def tick(self, store, health: HealthSnapshot) -> None:
+        """Once a second: the health snapshot, and each new balance sample against its limit."""
+        self._emit(self.monitor.observe_health(health))
+        for account, threshold in self._low.items():
+            latest = store.latest_balance(account)
+            if latest is None or self._balance_seen.get(account, -1.0) == latest.at:
+                continue  # judge each sample once; the monitor debounces repeats
+            self._balance_seen[account] = latest.at
+            self._emit(self.monitor.observe_balance(account, latest, threshold))
