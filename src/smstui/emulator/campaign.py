@@ -4,64 +4,34 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 
 from smstui.emulator import numbering
+from smstui.emulator.ground_truth import state_counts, truth_rows
 from smstui.emulator.hlr import hlr_path
 from smstui.emulator.options import EmulatorOptions
 from smstui.emulator.paths import (
-    SMSC_FINAL,
-    WEBCOM_FINAL,
     SmscMessage,
     WebcomMessage,
     smsc_path,
     webcom_path,
 )
-
-SENDERS = ("MyShop", "Taxi24", "BankAlert", "Promo")
-TEXTS = (
-    "Ваш код подтверждения: {code}",
-    "Your code: {code}",
-    "Заказ №{code} собран и ждёт вас в пункте выдачи до пятницы. Спасибо, что выбираете нас!",
-    "Только до воскресенья: скидка 20% на всё! Покажите это сообщение на кассе или введите "
-    "промокод ОСЕНЬ{code} в приложении. Отписаться: ответьте STOP.",
-    "Dear customer, your order {code} has been shipped and will arrive within 2-3 business "
-    "days. Track it in the app or on our website. Reply STOP to unsubscribe from these updates.",
-    "Такси будет через 5 минут: белый Kia Rio, номер А{code}.",
+from smstui.emulator.scenario import (
+    ID_BASE,
+    INBOUND_ID_BASE,
+    INBOUND_TEXTS,
+    INT_ID_BASE,
+    OUR_NUMBERS,
+    SENDERS,
+    SMSC_VALID,
+    TEXTS,
+    WEBCOM_ID_BASE,
+    WEBCOM_VALID,
+    Inbound,
+    random_phone,
 )
-INBOUND_TEXTS = ("STOP", "Спасибо!", "Да", "Когда доставка?", "Нет", "1", "Отписаться")
-OUR_NUMBERS = ("79000000000", "79001112233")
-ID_BASE, INT_ID_BASE, WEBCOM_ID_BASE, INBOUND_ID_BASE = (
-    10_000,
-    5_566_000_000,
-    1_179_038_000,
-    777_000,
-)
-SMSC_VALID = (3600.0, 3 * 3600.0, 24 * 3600.0)
-WEBCOM_VALID = 6 * 3600.0
 
-
-@dataclass(frozen=True)
-class Inbound:
-    """A subscriber's SMS to one of our numbers."""
-
-    provider: str
-    id: int
-    login: str
-    phone: str
-    text: str
-    to_phone: str
-    sent: float
-    received: float
-
-
-def random_phone(rng: random.Random) -> str:
-    """A mobile number inside the plan, or (2 %) a landline the plan cannot route."""
-    if rng.random() < 0.02:
-        return "7495" + f"{rng.randrange(10**7):07d}"
-    op = numbering.OPERATORS[rng.randrange(len(numbering.OPERATORS))]
-    return "7" + op.codes[rng.randrange(len(op.codes))] + f"{rng.randrange(10**7):07d}"
+__all__ = ["SENDERS", "Campaign", "Inbound"]  # SENDERS and Inbound: kept importable from here
 
 
 class Campaign:
@@ -259,60 +229,8 @@ class Campaign:
     # --- views ----------------------------------------------------------------------------
     def truth(self, now: float) -> list[dict]:
         """Ground truth at `now`: one dict per message of both gateways."""
-        rows = []
-        for m in self.smsc:
-            if m.sent > now:
-                continue
-            changed, status, err = m.at(now)
-            rows.append(
-                {
-                    "provider": "smsc",
-                    "login": m.login,
-                    "id": m.id_value,
-                    "phone": m.phone,
-                    "status": status,
-                    "err": err,
-                    "final": status in SMSC_FINAL,
-                    "changed_at": changed,
-                    "int_id": m.int_id,
-                    "sent_at": m.sent,
-                    "sender": m.sender,
-                    "parts": m.parts,
-                    "cost": str(m.cost),
-                    "via_api": m.via_api,
-                    "deleted": m.deleted_at is not None,
-                }
-            )
-        for w in self.webcom:
-            if w.sent > now:
-                continue
-            changed, state = w.at(now)
-            rows.append(
-                {
-                    "provider": "webcom",
-                    "login": w.login,
-                    "id": w.id_sms,
-                    "phone": w.phone,
-                    "status": state,
-                    "err": 0,
-                    "final": state in WEBCOM_FINAL,
-                    "changed_at": changed,
-                    "sent_at": w.sent,
-                    "sender": w.sender,
-                    "parts": w.parts,
-                }
-            )
-        return rows
+        return truth_rows(self, now)
 
     def states(self, now: float) -> dict[str, dict[str, int]]:
         """Message counts by provider and raw state at `now`."""
-        out: dict[str, dict[str, int]] = {"smsc": {}, "webcom": {}}
-        for m in self.smsc:
-            if m.sent <= now:
-                key = str(m.at(now)[1])
-                out["smsc"][key] = out["smsc"].get(key, 0) + 1
-        for w in self.webcom:
-            if w.sent <= now:
-                key = w.at(now)[1]
-                out["webcom"][key] = out["webcom"].get(key, 0) + 1
-        return out
+        return state_counts(self, now)

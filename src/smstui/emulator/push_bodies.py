@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit
 from xml.sax.saxutils import quoteattr
 
-from smstui.emulator.campaign import Inbound
 from smstui.emulator.numbering import msk_date, msk_iso
 from smstui.emulator.paths import SmscMessage
+from smstui.emulator.scenario import Inbound
 from smstui.emulator.smsc_wire import CHARSETS
 from smstui.emulator.xmltext import escape_text
 from smstui.webhook.signature import ALGORITHMS, smsc_hash

@@ -12,7 +12,6 @@ import logging
 
 import aiohttp
 
-from smstui.emulator.campaign import Inbound
 from smstui.emulator.core import Emulator
 from smstui.emulator.paths import SmscMessage, WebcomMessage
 from smstui.emulator.push_bodies import (
@@ -22,6 +21,7 @@ from smstui.emulator.push_bodies import (
     smsc_push_request,
     webcom_batch,
 )
+from smstui.emulator.scenario import Inbound
 from smstui.secrets import mask_text
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,15 @@ from functools import partial
 
 from aiohttp import web
 
-from smstui.emulator import smsc, smsc_query, smsc_send, webcom, webcom_send, webcom_xml
+from smstui.emulator import (
+    smsc,
+    smsc_query,
+    smsc_send,
+    smsc_status,
+    webcom,
+    webcom_send,
+    webcom_xml,
+)
 from smstui.emulator.core import Emulator
 from smstui.emulator.faults import FAULTS, Faults
 from smstui.emulator.options import EmulatorOptions
@@ -19,7 +27,7 @@ from smstui.emulator.traffic import Traffic
 
 SMSC_ROUTES = {
     "send": smsc_send.handle_send,
-    "status": smsc_query.handle_status,
+    "status": smsc_status.handle_status,
     "balance": smsc_query.handle_balance,
     "get": None,  # dispatched on the flag present
     "info": None,

@@ -10,7 +10,7 @@ from decimal import Decimal
 from aiohttp import web
 
 from smstui.emulator import numbering
-from smstui.emulator.campaign import SENDERS
+from smstui.emulator.scenario import SENDERS
 from smstui.emulator.smsc import Call, is_flag
 from smstui.emulator.smsc_wire import reply, xml_fields
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 from aiohttp import web
 
 from smstui.emulator import numbering
-from smstui.emulator.campaign import SENDERS
 from smstui.emulator.core import Emulator
+from smstui.emulator.scenario import SENDERS
 from smstui.emulator.webcom_wire import (
     E1_JSON,
     M2,
