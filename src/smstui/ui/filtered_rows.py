@@ -49,15 +49,25 @@ class FilteredRows:
 
     def patch(self, changes: Iterable[object], now: float | None = None) -> bool:
         """Apply store changes (AppliedChange: before/after); True when the rows changed."""
-        accepts: Callable[[Message, float | None], bool] = self.accepts
-        removals: list[Message] = []
-        inserts: list[Message] = []
-        changed = False
+        # Net effect per message: one batch may change a message twice (A→B→C); the rows hold
+        # the first `before` (A) and must end up with the last `after` (C) only.
+        first: dict[tuple[str, str, str], Message | None] = {}
+        last: dict[tuple[str, str, str], Message] = {}
         for change in changes:
             before: Message | None = getattr(change, "before", None)
             after: Message = change.after  # type: ignore[attr-defined]
             if before is after:
                 continue  # a timeline-only change: the row itself is unchanged
+            key = after.key
+            if key not in first:
+                first[key] = before
+            last[key] = after
+        accepts: Callable[[Message, float | None], bool] = self.accepts
+        removals: list[Message] = []
+        inserts: list[Message] = []
+        changed = False
+        for key, after in last.items():
+            before = first[key]
             was = before is not None and accepts(before, now)
             now_in = accepts(after, now)
             if was and now_in and sort_key(before) == sort_key(after):  # type: ignore[arg-type]
