@@ -64,6 +64,9 @@ def test_emulate_push_format_flag_reaches_the_options():
 
     parser = argparse.ArgumentParser()
     emulate.register(parser.add_subparsers())
-    args = parser.parse_args(["emulate", "--webcom-push-format", "xml"])
+    args = parser.parse_args(
+        ["emulate", "--webcom-push-format", "xml", "--webcom-blocked", "a", "--webcom-blocked", "b"]
+    )
     assert emulate.options_from(args).webcom_push_format == "xml"
+    assert emulate.options_from(args).webcom_blocked == ("a", "b")
     assert emulate.options_from(parser.parse_args(["emulate"])).webcom_push_format == "json"

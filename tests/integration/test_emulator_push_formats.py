@@ -159,3 +159,31 @@ def test_push_format_options_are_checked():
         EmulatorOptions(webcom_push_format="yaml")
     with pytest.raises(ConfigError):
         EmulatorOptions(webcom_push_root="root")
+
+
+async def test_deleted_scheduled_send_is_never_pushed(make_emulator):
+    hook = Hook()
+    runner, port = await serve(hook)
+    try:
+        async with make_emulator(
+            seed=6,
+            messages=0,
+            webcom_messages=0,
+            rate=0,
+            webcom_webhook=f"http://127.0.0.1:{port}/webcom",
+        ) as emu:
+            now = emu.now()
+            kept, dropped = (
+                emu.campaign.add_webcom(
+                    "demo", phone, "Hi", "MyShop", now + 600, 600, Random(1), queued_at=now
+                )
+                for phone in ("79161234567", "79161234568")
+            )
+            emu.campaign.cancel_webcom(dropped)
+            emu.clock.advance(3 * 3600)
+            await wait_for(lambda: emu.stats()["pushes"]["acked"] >= 1)
+            await asyncio.sleep(0.1)  # a push of the deleted one would have been due too
+        pushed = {e.message_id for _, b, c in hook.posts for e in decode_webcom_push(b, c).entries}
+        assert pushed == {str(kept.id_sms)}
+    finally:
+        await runner.cleanup()

@@ -38,6 +38,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="Webcom webhook body: JSON array (default) or XML <state> list",
     )
     parser.add_argument(
+        "--webcom-blocked",
+        action="append",
+        default=[],
+        metavar="LOGIN",
+        help="a Webcom login whose account is blocked: every request gets E2 (repeatable)",
+    )
+    parser.add_argument(
         "--account",
         action="append",
         default=[],
@@ -61,6 +68,7 @@ def options_from(args: argparse.Namespace) -> EmulatorOptions:
         smsc_webhook=args.smsc_webhook,
         webcom_webhook=args.webcom_webhook,
         webcom_push_format=args.webcom_push_format,
+        webcom_blocked=tuple(args.webcom_blocked),
         accounts=tuple(args.account),
         live_messages=args.live_messages,
     )

@@ -196,8 +196,14 @@ class Campaign:
         valid_s: float,
         rng: random.Random,
         client_id_sms: str | None = None,
+        *,
+        queued_at: float | None = None,
+        name_delivery: str = "",
     ) -> WebcomMessage:
-        """One Webcom recipient: a fresh id_sms from the counter, money taken per part."""
+        """One Webcom recipient sent at `t`: a fresh id_sms, money taken per part.
+
+        `queued_at` (< t) marks a scheduled send: listed and deletable until `t`.
+        """
         plan = numbering.lookup(phone)
         price = (plan.operator.price if plan else Decimal("2.45")) + Decimal("0.35")
         parts = numbering.count_parts(text)
@@ -212,6 +218,9 @@ class Campaign:
             t,
             webcom_path(rng, t, valid_s),
             client_id_sms,
+            queued_at,
+            t + valid_s,
+            name_delivery,
         )
         self.money[login] = self.money.get(login, Decimal(0)) - price * parts
         self._next_sms += 1
@@ -221,6 +230,22 @@ class Campaign:
             self.webcom_by_client.setdefault((login, client_id_sms), msg)
         self._notify(msg)
         return msg
+
+    def cancel_webcom(self, msg: WebcomMessage) -> None:
+        """Delete a scheduled send before its time: it is never sent and its money comes back."""
+        msg.cancelled = True
+        self.money[msg.login] = self.money.get(msg.login, Decimal(0)) + msg.price * msg.parts
+        self.webcom.remove(msg)
+        del self.webcom_by_id[msg.id_sms]
+        if msg.client_id_sms is not None:
+            self.webcom_by_client.pop((msg.login, msg.client_id_sms), None)
+
+    def scheduled(self, login: str, now: float) -> list[WebcomMessage]:
+        """`login`'s scheduled Webcom sends still waiting at `now`, soonest first."""
+        waiting = [
+            w for w in self.webcom if w.login == login and w.queued_at is not None and w.sent > now
+        ]
+        return sorted(waiting, key=lambda w: (w.sent, w.id_sms))
 
     def _notify(self, msg: SmscMessage | WebcomMessage | Inbound) -> None:
         for listener in self.listeners:

@@ -42,6 +42,8 @@ class EmulatorOptions:
     webcom_error_status: int = 400  # HTTP status of request-level errors (200 also seen)
     webcom_get_limit: bool = False  # sibling rule: identical GET at most once a minute
     webcom_get_time: bool = False  # GET status body carries the time after the word
+    webcom_blocked: tuple[str, ...] = ()  # Webcom logins whose account is blocked (E2)
+    webcom_page_size: int = 100  # rows per page of /xml/list_scheduled.php
     # --- pushes ---
     smsc_push_attempts: int = 3
     webcom_push_attempts: int = 5

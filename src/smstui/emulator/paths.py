@@ -81,6 +81,10 @@ class WebcomMessage:
     sent: float
     timeline: list[tuple[float, str]]
     client_id_sms: str | None = None
+    queued_at: float | None = None  # set for scheduled sends (time_send): when it was queued
+    valid_until: float = 0.0  # validity_period: no delivery attempts after this moment
+    name_delivery: str = ""  # mailing name, shown in the scheduled list
+    cancelled: bool = False  # a scheduled send deleted before its time: never sent
 
     def at(self, t: float) -> tuple[float, str]:
         """(change time, state word) in force at time t."""

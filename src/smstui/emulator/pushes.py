@@ -138,8 +138,12 @@ class Pusher:
         opts = self.emu.opts
         pending: dict[int, tuple[int, float, str]] = {}
         for index, msg in due:
+            if msg.cancelled:
+                continue  # a deleted scheduled send never reaches the operator
             when, state = msg.timeline[index]
             pending[msg.id_sms] = (msg.id_sms, when, state)
+        if not pending:
+            return
         for attempt in range(opts.webcom_push_attempts):
             body, ctype = webcom_batch(
                 list(pending.values()), opts.webcom_push_format, opts.webcom_push_root

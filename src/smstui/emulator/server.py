@@ -16,6 +16,7 @@ from smstui.emulator import (
     smsc_send,
     smsc_status,
     webcom,
+    webcom_scheduled,
     webcom_send,
     webcom_xml,
 )
@@ -74,6 +75,8 @@ def build_app(emu: Emulator) -> web.Application:
         "/xml/balance.php": webcom_xml.handle_balance,
         "/xml/def.php": webcom_xml.handle_def,
         "/xml/incoming.php": webcom_xml.handle_incoming,
+        "/xml/list_scheduled.php": webcom_scheduled.handle_list,
+        "/xml/scheduled.php": webcom_scheduled.handle_delete,
     }
     for path, handler in webcom_routes.items():
         for variant in (path, path + "/"):  # both spellings occur in docs and public code

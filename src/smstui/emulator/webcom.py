@@ -12,8 +12,10 @@ from smstui.emulator import numbering
 from smstui.emulator.core import Emulator
 from smstui.emulator.webcom_send import send_one
 from smstui.emulator.webcom_wire import (
+    E2,
     E3,
     GET_LIMIT_TEXT,
+    is_blocked,
     json_reply,
     login_of,
     read_json,
@@ -88,6 +90,9 @@ async def handle_get(emu: Emulator, request: web.Request) -> web.Response:
     if login is None:
         emu.stats_counters.error("webcom.E3")
         return plain(E3, emu.opts.webcom_error_status)
+    if is_blocked(emu, login):
+        emu.stats_counters.error("webcom.E2")
+        return plain(E2, emu.opts.webcom_error_status)
     now = emu.now()
     if emu.opts.webcom_get_limit:
         identity = "&".join(sorted(f"{k}={v}" for k, v in q.items()))

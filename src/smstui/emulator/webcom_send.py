@@ -40,8 +40,14 @@ def send_one(
     client_id: object,
     validity: str,
     now: float,
+    *,
+    send_at: float | None = None,
+    name_delivery: str = "",
 ) -> dict:
-    """One recipient of a send: {"state": "send", "id_sms"} or {"error": "<Russian text>"}."""
+    """One recipient of a send: {"state": "send", "id_sms"} or {"error": "<Russian text>"}.
+
+    `send_at` (from time_send, later than now) schedules the message instead of sending it.
+    """
     phone = str(phone_raw or "").strip().lstrip("+")
     if not phone:
         return {"error": M4}
@@ -66,14 +72,36 @@ def send_one(
     price = Decimal("2.45") * numbering.count_parts(text)
     if emu.campaign.money.get(login, Decimal(0)) < price:
         return {"error": M2}
+    start = send_at if send_at is not None and send_at > now else now
     try:
-        valid_s = numbering.parse_msk_iso(validity) - now if validity else VALIDITY_DEFAULT_S
+        valid_s = numbering.parse_msk_iso(validity) - start if validity else VALIDITY_DEFAULT_S
     except ValueError:
         valid_s = VALIDITY_DEFAULT_S
     emu.api_sends += 1
     rng = random.Random(f"{emu.opts.seed}:webcom-api:{emu.api_sends}")
-    msg = emu.campaign.add_webcom(login, phone, text, sender, now, max(60.0, valid_s), rng, key)
+    msg = emu.campaign.add_webcom(
+        login,
+        phone,
+        text,
+        sender,
+        start,
+        max(60.0, valid_s),
+        rng,
+        key,
+        queued_at=now if start > now else None,
+        name_delivery=name_delivery,
+    )
     return {"state": "send", "id_sms": msg.id_sms}
+
+
+def parse_time_send(raw: object) -> float | None:
+    """time_send `YYYY-MM-DD HH:MM[:SS]` (Moscow) → Unix seconds; None when empty.
+
+    ValueError when malformed: the whole request is refused (E1) rather than sending at once
+    something the client meant for later.
+    """
+    text = "" if raw is None else str(raw).strip()
+    return numbering.parse_msk_iso(text) if text else None
 
 
 async def handle_send(emu: Emulator, request: web.Request) -> web.Response:
@@ -90,8 +118,13 @@ async def handle_send(emu: Emulator, request: web.Request) -> web.Response:
     phones = [phones] if isinstance(phones, dict) else phones
     if not isinstance(phones, list) or not all(isinstance(p, dict) for p in phones):
         return json_error(emu, E1_JSON)
+    try:
+        when = [parse_time_send(p.get("time_send")) for p in phones]
+    except ValueError:
+        return json_error(emu, E1_JSON)
     now = emu.now()
     text, sender = str(message.get("text", "")), str(message.get("sender", ""))
+    name = str(message.get("name_delivery", "") or "")
     info = [
         send_one(
             emu,
@@ -102,7 +135,9 @@ async def handle_send(emu: Emulator, request: web.Request) -> web.Response:
             p.get("client_id_sms"),
             str(p.get("validity_period", "")),
             now,
+            send_at=send_at,
+            name_delivery=name,
         )
-        for p in phones or [{}]
+        for p, send_at in list(zip(phones, when, strict=True)) or [({}, None)]  # none: M4
     ]
     return json_reply({"information": info})

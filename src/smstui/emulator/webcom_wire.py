@@ -39,6 +39,11 @@ def login_of(emu: Emulator, login: str, password: str, token: str) -> str | None
     return login if expected is not None and password and password == expected else None
 
 
+def is_blocked(emu: Emulator, login: str) -> bool:
+    """True for accounts the options mark as blocked: every request gets E2 (webcom.md §1.4)."""
+    return login in emu.opts.webcom_blocked
+
+
 def json_error(emu: Emulator, text: str) -> web.Response:
     """Request-level error {"error": "<Russian text>"}, HTTP 400 by default."""
     emu.stats_counters.error(f"webcom.{ERROR_CODES.get(text, 'E?')}")
@@ -76,6 +81,8 @@ async def read_json(emu: Emulator, request: web.Request) -> tuple[dict | None, w
     )
     if login is None:
         return None, json_error(emu, E3)
+    if is_blocked(emu, login):
+        return None, json_error(emu, E2)
     body["__login__"] = login
     return body, None
 

@@ -10,8 +10,8 @@ from aiohttp import web
 from smstui.emulator import numbering
 from smstui.emulator.core import Emulator
 from smstui.emulator.webcom import balance_info, state_of
-from smstui.emulator.webcom_send import send_one
-from smstui.emulator.webcom_wire import E1_XML, E3, E4, ERROR_CODES, login_of
+from smstui.emulator.webcom_send import parse_time_send, send_one
+from smstui.emulator.webcom_wire import E1_XML, E2, E3, E4, ERROR_CODES, is_blocked, login_of
 from smstui.emulator.xmltext import escape_text
 
 HEAD = '<?xml version="1.0" encoding="utf-8" ?>'
@@ -51,6 +51,8 @@ async def read_xml(emu: Emulator, request: web.Request) -> tuple[tuple | None, w
     login = login_of(emu, creds.get("login", ""), creds.get("password", ""), creds.get("token", ""))
     if login is None:
         return None, xml_error(emu, E3)
+    if is_blocked(emu, login):
+        return None, xml_error(emu, E2)
     return (root, login), None
 
 
@@ -133,10 +135,15 @@ async def handle_send(emu: Emulator, request: web.Request) -> web.Response:
     if error is not None:
         return error
     root, login = parsed
+    try:  # a malformed time_send refuses the whole document before anything is sent
+        when = {id(ab): parse_time_send(ab.get("time_send")) for ab in root.iter("abonent")}
+    except ValueError:
+        return xml_error(emu, E1_XML)
     now, out = emu.now(), []
     for message in root.iter("message"):
         text = (message.findtext("text") or "").strip()
         sender = (message.findtext("sender") or "").strip()
+        name = (message.findtext("name_delivery") or "").strip()
         parts = numbering.count_parts(text) if text else 0
         for ab in message.iter("abonent"):
             result = send_one(
@@ -148,6 +155,8 @@ async def handle_send(emu: Emulator, request: web.Request) -> web.Response:
                 ab.get("client_id_sms"),
                 ab.get("validity_period", ""),
                 now,
+                send_at=when[id(ab)],
+                name_delivery=name,
             )
             num = quoteattr(ab.get("number_sms", ""))
             if "id_sms" in result:
