@@ -23,6 +23,7 @@ log = logging.getLogger("smstui.poller")
 T = TypeVar("T")
 MIN_SLEEP_S, MAX_SLEEP_S = 1.0, 60.0
 PUSH_TRUST_S = 15 * 60.0  # pushes seen this recently make status polling a safety net
+SAFETY_NET_CYCLE_S = 300.0  # and its mass requests gather due ids for five minutes
 
 
 @dataclass
@@ -81,6 +82,7 @@ class AccountPoller:
         self._last_turn_was_gap = True
         self._gone: set[tuple[str, str, str]] = set()  # archived at SMSC: history has the rest
         self.pushes_seen_at: float | None = None
+        self._next_status_at = 0.0
 
     @property
     def safety_net(self) -> bool:
@@ -142,8 +144,11 @@ class AccountPoller:
 
     async def _statuses(self, report: CycleReport) -> None:
         now = self.clock.now()
+        safety_net = self.safety_net
+        if safety_net and now < self._next_status_at:
+            return
         pending = [m for m in self.store.non_final(self.account.name) if m.key not in self._gone]
-        due = self.schedule.due(pending, now, safety_net=self.safety_net)
+        due = self.schedule.due(pending, now, safety_net=safety_net)
         if not due:
             return
         refs = [(m.message_id, m.phone) for m in due]
@@ -154,6 +159,7 @@ class AccountPoller:
         if results is None:
             return
         self.schedule.checked((m.key for m in due), now)
+        self._next_status_at = now + (SAFETY_NET_CYCLE_S if safety_net else 0.0)
         report.asked += len(refs)
         report.changes += self.apply_polled(results)
 
@@ -189,7 +195,8 @@ class AccountPoller:
         pending = [m for m in self.store.non_final(self.account.name) if m.key not in self._gone]
         due_at = self.schedule.next_due_at(pending, now, safety_net=self.safety_net)
         if due_at is not None:
-            times.append(max(due_at, self.budget.next_allowed_at("status_mass")))
+            allowed = self.budget.next_allowed_at("status_mass")
+            times.append(max(due_at, allowed, self._next_status_at if self.safety_net else 0.0))
         paused = self.guard.paused_until(now)
         if paused:
             times = [paused]
