@@ -145,7 +145,9 @@ class Engine:
                 new.append(
                     Message(
                         account=change.account, provider=poller.account.provider,
-                        message_id=change.message_id, phone=change.phone,
+                        message_id=change.message_id, phone=change.phone, state=change.state,
+                        raw_status=change.raw_status, error_code=change.error_code,
+                        updated_at=change.at,
                     )
                 )  # fmt: skip
         self.store.apply([*new, *changes], source=Source.WEBHOOK)
