@@ -1,8 +1,10 @@
 """Dashboard benchmark: 100k-message cache headless — first paint, key latency, live changes, RSS,
 idle CPU, and Textual's DataTable with the same rows as the baseline.
 
-Run: /work/venv/bin/python bench/ui.py [--rows 100000] [--idle-seconds 10] [--baseline-rows N]
-The issue asks idle CPU over 30 s; the window is a flag (default 10 s to keep CI short).
+Run: /work/venv/bin/python bench/ui.py [--rows 100000] [--idle-seconds 30] [--baseline-rows N]
+apply_1000_ms is the dashboard's share: from the store's signal to the frame that shows the
+1,000 changes; store_apply_1000_ms (the store's own apply) and their sum apply_1000_total_ms are
+printed beside it.
 The last printed line is one JSON object of figures.
 """
 
@@ -12,21 +14,18 @@ import argparse
 import asyncio
 import json
 import statistics
-import sys
 import tempfile
 import time
 from datetime import UTC
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "ui"))
-
-from conftest import START, FakeController, fill_balances, make_messages, ui_config
 from textual import events
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
 from smstui.clock import FakeClock
 from smstui.model import DeliveryState, Source, StatusChange
+from smstui.sample_data import START, SampleController, fill_balances, make_messages, sample_config
 from smstui.store import Store
 from smstui.ui.app import make_app
 from smstui.ui.widgets.history import HistoryTable
@@ -64,13 +63,13 @@ def build_cache(folder: Path, rows: int, clock: FakeClock) -> tuple[Path, float]
 async def measure_smstui(path: Path, clock: FakeClock, idle_s: float, folder: Path) -> dict:
     """First paint, key latency, 1,000 live changes and idle CPU on the real app."""
     store = Store.open(path, clock=clock)
-    controller = FakeController(store, clock)
+    controller = SampleController(store, clock)
     t0 = time.perf_counter()
     app = make_app(
         store=store,
         controller=controller,
         clock=clock,
-        config=ui_config(folder),
+        config=sample_config(folder),
         tz=UTC,
         settings_dir=folder,
     )
@@ -104,14 +103,18 @@ async def measure_smstui(path: Path, clock: FakeClock, idle_s: float, folder: Pa
             for m in targets
         ]
         t = time.perf_counter()
-        store.apply(changes)
-        applied_s = time.perf_counter() - t
+        store.apply(changes)  # the store's share (bench/store.py measures it on its own)
+        t_signal = time.perf_counter()
         feed = app.screen.query_one(LiveFeed)
-        while not feed.entries:  # the store signal is handled, then the frame that shows it
-            await next_frame(app)
+        # The first frame painted after the UI took the batch (call_after_refresh runs once all
+        # queued messages are handled and the screen refreshed): that frame shows the changes.
         await next_frame(app)
-        out["apply_1000_ms"] = (time.perf_counter() - t) * 1000
-        out["store_apply_1000_ms"] = applied_s * 1000
+        while not feed.entries:
+            await next_frame(app)
+        done = time.perf_counter()
+        out["apply_1000_ms"] = (done - t_signal) * 1000
+        out["store_apply_1000_ms"] = (t_signal - t) * 1000
+        out["apply_1000_total_ms"] = (done - t) * 1000
         assert feed.entries[0].state is DeliveryState.DELIVERED
         out["rss_mb"] = rss_mb()
         cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -168,7 +171,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--baseline-rows", type=int, default=None, help="default: --rows")
-    parser.add_argument("--idle-seconds", type=float, default=10.0, help="issue target: 30")
+    parser.add_argument("--idle-seconds", type=float, default=30.0)
     args = parser.parse_args()
     clock = FakeClock(START)
     with tempfile.TemporaryDirectory() as tmp:

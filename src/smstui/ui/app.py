@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -97,6 +98,9 @@ class SmstuiApp(App):
         if wanted in self.available_themes:
             self.theme = wanted
         self.push_screen(self.main_screen)
+        # The cache's 100k+ long-lived messages would otherwise be walked by every full garbage
+        # collection, a pause of tens of ms in the middle of a key press: exempt what exists now.
+        gc.freeze()
         self.store.add_listener(self._on_store_batch)
         for index, service in enumerate(self.services):
             name = getattr(service, "__qualname__", None) or f"service {index + 1}"

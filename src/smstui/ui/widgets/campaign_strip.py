@@ -97,6 +97,11 @@ class CampaignStrip(Horizontal):
         """Display new figures (a no-op when unchanged)."""
         if fig == self._shown:
             return
-        self._shown = fig
-        self.query_one("#campaign-text", Static).update(figures_text(fig))
-        self.query_one("#campaign-spark", Sparkline).data = list(fig.per_minute)
+        old, self._shown = self._shown, fig
+        text = figures_text(fig)
+        # nowrap text: only a different number of lines can change the strip's height, and a
+        # layout pass over the whole screen is the costliest part of a live batch.
+        lines_changed = old is None or figures_text(old).count("\n") != text.count("\n")
+        self.query_one("#campaign-text", Static).update(text, layout=lines_changed)
+        if old is None or old.per_minute != fig.per_minute:
+            self.query_one("#campaign-spark", Sparkline).data = list(fig.per_minute)
