@@ -1,0 +1,86 @@
+"""`smstui` / `smstui dashboard`: the live dashboard over the configured accounts."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from smstui.commands._common import add_config_args
+from smstui.config import default_config_path, load_config
+from smstui.errors import ConfigError
+from smstui.poller import Engine
+from smstui.runtime import ReadOnlyController, cache_path, follow, only_account, receiver_for
+from smstui.store import Store
+
+NO_CONFIG = """smstui: no configuration at {path}
+
+Create it with your gateway account, for example:
+
+  [[accounts]]
+  name = "main"
+  provider = "smsc"            # or "webcom"
+  login = "mylogin"
+  password_env = "SMSC_PASSWORD"
+
+(or point SMSTUI_CONFIG / --config at another file). To look around first, run: smstui demo
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `dashboard` subcommand (also what bare `smstui` runs)."""
+    parser = sub.add_parser("dashboard", help="open the live dashboard (the default command)")
+    add_config_args(parser)
+    parser.add_argument("--listen", metavar="HOST:PORT", help="receive webhook pushes here")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Open the cache (as writer, or read-only behind a running `smstui poll`) and the app."""
+    path = args.config or default_config_path()
+    if args.config is None and not path.exists():
+        print(NO_CONFIG.format(path=path), file=sys.stderr)
+        return 2
+    config = only_account(load_config(path), args.account)
+    if not config.accounts:
+        raise ConfigError("no [[accounts]] configured", path=str(path), key="accounts")
+    store = Store.open(cache_path(config), readonly="auto")
+    try:
+        return _run_app(config, store, args.listen)
+    finally:
+        store.close()
+
+
+def _run_app(config, store: Store, listen: str | None) -> int:
+    from smstui.ui.app import make_app
+
+    engine = Engine(config, store)
+    if store.readonly:
+        holder = _holder(store)
+        controller = ReadOnlyController(engine, holder)
+        services = [lambda: follow(store)]
+    else:
+        controller = engine
+
+        async def serve() -> None:
+            async with receiver_for(engine, config, listen, engine.clock):
+                try:
+                    await engine.run()
+                finally:
+                    await engine.aclose()
+
+        services = [serve]
+    for notice in store.notices:
+        print(f"smstui: {notice}", file=sys.stderr)
+    app = make_app(store=store, controller=controller, clock=engine.clock, config=config,
+                   services=services)  # fmt: skip
+    app.run()
+    return 0
+
+
+def _holder(store: Store) -> str:
+    """Who writes the cache, for the read-only marker."""
+    try:
+        text = (store.path.parent / f"{store.path.name}.lock").read_text().strip()
+    except OSError:
+        text = ""
+    return f"the smstui process with pid {text}" if text.isdigit() else "another smstui process"
