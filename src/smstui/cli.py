@@ -39,16 +39,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run smstui; return the process exit code (never a traceback for expected failures)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(
+        _default_to_dashboard(parser, list(sys.argv[1:] if argv is None else argv))
+    )
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
     warnings.simplefilter("default")
-    if args.command is None:
-        # Bare `smstui` opens the dashboard when that command exists.
-        args = parser.parse_args([*(argv or sys.argv[1:]), "dashboard"])
     try:
         result = args.func(args)
         if inspect.iscoroutine(result):
@@ -71,6 +70,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_GATEWAY
     except KeyboardInterrupt:
         return 130
+
+
+def _default_to_dashboard(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """Bare `smstui [--config F] [--account A]` means `smstui dashboard …`."""
+    commands = set(parser._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
+    top_level = {"-h", "--help", "--version", "-v", "--verbose"}
+    if any(a in commands for a in argv) or any(a in ("-h", "--help", "--version") for a in argv):
+        return argv
+    flags = [a for a in argv if a in top_level]
+    return [*flags, "dashboard", *(a for a in argv if a not in top_level)]
 
 
 def describe_api_error(err: ApiError) -> str:

@@ -45,12 +45,16 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("no [[accounts]] configured", path=str(path), key="accounts")
     store = Store.open(cache_path(config), readonly="auto")
     try:
-        return _run_app(config, store, args.listen)
+        for notice in store.notices:
+            print(f"smstui: {notice}", file=sys.stderr)
+        build_dashboard(config, store, args.listen).run()
     finally:
         store.close()
+    return 0
 
 
-def _run_app(config, store: Store, listen: str | None) -> int:
+def build_dashboard(config, store: Store, listen: str | None = None):
+    """The app over this cache: polling in-process as its writer, or following read-only."""
     from smstui.ui.app import make_app
 
     engine = Engine(config, store)
@@ -69,12 +73,8 @@ def _run_app(config, store: Store, listen: str | None) -> int:
                     await engine.aclose()
 
         services = [serve]
-    for notice in store.notices:
-        print(f"smstui: {notice}", file=sys.stderr)
-    app = make_app(store=store, controller=controller, clock=engine.clock, config=config,
-                   services=services)  # fmt: skip
-    app.run()
-    return 0
+    return make_app(store=store, controller=controller, clock=engine.clock, config=config,
+                    services=services)  # fmt: skip
 
 
 def _holder(store: Store) -> str:

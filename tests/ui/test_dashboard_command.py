@@ -1,0 +1,63 @@
+"""Bare `smstui`: no config → guidance; a cache held by `smstui poll` → read-only dashboard."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from smstui.cli import main
+from smstui.commands.dashboard import build_dashboard
+from smstui.config import parse_config
+from smstui.model import DeliveryState, Message, Provider
+from smstui.runtime import cache_path
+from smstui.store import Store
+
+
+def test_without_a_config_it_says_how_to_start(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SMSTUI_CONFIG", str(tmp_path / "absent.toml"))
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    assert "[[accounts]]" in err and "smstui demo" in err and "Traceback" not in err
+
+
+async def test_read_only_dashboard_follows_the_writer_and_refuses_actions(tmp_path):
+    config = parse_config(
+        {
+            "accounts": [{"name": "main", "provider": "smsc", "base_url": "http://127.0.0.1:9",
+                          "login": "demo", "password": "demo"}],
+            "cache": {"dir": str(tmp_path)},
+        }
+    )  # fmt: skip
+    writer = Store.open(cache_path(config))  # stands in for a running `smstui poll`
+    first = Message("main", Provider.SMSC, "1", "79990000001", DeliveryState.SENT, sent_at=1e9)
+    writer.apply([first])
+    writer.flush()
+    reader = Store.open(cache_path(config), readonly="auto")
+    assert reader.readonly
+    app = build_dashboard(config, reader)
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            assert not app.controller.health().writer
+            with pytest.raises(Exception, match="read-only"):
+                await app.controller.resend(first.key)
+            second = first.evolve(message_id="2", sent_at=2e9)
+            writer.apply([second])
+            writer.flush()
+            for _ in range(100):  # the follower service picks up the writer's flush
+                if reader.get(second.key) is not None:
+                    break
+                await asyncio.sleep(0.05)
+            await pilot.pause()
+            assert [m.message_id for m in app.main_screen.history.rows] == ["2", "1"]
+    finally:
+        reader.close()
+        writer.close()
+
+
+def test_bare_smstui_takes_dashboard_options(tmp_path, capsys):
+    bad = tmp_path / "config.toml"
+    bad.write_text('[[accounts]]\nname = "a"\nprovider = "nope"\n', encoding="utf-8")
+    assert main(["--config", str(bad)]) == 2
+    assert "unknown provider 'nope'" in capsys.readouterr().err
