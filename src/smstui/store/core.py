@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import threading
-import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,27 +12,21 @@ from smstui.errors import StoreError
 from smstui.model import Balance, IncomingMessage, Message, Source, StatusChange
 from smstui.store import storage
 from smstui.store.applier import Applier
-from smstui.store.document import Snapshot, from_tables, to_tables
+from smstui.store.document import Snapshot, from_tables, gc_paused
+from smstui.store.flushing import Flusher, FlushResult
+from smstui.store.follow import Follower
 from smstui.store.lock import WriterLock
 from smstui.store.reads import ReadAPI
-from smstui.store.schema import AppliedChange, StoreEvent
+from smstui.store.schema import SCHEMA_VERSION, AppliedChange, StoreEvent
 from smstui.store.side import SideTables
+
+__all__ = ["FlushResult", "Store"]
 
 log = logging.getLogger(__name__)
 Listener = Callable[[list[AppliedChange]], None]
 
 
-@dataclass(frozen=True, slots=True)
-class FlushResult:
-    """What one flush did: whether it wrote, how long each half took, how many bytes."""
-
-    written: bool
-    snapshot_s: float = 0.0  # on the event loop
-    write_s: float = 0.0  # in the worker thread: encode + write + fsync + rename
-    bytes: int = 0
-
-
-class Store(ReadAPI, Applier):
+class Store(ReadAPI, Applier, Flusher, Follower):
     """The cache. Open with `Store.open(path, clock=…)`; only the lock holder may write."""
 
     def __init__(self, path: Path, clock: Clock, lock: WriterLock | None) -> None:
@@ -46,10 +36,7 @@ class Store(ReadAPI, Applier):
         self.side = SideTables()
         self.notices: list[str] = []  # e.g. "corrupt cache moved aside": shown once by the UI
         self._listeners: list[Listener] = []
-        self._gen = 0  # bumped by every mutation; the file holds `_flushed_gen`
-        self._flushed_gen = 0
-        self._written_gen = -1
-        self._write_lock = threading.Lock()
+        self._init_flusher()
         self._signature: tuple[int, int, int] | None = None
 
     # ---- life cycle -------------------------------------------------------------------
@@ -92,11 +79,6 @@ class Store(ReadAPI, Applier):
         """True when another process is the writer (or read-only was asked for)."""
         return self._lock is None
 
-    @property
-    def dirty(self) -> bool:
-        """True when memory holds changes the file does not."""
-        return self._gen != self._flushed_gen
-
     def close(self) -> None:
         """Flush (when writing) and release the lock; idempotent."""
         try:
@@ -116,11 +98,12 @@ class Store(ReadAPI, Applier):
     def _load_initial(self) -> None:
         if not self.readonly:
             storage.remove_stale_temps(self.path)
-        snap = self._read_file()
-        if snap is None and not self.readonly:
-            self._gen += 1  # a fresh cache: write the schema on the first flush
-        elif snap is not None:
-            self._install(snap)
+        with gc_paused():
+            snap = self._read_file()
+            if snap is None and not self.readonly:
+                self._gen += 1  # a fresh cache: write the schema on the first flush
+            elif snap is not None:
+                self._install(snap)
 
     def _read_file(self) -> Snapshot | None:
         """The file's contents; a corrupt file is moved aside (writer) or ignored (reader)."""
@@ -146,12 +129,20 @@ class Store(ReadAPI, Applier):
         self.side.events.append(StoreEvent("store", text, self._clock.now()))
 
     def _install(self, snap: Snapshot) -> None:
-        self.index.load(snap.messages)
-        self.timelines = dict(snap.timelines)
+        self.index.load(snap.messages, snap.keys)
+        self.timelines = dict(snap.timelines)  # type: ignore[arg-type]
         self.pending = {}
         for c in snap.pending:
             self.pending.setdefault((c.account, c.message_id), []).append(c)
         self.side.load(snap.balances, snap.incoming, snap.events, snap.cursor)
+        if self.readonly:
+            self._fragments.clear()  # a reader never flushes; promote() reloads first
+        elif snap.rows:
+            self._fragments.seed(snap.messages, snap.rows)
+        else:
+            self._fragments.clear()
+        if snap.schema != SCHEMA_VERSION and not self.readonly:
+            self._gen += 1  # migrated from an older schema: the next flush writes the new one
 
     # ---- writes -----------------------------------------------------------------------
 
@@ -214,99 +205,6 @@ class Store(ReadAPI, Applier):
     def _touch(self) -> None:
         self._gen += 1
         self.version += 1
-
-    # ---- flushing ---------------------------------------------------------------------
-
-    def _snapshot(self) -> Snapshot:
-        """References to immutable values only: O(n) pointer copies, no encoding on the loop."""
-        return Snapshot(
-            messages=list(self.index.by_key.values()),
-            timelines=dict(self.timelines),
-            pending=self.pending_changes(),
-            balances=self.side.all_balances(),
-            incoming=self.side.all_incoming(),
-            events=tuple(self.side.events),
-            cursor=dict(self.side.cursor),
-            saved_at=self._clock.now(),
-        )
-
-    def _write(self, snap: Snapshot, gen: int) -> int:
-        """Encode and atomically write one snapshot; never lets an older one overwrite a newer."""
-        with self._write_lock:
-            if gen <= self._written_gen:
-                return 0
-            payload = storage.encode(to_tables(snap))
-            storage.write_atomic(self.path, payload)
-            self._written_gen = gen
-            return len(payload)
-
-    def flush(self) -> bool:
-        """Write the cache now, in this thread; False when there was nothing to write."""
-        if self._lock is None or not self.dirty:
-            return False
-        gen = self._gen
-        self._write(self._snapshot(), gen)
-        self._flushed_gen = max(self._flushed_gen, gen)
-        return True
-
-    async def flush_async(self) -> FlushResult:
-        """Snapshot on the loop, then encode and write in a thread: the loop never waits on disk."""
-        if self._lock is None or not self.dirty:
-            return FlushResult(written=False)
-        gen = self._gen
-        t0 = time.perf_counter()
-        snap = self._snapshot()
-        t1 = time.perf_counter()
-        size = await asyncio.to_thread(self._write, snap, gen)
-        t2 = time.perf_counter()
-        self._flushed_gen = max(self._flushed_gen, gen)
-        return FlushResult(written=True, snapshot_s=t1 - t0, write_s=t2 - t1, bytes=size)
-
-    # ---- following the writer (read-only) -----------------------------------------------
-
-    def refresh(self) -> list[AppliedChange]:
-        """Reload what the writer flushed; cheap (one stat) when the file did not change."""
-        if self._lock is not None:
-            return []
-        if storage.file_signature(self.path) == self._signature:
-            return []
-        snap = self._read_file()
-        if snap is None:
-            return []
-        old = self.index.by_key
-        changes = []
-        for m in snap.messages:
-            before = old.get(m.key)
-            if before is None:
-                changes.append(AppliedChange("inserted", m.key, None, m))
-            elif before != m:
-                changes.append(AppliedChange("updated", m.key, before, m))
-        self._install(snap)
-        self.version += 1
-        if changes:
-            self._notify(changes)
-        return changes
-
-    def promote(self) -> bool:
-        """Try to become the writer (e.g. after the daemon stopped); True on success."""
-        if self._lock is not None:
-            return True
-        lock = WriterLock(self.path)
-        try:
-            lock.acquire()
-        except StoreError:
-            return False
-        self._lock = lock
-        self._signature = None
-        self._reload_as_writer()
-        return True
-
-    def _reload_as_writer(self) -> None:
-        """Reload the file as the new writer so nothing the old writer flushed is lost."""
-        snap = self._read_file()
-        if snap is not None:
-            self._install(snap)
-            self.version += 1
 
     # ---- retention ----------------------------------------------------------------------
 

@@ -1,31 +1,64 @@
-"""The whole cache as one TinyDB document tree, and back: snapshot → tables → snapshot."""
+"""The whole cache as one TinyDB database (tables → doc_id → document), and back."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import gc
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import attrgetter, itemgetter, methodcaller
 from typing import Any
 
 from smstui.errors import StoreError
 from smstui.model import Balance, IncomingMessage, Message, StatusChange
+from smstui.store import legacy, rows
 from smstui.store import schema as s
-from smstui.store.schema import Entry, Key, StoreEvent
+from smstui.store.fragments import MessageFragments, Timeline
+from smstui.store.schema import Key, StoreEvent
 
+_KEY = attrgetter("account", "message_id", "phone")  # Message.key, without a call per message
+_ROW, _TIMELINE = itemgetter("r"), itemgetter("t")
+_COUNT_SEP = methodcaller("count", rows.SEP)
 TABLES = ("meta", "messages", "pending", "balances", "incoming", "events", "cursor")
 
 
 @dataclass(slots=True)
 class Snapshot:
-    """Everything the cache holds, as references to immutable values (cheap to take on the loop)."""
+    """Everything the cache holds, as references to immutable values (cheap to take on the loop).
+
+    `messages` are in history order (the file is written that way, so opening needs no sort);
+    `rows` are their row strings when just read from a schema 2 file (empty otherwise).
+    """
 
     messages: Sequence[Message] = ()
-    timelines: Mapping[Key, Sequence[Entry]] = field(default_factory=dict)
+    timelines: Mapping[Key, Timeline] = field(default_factory=dict)
     pending: Sequence[StatusChange] = ()
     balances: Sequence[Balance] = ()
     incoming: Sequence[IncomingMessage] = ()
     events: Sequence[StoreEvent] = ()
     cursor: Mapping[str, Any] = field(default_factory=dict)
     saved_at: float | None = None
+    rows: Sequence[str] = ()
+    keys: Sequence[Key] | None = None  # the messages' keys, when decoding already made them
+    schema: int = s.SCHEMA_VERSION
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a cache is decoded and indexed.
+
+    Decoding allocates ~10 objects per message; with the collector on, its generation scans
+    over the growing heap cost a third of the open time, for nothing: messages are immutable
+    values that never form cycles. The collector is restored (not forced to run) afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _table(docs: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -33,15 +66,17 @@ def _table(docs: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {str(i): doc for i, doc in enumerate(docs, 1)}
 
 
-def to_tables(snap: Snapshot) -> dict[str, dict[str, Any]]:
-    """The TinyDB database for a snapshot (runs off the event loop)."""
-    timelines = snap.timelines
-    empty: tuple[Entry, ...] = ()
-    return {
-        "meta": {"1": {"schema": s.SCHEMA_VERSION, "saved_at": snap.saved_at}},
-        "messages": _table(
-            [s.message_to_doc(m, timelines.get(m.key, empty)) for m in snap.messages]
-        ),
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def encode_snapshot(snap: Snapshot, fragments: MessageFragments) -> bytes:
+    """The file for a snapshot as UTF-8 JSON (runs off the event loop).
+
+    Lone surrogates (a gateway can send "\\ud800" in JSON) are written as such rather than
+    failing the flush; `json.loads` of bytes reads them back the same way.
+    """
+    side = {
         "pending": _table([s.pending_to_doc(c) for c in snap.pending]),
         "balances": _table([s.balance_to_doc(b) for b in snap.balances]),
         "incoming": _table([s.incoming_to_doc(m) for m in snap.incoming]),
@@ -53,6 +88,16 @@ def to_tables(snap: Snapshot) -> dict[str, dict[str, Any]]:
         ),
         "cursor": _table([{"name": k, "value": v} for k, v in snap.cursor.items()]),
     }
+    meta = {"1": {"schema": s.SCHEMA_VERSION, "saved_at": snap.saved_at}}
+    text = (
+        '{"meta":'
+        + _dumps(meta)
+        + ',"messages":'
+        + fragments.table_json(snap.messages, snap.timelines)
+        + ","
+        + _dumps(side)[1:]  # the side tables' object, spliced in without its opening brace
+    )
+    return text.encode("utf-8", "surrogatepass")
 
 
 def _docs(tables: Mapping[str, Any], name: str) -> list[dict[str, Any]]:
@@ -61,24 +106,65 @@ def _docs(tables: Mapping[str, Any], name: str) -> list[dict[str, Any]]:
     if not isinstance(table, dict):
         raise StoreError(f"table {name!r} is not an object")
     docs = list(table.values())  # JSON objects keep file order, which is doc-id order
-    if not all(isinstance(d, dict) for d in docs):
+    if not {*map(type, docs)} <= {dict}:
         raise StoreError(f"table {name!r} holds a non-object document")
     return docs
 
 
-def from_tables(tables: Mapping[str, Any]) -> Snapshot:
-    """Decode a database read from disk; StoreError when it is not a cache of this schema."""
-    meta = _docs(tables, "meta")
-    version = meta[0].get("schema") if meta else None
-    if version != s.SCHEMA_VERSION:
-        raise StoreError(f"schema version {version!r}, expected {s.SCHEMA_VERSION}")
+def _messages_v2(
+    docs: list[dict[str, Any]],
+) -> tuple[list[Message], dict[Key, str], list[str], list[Key]]:
+    try:
+        row_strings = list(map(_ROW, docs))
+        tl_strings = list(map(_TIMELINE, docs))
+    except KeyError:  # "t" is optional for readers (other tools may drop empty ones)
+        try:
+            row_strings = [d["r"] for d in docs]
+        except KeyError as err:
+            raise StoreError(f"bad message document: no {err} field") from err
+        tl_strings = [d.get("t", "") for d in docs]
+    if not {*map(type, row_strings), *map(type, tl_strings)} <= {str}:
+        raise StoreError("bad message document: row and timeline must be strings")
+    messages = rows.decode_rows(row_strings)
+    # Timelines stay strings until something needs their entries; a field count now (one
+    # C-level pass) still refuses a mangled file at open rather than in the middle of an apply.
+    n = rows.ENTRY_FIELDS
+    counts = set(map(_COUNT_SEP, tl_strings))
+    if 0 in counts or any(c % n != n - 1 for c in counts):  # 0: empty ones, or a broken one
+        bad = next((t for t in tl_strings if t and t.count(rows.SEP) % n != n - 1), None)
+        if bad is not None:
+            raise StoreError(f"bad message timeline: {bad[:80]!r}")
+    keys = list(map(_KEY, messages))
+    timelines = dict(zip(keys, tl_strings, strict=True))
+    if "" in tl_strings:
+        timelines = {k: t for k, t in timelines.items() if t}
+    return messages, timelines, row_strings, keys
+
+
+def _messages_v1(docs: list[dict[str, Any]]) -> tuple[list[Message], dict[Key, Timeline]]:
     messages: list[Message] = []
-    timelines: dict[Key, tuple[Entry, ...]] = {}
-    for doc in _docs(tables, "messages"):
-        m, tl = s.doc_to_message(doc)
+    timelines: dict[Key, Timeline] = {}
+    for doc in docs:
+        m, tl = legacy.doc_to_message(doc)
         messages.append(m)
         if tl:
             timelines[m.key] = tl
+    return messages, timelines
+
+
+def from_tables(tables: Mapping[str, Any]) -> Snapshot:
+    """Decode a database read from disk (schema 2, or 1 to migrate); StoreError otherwise."""
+    meta = _docs(tables, "meta")
+    version = meta[0].get("schema") if meta else None
+    docs = _docs(tables, "messages")
+    row_strings: list[str] = []
+    keys = None
+    if version == s.SCHEMA_VERSION:
+        messages, timelines, row_strings, keys = _messages_v2(docs)
+    elif version == legacy.LEGACY_VERSION:
+        messages, timelines = _messages_v1(docs)  # type: ignore[assignment]
+    else:
+        raise StoreError(f"schema version {version!r}, expected {s.SCHEMA_VERSION}")
     try:
         events = [StoreEvent(**d) for d in _docs(tables, "events")]
         cursor = {d["name"]: d["value"] for d in _docs(tables, "cursor")}
@@ -93,4 +179,7 @@ def from_tables(tables: Mapping[str, Any]) -> Snapshot:
         events=events,
         cursor=cursor,
         saved_at=meta[0].get("saved_at"),
+        rows=row_strings,
+        keys=keys,
+        schema=version,
     )

@@ -5,19 +5,32 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
+from operator import attrgetter, le, neg
 from typing import overload
 
 from smstui.model import DeliveryState, Message
 from smstui.store.schema import Key
 
 _INF = float("inf")
-SortKey = tuple[float, int, str, str]
+_KEY = attrgetter("account", "message_id", "phone")
+_STATE, _SENT = attrgetter("state"), attrgetter("sent_at")
+_FINAL = frozenset(s for s in DeliveryState if s.is_final)
+SortKey = tuple[float, int, str, str, str]
+
+
+def _neg_or_inf(sent: float | None) -> float:
+    return -sent if sent is not None else _INF
 
 
 def sort_key(m: Message) -> SortKey:
-    """History order: newest sent_at first (unknown times last), ties by id (numeric-aware)."""
+    """History order: newest sent_at first (unknown times last), ties by id (numeric-aware).
+
+    Ends with the account so that every message has its own key: `put` finds a message's place
+    by bisecting for its key, and two accounts can share an id, a phone and a time.
+    """
     sent = -m.sent_at if m.sent_at is not None else _INF
-    return (sent, len(m.message_id), m.message_id, m.phone)
+    return (sent, len(m.message_id), m.message_id, m.phone, m.account)
 
 
 class SortedView(Sequence[Message]):
@@ -67,20 +80,42 @@ class MessageIndex:
     def __len__(self) -> int:
         return len(self.by_key)
 
-    def load(self, messages: Iterable[Message]) -> None:
-        """Bulk-load (one sort instead of n bisects); replaces everything."""
+    def load(self, messages: Sequence[Message], keys: Sequence[Key] | None = None) -> None:
+        """Bulk-load, replacing everything; O(n) when `messages` already is in history order.
+
+        The store writes its file in history order, so the order check passes on open and no
+        sort runs; each step is a C-level pass over a whole column (map, zip, Counter).
+        `keys` are the messages' keys when the caller already has them.
+        """
         self._reset()
-        for m in messages:
-            key = m.key
-            old = self.by_key.get(key)
-            if old is not None:
-                self._unindex(old)
-            else:
-                self.by_id.setdefault((m.account, m.message_id), []).append(key)
-            self.by_key[key] = m
-            self._index(m)
-        self._order = sorted(self.by_key.values(), key=sort_key)
-        self._order_keys = [sort_key(m) for m in self._order]
+        keys = list(map(_KEY, messages)) if keys is None else list(keys)
+        self.by_key = dict(zip(keys, messages, strict=True))
+        if len(self.by_key) != len(keys):  # duplicate keys (a hand-edited file): the last wins
+            messages, keys = list(self.by_key.values()), list(self.by_key)
+        accounts, mids, phones = zip(*keys, strict=True) if keys else ((), (), ())
+        by_id = self.by_id = {
+            ident: [key] for ident, key in zip(zip(accounts, mids, strict=True), keys, strict=True)
+        }
+        if len(by_id) != len(keys):  # one SMSC id sent to several phones
+            by_id.clear()
+            for key in keys:
+                by_id.setdefault(key[:2], []).append(key)
+        for (account, state), n in Counter(
+            zip(accounts, map(_STATE, messages), strict=True)
+        ).items():
+            self.counts.setdefault(account, Counter())[state] = n
+        for key, state in zip(keys, map(_STATE, messages), strict=True):
+            if state not in _FINAL:
+                self.non_final.setdefault(key[0], {})[key] = None
+        sents = list(map(_SENT, messages))
+        negs = list(map(neg, sents)) if None not in sents else [_neg_or_inf(x) for x in sents]
+        sort_keys = list(zip(negs, map(len, mids), mids, phones, accounts, strict=True))
+        if all(map(le, sort_keys, islice(sort_keys, 1, None))):
+            self._order, self._order_keys = list(messages), sort_keys
+        else:
+            pairs = sorted(range(len(sort_keys)), key=sort_keys.__getitem__)
+            self._order = [messages[i] for i in pairs]
+            self._order_keys = [sort_keys[i] for i in pairs]
 
     def view(self) -> SortedView:
         """The history order right now, O(1)."""
@@ -91,21 +126,23 @@ class MessageIndex:
         """Every key that shares this id (several phones of one SMSC send)."""
         return self.by_id.get((account, message_id), [])
 
-    def put(self, m: Message) -> None:
-        """Insert or replace one message, keeping every index in step."""
+    def put(self, m: Message, old: Message | None = None) -> None:
+        """Insert or replace one message, keeping every index in step (`old`: its current value,
+        when the caller already has it)."""
         key = m.key
-        old = self.by_key.get(key)
+        if old is None:
+            old = self.by_key.get(key)
         self._unshare()
         if old is not None:
             self._unindex(old)
-            old_sk, new_sk = sort_key(old), sort_key(m)
+            old_sk = sort_key(old)
             pos = bisect_left(self._order_keys, old_sk)
-            if old_sk == new_sk:
+            if old.sent_at == m.sent_at:  # same key, same time: the same place in the order
                 self._order[pos] = m
             else:
                 del self._order_keys[pos]
                 del self._order[pos]
-                self._insert_ordered(m, new_sk)
+                self._insert_ordered(m, sort_key(m))
         else:
             self.by_id.setdefault((m.account, m.message_id), []).append(key)
             self._insert_ordered(m, sort_key(m))
@@ -148,7 +185,7 @@ class MessageIndex:
         if counts is None:
             counts = self.counts[m.account] = Counter()
         counts[m.state] += 1
-        if not m.state.is_final:
+        if m.state not in _FINAL:
             self.non_final.setdefault(m.account, {})[m.key] = None
 
     def _unindex(self, m: Message) -> None:
@@ -156,5 +193,5 @@ class MessageIndex:
         counts[m.state] -= 1
         if not counts[m.state]:
             del counts[m.state]
-        if not m.state.is_final:
+        if m.state not in _FINAL:
             self.non_final.get(m.account, {}).pop(m.key, None)

@@ -7,6 +7,7 @@ from dataclasses import replace
 from smstui.model import DeliveryState, Message, StatusChange
 
 _NEG = float("-inf")
+FINAL = frozenset(s for s in DeliveryState if s.is_final)
 # Descriptive fields: a later observation that lacks them (e.g. a status poll has no text)
 # must not blank out what an earlier one (the send, the history) told us.
 _DESCRIPTIVE = ("text", "sender", "sent_at", "cost", "parts", "country", "operator", "region")
@@ -54,15 +55,18 @@ def merge_message(old: Message, new: Message) -> Message:
 
 def apply_status(m: Message, c: StatusChange) -> Message:
     """The message after a status change, or the same object when the change loses."""
-    if not status_wins(m.state.is_final, m.updated_at, c.state.is_final, c.at):
+    state = c.state
+    if not status_wins(m.state in FINAL, m.updated_at, state in FINAL, c.at):
         return m
     if (
-        m.state == c.state
+        m.state == state
         and m.raw_status == c.raw_status
         and m.error_code == c.error_code
         and m.updated_at == c.at
     ):
         return m
-    return replace(
-        m, state=c.state, raw_status=c.raw_status, error_code=c.error_code, updated_at=c.at
-    )
+    # Positional, not dataclasses.replace: this runs once per status change of every cycle.
+    return Message(
+        m.account, m.provider, m.message_id, m.phone, state, m.text, m.sender, m.sent_at,
+        c.raw_status, c.error_code, m.cost, m.parts, m.country, m.operator, m.region, c.at,
+    )  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from collections import Counter
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smstui.model import Balance, DeliveryState, IncomingMessage, Message, StatusChange
 from smstui.store.index import MessageIndex, SortedView
@@ -17,7 +17,12 @@ class ReadAPI:
     """Read-only queries over the index, timelines and side tables."""
 
     index: MessageIndex
-    timelines: dict[Key, tuple[Entry, ...]]
+    timelines: dict[Key, tuple[Entry, ...] | str]
+
+    if TYPE_CHECKING:  # provided by Applier
+
+        def entries(self, key: Key) -> tuple[Entry, ...]: ...
+
     pending: dict[tuple[str, str], list[StatusChange]]
     side: SideTables
 
@@ -38,7 +43,7 @@ class ReadAPI:
 
     def timeline(self, key: Key) -> list[StatusChange]:
         """Every status observed for one message, oldest first."""
-        return [entry_to_change(key, e) for e in self.timelines.get(key, ())]
+        return [entry_to_change(key, e) for e in self.entries(key)]
 
     def non_final(self, account: str) -> list[Message]:
         """Messages of an account that may still change (the ones worth polling)."""

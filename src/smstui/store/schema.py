@@ -18,7 +18,7 @@ from smstui.model import (
     StatusChange,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: message rows as strings (rows.py); 1 is migrated on open (legacy.py)
 
 Key = tuple[str, str, str]
 # A timeline entry as kept in memory and on disk: (state, raw_status, at, source, error_code,
@@ -57,12 +57,16 @@ class AppliedChange:
 
 
 def change_to_entry(change: StatusChange) -> tuple[Any, ...]:
-    """The compact timeline entry for one status change."""
+    """The compact timeline entry for one status change.
+
+    State and source are kept as the StrEnum members themselves: they are str, so they compare,
+    hash, join and serialise exactly like their values, without the enum `.value` lookups.
+    """
     return (
-        change.state.value,
+        change.state,
         change.raw_status,
         change.at,
-        change.source.value,
+        change.source,
         change.error_code,
         change.observed_at,
     )
@@ -82,41 +86,6 @@ def entry_to_change(key: Key, entry: Entry) -> StatusChange:
         error_code=err,
         observed_at=observed,
     )
-
-
-def message_to_doc(m: Message, timeline: Sequence[Entry]) -> dict[str, Any]:
-    """One message and its timeline as a TinyDB document.
-
-    The message is one positional row (the fields of Message in order): a third smaller than a
-    dict per message and much faster to parse, which is what makes a 100k cache open fast.
-    """
-    cost = m.cost
-    row = [
-        m.account, m.provider.value, m.message_id, m.phone, m.state.value, m.text, m.sender,
-        m.sent_at, m.raw_status, m.error_code, None if cost is None else str(cost), m.parts,
-        m.country, m.operator, m.region, m.updated_at,
-    ]  # fmt: skip
-    return {"m": row, "t": timeline} if timeline else {"m": row}
-
-
-def doc_to_message(doc: dict[str, Any]) -> tuple[Message, tuple[Entry, ...]]:
-    """Decode a message document; raises StoreError when it is not one."""
-    try:
-        (acc, prov, mid, phone, state, text, sender, sent, raw, err, cost, parts, country, op,
-         region, updated) = doc["m"]  # fmt: skip
-        msg = Message(
-            acc, _PROVIDERS[prov], mid, phone, _STATES[state], text, sender, sent, raw, err,
-            None if cost is None else Decimal(cost), parts, country, op, region, updated,
-        )  # fmt: skip
-        timeline = doc.get("t", ())
-        for entry in timeline:
-            if len(entry) != 6:
-                raise ValueError(f"timeline entry {entry!r} has {len(entry)} fields, expected 6")
-    except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as err:
-        raise StoreError(f"bad message document: {err!r}") from err
-    if not isinstance(acc, str) or not isinstance(mid, str) or not isinstance(phone, str):
-        raise StoreError(f"bad message document: key fields must be strings: {doc['m'][:4]!r}")
-    return msg, tuple(timeline)
 
 
 def balance_to_doc(b: Balance) -> dict[str, Any]:
