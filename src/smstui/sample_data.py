@@ -34,6 +34,13 @@ STATE_WEIGHTS = (
     (DeliveryState.READ, 4),
     (DeliveryState.NOT_FOUND, 2),
 )
+# What each gateway would have said (smsc.md status codes, webcom.md state words).
+RAW_STATUS = {
+    (Provider.SMSC, DeliveryState.FAILED): "20",
+    (Provider.SMSC, DeliveryState.EXPIRED): "3",
+    (Provider.WEBCOM, DeliveryState.FAILED): "not_deliver",
+    (Provider.WEBCOM, DeliveryState.EXPIRED): "expired",
+}
 TEXTS = ("Ваш код: {n}", "Заказ {n} доставлен", "Скидка 20% до воскресенья", "Запись на {n}:00")
 
 
@@ -50,7 +57,7 @@ def make_messages(
         state = rnd.choices(states, weights)[0]
         sent = now - span_s * (i + 1) / (n + 1)
         err = rnd.choice((1, 6, 8, 20)) if state is DeliveryState.FAILED else None
-        raw = "3" if state is DeliveryState.EXPIRED else ""
+        raw = RAW_STATUS.get((provider, state), "")
         out.append(
             Message(
                 account=account,
