@@ -15,12 +15,15 @@ from smstui.clock import FakeClock
 from smstui.config import parse_config
 from smstui.emulator.options import EmulatorOptions
 from smstui.emulator.server import run_emulator
+from smstui.export import read_jsonl
 from smstui.filtering import error_class_of
 from smstui.model import DeliveryState, ErrorClass
 from smstui.poller import Engine
 from smstui.store import Store
 from smstui.ui.app import make_app
-from smstui.ui.screens.resend import ResendScreen
+from smstui.ui.screens.detail import DetailScreen
+from smstui.ui.screens.help import HelpScreen
+from smstui.ui.screens.resend import BulkResendScreen, ResendScreen
 from smstui.ui.widgets.history import HistoryTable
 from smstui.ui.widgets.live_feed import LiveFeed
 
@@ -157,6 +160,21 @@ async def test_keys_end_to_end_on_emulator_engine_and_store(stack, tmp_path):
             m for m in store.messages_sorted() if m.phone == target.phone and m.key != target.key
         ]
         assert fresh and fresh[0].text == target.text  # the copy is in the cache, queued
+
+        # E: the same view as JSONL, read back exactly.
+        await pilot.press("E")
+        await app.workers.wait_for_complete()
+        (jsonl,) = (tmp_path / "exports").glob("export-*.jsonl")
+        assert [m.key for m in read_jsonl(jsonl)] == [m.key for m in table.rows]
+
+        # enter, R and ? open their screens; escape closes them without spending anything.
+        sends = emu.stats()["requests"].get("smsc.send", 0)
+        for key, screen in (("enter", DetailScreen), ("R", BulkResendScreen), ("?", HelpScreen)):
+            await pilot.press(key)
+            await until(pilot, lambda s=screen: isinstance(app.screen, s), f"{key} screen")
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is app.main_screen, "back on the main view")
+        assert emu.stats()["requests"].get("smsc.send", 0) == sends
 
         # b and l reach the emulator through the engine's budget too.
         await pilot.press("b")

@@ -17,7 +17,9 @@ from smstui.model import DeliveryState, ErrorClass, Source, StatusChange
 from smstui.sample_data import SampleController, sample_health
 from smstui.store import Store
 from smstui.ui.app import make_app
+from smstui.ui.palette import MessageCommands
 from smstui.ui.screens.detail import DetailScreen
+from smstui.ui.screens.help import HelpScreen
 from smstui.ui.screens.resend import BulkResendScreen, ResendScreen, bulk_plan
 from smstui.ui.widgets.history import HistoryTable
 
@@ -163,3 +165,21 @@ async def test_low_balance_and_gateway_down_raise_one_alert_each_with_a_bell(tmp
         for _ in range(3):  # later ticks: debounced, no new toasts
             app.tick()
         assert len(bells) == 3
+
+
+async def test_palette_offers_every_footer_key_and_runs_app_level_ones(ui):
+    app, _, _ = ui
+    async with app.run_test() as pilot:
+        provider = MessageCommands(app.screen)
+        actions = {name: run for name, run, _ in provider._actions()}
+        footer = {
+            a.binding.description
+            for a in app.screen.active_bindings.values()
+            if a.binding.show and a.binding.description
+        }
+        assert footer and footer <= set(actions)
+        await actions["Help"]()  # an app binding: runs on the app, not on the screen
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "help from the palette")
+        await pilot.press("escape")
+        await actions["Failed only"]()
+        assert app.main_screen.failed_only

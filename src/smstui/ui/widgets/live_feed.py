@@ -65,8 +65,10 @@ class LiveFeed(ScrollView, can_focus=True):
     def __init__(self, *, tz: tzinfo | None = None, capacity: int = FEED_CAPACITY, **kw) -> None:
         super().__init__(**kw)
         self._tz = tz
-        self._entries: deque[FeedEntry] = deque(maxlen=capacity)
-        self._waiting: deque[FeedEntry] = deque(maxlen=capacity)
+        # Raw store changes, turned into FeedEntry lines only when drawn: a batch of 1,000
+        # changes costs a deque extend, and only the ~30 visible lines are ever converted.
+        self._entries: deque[object] = deque(maxlen=capacity)
+        self._waiting: deque[object] = deque(maxlen=capacity)
         self._waiting_count = 0
         self._paused = False
         self._styles: dict[str, Style] = {}
@@ -85,11 +87,17 @@ class LiveFeed(ScrollView, can_focus=True):
     @property
     def entries(self) -> list[FeedEntry]:
         """The shown lines, newest first."""
-        return list(reversed(self._entries))
+        return [FeedEntry.of(item) for item in reversed(self._entries)]
 
     def add(self, items: Iterable[object]) -> None:
-        """Append changes; while paused they wait (nothing is lost, only held back)."""
-        entries = [FeedEntry.of(i) for i in items]
+        """Append changes; while paused they wait (nothing is lost, only held back).
+
+        Raises TypeError for anything that is not a store change (checked up front, cheaply).
+        """
+        entries = list(items)
+        for item in entries:
+            if not (hasattr(item, "after") or isinstance(item, (StatusChange, Message))):
+                raise TypeError(f"not a store change: {type(item).__name__}")
         if not entries:
             return
         if self._paused:
@@ -141,7 +149,7 @@ class LiveFeed(ScrollView, can_focus=True):
         base = self.rich_style
         if index >= len(self._entries):
             return Strip.blank(width, base)
-        entry = self._entries[-1 - index]
+        entry = FeedEntry.of(self._entries[-1 - index])
         stamp = datetime.fromtimestamp(entry.at, self._tz).strftime("%H:%M:%S")
         err = f" err {entry.error_code}" if entry.error_code is not None else ""
         tail = f" {entry.phone or entry.message_id} {entry.account} {entry.source}{err}"
