@@ -163,7 +163,7 @@ async def test_pushes_keep_the_store_true_and_polling_drops(make_emulator, tmp_p
                     busy = lambda emu=emu, t=busy_until: emu.clock.now() > t  # noqa: E731
                     await drive(engine, emu, step=2.0 if pushed else None, until=busy)
                     await drive(engine, emu, until=done)
-                    for _ in range(200):  # the last pushes travel in real time: let them land
+                    for _ in range(750):  # the last pushes travel in real time: let them land
                         wc_ids = {str(r["id"]) for r in emu.truth() if r["provider"] == "webcom"}
                         if not pushed or all(store.find("wc", i) for i in wc_ids):
                             break
