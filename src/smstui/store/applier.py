@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from bisect import insort
-
 from smstui.clock import Clock
 from smstui.model import DeliveryState, Message, Source, StatusChange
+from smstui.store import timeline
 from smstui.store.index import MessageIndex
 from smstui.store.merge import apply_status, merge_message
-from smstui.store.rows import decode_timeline
-from smstui.store.schema import AppliedChange, Entry, Key
-
-
-def _entry_at(e: Entry) -> float:
-    return e[2]
+from smstui.store.schema import AppliedChange, Key
+from smstui.store.timeline import Entry
 
 
 class Applier:
@@ -22,9 +17,8 @@ class Applier:
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
         self.index = MessageIndex()
-        # Entries per message; a str is a timeline as read from disk, decoded on first use
-        # (most timelines are never looked at, so opening a big cache does not decode them).
-        self.timelines: dict[Key, tuple[Entry, ...] | str] = {}
+        # Each message's timeline as one string (timeline.py): cheap to open, append and flush.
+        self.timelines: dict[Key, str] = {}
         # Changes whose message we have not seen yet (a webhook can beat the send's answer).
         self.pending: dict[tuple[str, str], list[StatusChange]] = {}
         self.pending_dirty = False
@@ -77,26 +71,15 @@ class Applier:
         self._append_entry(key, entry)
 
     def entries(self, key: Key) -> tuple[Entry, ...]:
-        """A message's timeline entries, decoding the string it was read from disk as.
-
-        The decoded form is not kept: the string stays what the next flush reuses as is.
-        """
-        tl = self.timelines.get(key, ())
-        return decode_timeline(tl) if isinstance(tl, str) else tl
+        """A message's timeline entries, decoded from the string the store keeps."""
+        return timeline.decode(self.timelines.get(key, ""))
 
     def _append_entry(self, key: Key, entry: Entry) -> bool:
         """Add an entry in time order; False when the same (state, raw, at) is already there."""
-        tl = self.entries(key)
-        state, raw, at = entry[0], entry[1], entry[2]
-        for e in tl:
-            if e[2] == at and e[0] == state and e[1] == raw:
-                return False
-        if not tl or tl[-1][2] <= at:
-            self.timelines[key] = (*tl, entry)
-        else:  # out of order (a retried webhook): keep the timeline chronological
-            entries = list(tl)
-            insort(entries, entry, key=_entry_at)
-            self.timelines[key] = tuple(entries)
+        new = timeline.append(self.timelines.get(key, ""), entry)
+        if new is None:
+            return False
+        self.timelines[key] = new
         return True
 
     def _resolve(self, c: StatusChange) -> list[Key]:

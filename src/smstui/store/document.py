@@ -7,19 +7,19 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from operator import attrgetter, itemgetter, methodcaller
+from itertools import repeat
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from smstui.errors import StoreError
 from smstui.model import Balance, IncomingMessage, Message, StatusChange
-from smstui.store import legacy, rows
+from smstui.store import legacy, rows, timeline
 from smstui.store import schema as s
-from smstui.store.fragments import MessageFragments, Timeline
+from smstui.store.fragments import MessageFragments
 from smstui.store.schema import Key, StoreEvent
 
 _KEY = attrgetter("account", "message_id", "phone")  # Message.key, without a call per message
 _ROW, _TIMELINE = itemgetter("r"), itemgetter("t")
-_COUNT_SEP = methodcaller("count", rows.SEP)
 TABLES = ("meta", "messages", "pending", "balances", "incoming", "events", "cursor")
 
 
@@ -32,7 +32,7 @@ class Snapshot:
     """
 
     messages: Sequence[Message] = ()
-    timelines: Mapping[Key, Timeline] = field(default_factory=dict)
+    timelines: Mapping[Key, str] = field(default_factory=dict)
     pending: Sequence[StatusChange] = ()
     balances: Sequence[Balance] = ()
     incoming: Sequence[IncomingMessage] = ()
@@ -89,14 +89,12 @@ def encode_snapshot(snap: Snapshot, fragments: MessageFragments) -> bytes:
         "cursor": _table([{"name": k, "value": v} for k, v in snap.cursor.items()]),
     }
     meta = {"1": {"schema": s.SCHEMA_VERSION, "saved_at": snap.saved_at}}
-    text = (
-        '{"meta":'
-        + _dumps(meta)
-        + ',"messages":'
-        + fragments.table_json(snap.messages, snap.timelines)
-        + ","
-        + _dumps(side)[1:]  # the side tables' object, spliced in without its opening brace
-    )
+    # One join (not `+`): the messages table is ~20 MB and each `+` would copy it again.
+    text = "".join((
+        '{"meta":', _dumps(meta), ',"messages":',
+        fragments.table_json(snap.messages, snap.timelines), ",",
+        _dumps(side)[1:],  # the side tables' object, spliced in without its opening brace
+    ))  # fmt: skip
     return text.encode("utf-8", "surrogatepass")
 
 
@@ -123,17 +121,21 @@ def _messages_v2(
         except KeyError as err:
             raise StoreError(f"bad message document: no {err} field") from err
         tl_strings = [d.get("t", "") for d in docs]
-    if not {*map(type, row_strings), *map(type, tl_strings)} <= {str}:
-        raise StoreError("bad message document: row and timeline must be strings")
-    messages = rows.decode_rows(row_strings)
-    # Timelines stay strings until something needs their entries; a field count now (one
-    # C-level pass) still refuses a mangled file at open rather than in the middle of an apply.
-    n = rows.ENTRY_FIELDS
-    counts = set(map(_COUNT_SEP, tl_strings))
-    if 0 in counts or any(c % n != n - 1 for c in counts):  # 0: empty ones, or a broken one
-        bad = next((t for t in tl_strings if t and t.count(rows.SEP) % n != n - 1), None)
-        if bad is not None:
-            raise StoreError(f"bad message timeline: {bad[:80]!r}")
+    messages = rows.decode_rows(row_strings)  # checks that rows are strings
+    # Timelines stay strings (timeline.py); separator counts (two C-level passes) still refuse
+    # a mangled file at open rather than in the middle of an apply.
+    present = list(filter(None, tl_strings)) if "" in tl_strings else tl_strings
+    try:  # str.count also refuses anything that is not a string
+        seps = map(str.count, present, repeat(rows.SEP))
+        shapes = set(zip(seps, map(str.count, present, repeat(timeline.ENTRY_SEP)), strict=True))
+    except TypeError as err:
+        raise StoreError(f"bad message timeline: {err}") from err
+    if not all(timeline.well_formed(*shape) for shape in shapes):
+        bad = next(
+            t for t in present
+            if not timeline.well_formed(t.count(rows.SEP), t.count(timeline.ENTRY_SEP))
+        )  # fmt: skip
+        raise StoreError(f"bad message timeline: {bad[:80]!r}")
     keys = list(map(_KEY, messages))
     timelines = dict(zip(keys, tl_strings, strict=True))
     if "" in tl_strings:
@@ -141,14 +143,14 @@ def _messages_v2(
     return messages, timelines, row_strings, keys
 
 
-def _messages_v1(docs: list[dict[str, Any]]) -> tuple[list[Message], dict[Key, Timeline]]:
+def _messages_v1(docs: list[dict[str, Any]]) -> tuple[list[Message], dict[Key, str]]:
     messages: list[Message] = []
-    timelines: dict[Key, Timeline] = {}
+    timelines: dict[Key, str] = {}
     for doc in docs:
-        m, tl = legacy.doc_to_message(doc)
+        m, entries = legacy.doc_to_message(doc)
         messages.append(m)
-        if tl:
-            timelines[m.key] = tl
+        if entries:
+            timelines[m.key] = timeline.encode(entries)
     return messages, timelines
 
 
@@ -162,7 +164,7 @@ def from_tables(tables: Mapping[str, Any]) -> Snapshot:
     if version == s.SCHEMA_VERSION:
         messages, timelines, row_strings, keys = _messages_v2(docs)
     elif version == legacy.LEGACY_VERSION:
-        messages, timelines = _messages_v1(docs)  # type: ignore[assignment]
+        messages, timelines = _messages_v1(docs)
     else:
         raise StoreError(f"schema version {version!r}, expected {s.SCHEMA_VERSION}")
     try:

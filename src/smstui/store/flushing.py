@@ -11,7 +11,7 @@ from pathlib import Path
 from smstui.clock import Clock
 from smstui.store import storage
 from smstui.store.document import Snapshot, encode_snapshot
-from smstui.store.fragments import MessageFragments, Timeline
+from smstui.store.fragments import MessageFragments
 from smstui.store.index import MessageIndex
 from smstui.store.lock import WriterLock
 from smstui.store.schema import Key
@@ -34,7 +34,7 @@ class Flusher:
 
     path: Path
     index: MessageIndex
-    timelines: dict[Key, Timeline]
+    timelines: dict[Key, str]
     side: SideTables
     _clock: Clock
     _lock: WriterLock | None

@@ -4,26 +4,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
+from itertools import repeat
 from json.encoder import encode_basestring  # the C encoder json.dumps uses for ensure_ascii=False
 from operator import attrgetter
 from typing import Any
 
 from smstui.model import Message
-from smstui.store.rows import encode_row, encode_timeline
+from smstui.store.rows import encode_row
 from smstui.store.schema import Key
 
-# A timeline as the store keeps it: the string read from disk (decoded only when needed), or
-# decoded entries once something touched it.
-Timeline = str | Sequence[Sequence[Any]]
 _KEY = attrgetter("account", "message_id", "phone")
 _DOC = '"{}":{{"r":{},"t":{}}}'.format  # one table entry: "<doc id>":{"r":"…","t":"…"}
-
-
-def timeline_text(timeline: Timeline | None) -> str:
-    """The on-disk string of a timeline, whichever form it is in."""
-    if not timeline:
-        return ""
-    return timeline if isinstance(timeline, str) else encode_timeline(timeline)
 
 
 class _Encoded:
@@ -33,16 +24,20 @@ class _Encoded:
         self.by_id: dict[int, str] = {}
         self.pinned: list[Any] = []
 
-    def lookup(self, objects: list[Any], encode: Any) -> tuple[list[str], int]:
-        """The literal of every object, encoding only the unknown ones; returns (literals, n)."""
+    def lookup(self, objects: list[Any], encode: Any = None) -> tuple[list[str], int]:
+        """The literal of every object, encoding only the unknown ones (through `encode` first,
+        when given); returns (literals, how many were encoded)."""
         ids = list(map(id, objects))
         literals: list[Any] = list(map(self.by_id.get, ids))  # all in C: the usual flush
         fresh = 0
         if None in literals:
-            for i, lit in enumerate(literals):
-                if lit is None:
-                    literals[i] = encode_basestring(encode(objects[i]))
-                    fresh += 1
+            missing = [i for i, lit in enumerate(literals) if lit is None]
+            texts = [objects[i] for i in missing]
+            if encode is not None:
+                texts = list(map(encode, texts))
+            for i, lit in zip(missing, map(encode_basestring, texts), strict=True):
+                literals[i] = lit
+            fresh = len(missing)
         # Rebuilt each time so that dropped objects (pruned, replaced) leave the cache too.
         self.by_id = dict(zip(ids, literals, strict=True))
         self.pinned = objects
@@ -83,13 +78,14 @@ class MessageFragments:
         self._rows.by_id = dict(zip(map(id, messages), map(encode_basestring, rows), strict=True))
         self._rows.pinned = list(messages)
 
-    def table_json(self, order: Sequence[Message], timelines: Mapping[Key, Timeline]) -> str:
+    def table_json(self, order: Sequence[Message], timelines: Mapping[Key, str]) -> str:
         """The whole messages table, {"1": doc, "2": doc, …} in `order`, as JSON text."""
         with self._lock:
             self._apply_seed()
             messages = list(order)
-            tls = list(map(timelines.get, map(_KEY, messages)))
+            # A message without a timeline gets "" (one shared object, so one cache entry).
+            tls = list(map(timelines.get, map(_KEY, messages), repeat("")))
             rows, fresh = self._rows.lookup(messages, encode_row)
-            tl_lits, _ = self._timelines.lookup(tls, timeline_text)
+            tl_lits, _ = self._timelines.lookup(tls)
             self.reencoded = fresh
         return "{" + ",".join(map(_DOC, range(1, len(rows) + 1), rows, tl_lits)) + "}"

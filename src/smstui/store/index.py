@@ -5,8 +5,8 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import islice
-from operator import attrgetter, le, neg
+from itertools import compress, islice
+from operator import attrgetter, le, neg, not_
 from typing import overload
 
 from smstui.model import DeliveryState, Message
@@ -68,7 +68,10 @@ class MessageIndex:
 
     def _reset(self) -> None:
         self.by_key: dict[Key, Message] = {}
-        self.by_id: dict[tuple[str, str], list[Key]] = {}
+        # (account, id) → phone: one string per message, no list (a 100k cache opens faster);
+        # ids sent to several phones (SMSC multi-recipient sends) are listed in `_phones`.
+        self._phone: dict[tuple[str, str], str] = {}
+        self._phones: dict[tuple[str, str], list[str]] = {}
         self.non_final: dict[str, dict[Key, None]] = {}  # ordered set per account
         self.counts: dict[str, Counter[DeliveryState]] = {}
         self._order_keys: list[SortKey] = []
@@ -93,20 +96,18 @@ class MessageIndex:
         if len(self.by_key) != len(keys):  # duplicate keys (a hand-edited file): the last wins
             messages, keys = list(self.by_key.values()), list(self.by_key)
         accounts, mids, phones = zip(*keys, strict=True) if keys else ((), (), ())
-        by_id = self.by_id = {
-            ident: [key] for ident, key in zip(zip(accounts, mids, strict=True), keys, strict=True)
-        }
-        if len(by_id) != len(keys):  # one SMSC id sent to several phones
-            by_id.clear()
+        self._phone = dict(zip(zip(accounts, mids, strict=True), phones, strict=True))
+        if len(self._phone) != len(keys):  # one SMSC id sent to several phones
+            self._phone = {}
             for key in keys:
-                by_id.setdefault(key[:2], []).append(key)
+                self._add_id(key)
         for (account, state), n in Counter(
             zip(accounts, map(_STATE, messages), strict=True)
         ).items():
             self.counts.setdefault(account, Counter())[state] = n
-        for key, state in zip(keys, map(_STATE, messages), strict=True):
-            if state not in _FINAL:
-                self.non_final.setdefault(key[0], {})[key] = None
+        open_keys = compress(keys, map(not_, map(_FINAL.__contains__, map(_STATE, messages))))
+        for key in open_keys:  # only the non-final ones reach Python
+            self.non_final.setdefault(key[0], {})[key] = None
         sents = list(map(_SENT, messages))
         negs = list(map(neg, sents)) if None not in sents else [_neg_or_inf(x) for x in sents]
         sort_keys = list(zip(negs, map(len, mids), mids, phones, accounts, strict=True))
@@ -124,7 +125,30 @@ class MessageIndex:
 
     def ids(self, account: str, message_id: str) -> list[Key]:
         """Every key that shares this id (several phones of one SMSC send)."""
-        return self.by_id.get((account, message_id), [])
+        ident = (account, message_id)
+        many = self._phones.get(ident)
+        if many is not None:
+            return [(account, message_id, p) for p in many]
+        phone = self._phone.get(ident)
+        return [] if phone is None else [(account, message_id, phone)]
+
+    def _add_id(self, key: Key) -> None:
+        ident, phone = (key[0], key[1]), key[2]
+        first = self._phone.setdefault(ident, phone)
+        if first != phone:
+            self._phones.setdefault(ident, [first]).append(phone)
+
+    def _drop_id(self, key: Key) -> None:
+        ident, phone = (key[0], key[1]), key[2]
+        many = self._phones.get(ident)
+        if many is None:
+            self._phone.pop(ident, None)
+            return
+        if phone in many:
+            many.remove(phone)
+        self._phone[ident] = many[0]
+        if len(many) == 1:
+            del self._phones[ident]
 
     def put(self, m: Message, old: Message | None = None) -> None:
         """Insert or replace one message, keeping every index in step (`old`: its current value,
@@ -144,7 +168,7 @@ class MessageIndex:
                 del self._order[pos]
                 self._insert_ordered(m, sort_key(m))
         else:
-            self.by_id.setdefault((m.account, m.message_id), []).append(key)
+            self._add_id(key)
             self._insert_ordered(m, sort_key(m))
         self.by_key[key] = m
         self._index(m)
@@ -158,11 +182,7 @@ class MessageIndex:
                 continue
             gone += 1
             self._unindex(m)
-            siblings = self.by_id.get((m.account, m.message_id), [])
-            if key in siblings:
-                siblings.remove(key)
-            if not siblings:
-                self.by_id.pop((m.account, m.message_id), None)
+            self._drop_id(key)
         if gone:
             self._shared = False
             self._order = [m for m in self._order if m.key in self.by_key]

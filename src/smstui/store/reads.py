@@ -17,7 +17,7 @@ class ReadAPI:
     """Read-only queries over the index, timelines and side tables."""
 
     index: MessageIndex
-    timelines: dict[Key, tuple[Entry, ...] | str]
+    timelines: dict[Key, str]
 
     if TYPE_CHECKING:  # provided by Applier
 
