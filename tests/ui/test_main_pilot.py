@@ -217,3 +217,18 @@ async def test_palette_jumps_to_a_phone(ui):
         await pilot.pause()
         table = app.screen.query_one(HistoryTable)
         assert table.selected.key == target.key and not app.screen.failed_only
+
+
+async def test_window_follows_the_cursor_and_shows_the_position(ui):
+    app, _, _ = ui
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(HistoryTable)
+        await pilot.press("pagedown", "pagedown", "down")
+        body = table.content_region.height - 1
+        assert table.top > 0 and table.top <= table.cursor < table.top + body
+        assert table.border_subtitle == f"{table.cursor + 1} / 200"
+        await pilot.press("end")
+        assert table.cursor == 199 and table.top == 200 - body
+        await pilot.press("home")
+        assert (table.cursor, table.top) == (0, 0)

@@ -8,12 +8,12 @@ from datetime import datetime, tzinfo
 
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
-from textual.geometry import Size
 from textual.message import Message as TextualMessage
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 from smstui.model import DeliveryState, Message
 
@@ -74,8 +74,15 @@ def fit(text: str, width: int, right: bool = False) -> str:
     return text.rjust(width) if right else text.ljust(width)
 
 
-class HistoryTable(ScrollView, can_focus=True):
-    """Newest-first messages; only the visible window is ever rendered, so 100k rows are instant."""
+class HistoryTable(Widget, can_focus=True):
+    """Newest-first messages; only the visible window is ever rendered, so 100k rows are instant.
+
+    It keeps its own window offset (`top`) instead of Textual scrolling: a scroll makes Textual
+    reflow and repaint the whole screen, while moving `top` repaints this widget alone. The
+    position is shown in the border subtitle ("row 12 / 100 000") instead of a scrollbar.
+    """
+
+    WHEEL_ROWS = 3
 
     ALLOW_MAXIMIZE = True
     COMPONENT_CLASSES = {
@@ -106,6 +113,7 @@ class HistoryTable(ScrollView, can_focus=True):
         self._tz = tz
         self._rows: Sequence[Message] = ()
         self._cursor = 0
+        self._top = 0  # index of the first row in the window
         self._selected_key: Key | None = None
         self._styles: dict[str, Style] = {}
         # Rendered rows by (message identity, width, cursor state, hour): scrolling back and
@@ -134,7 +142,6 @@ class HistoryTable(ScrollView, can_focus=True):
         index = self._locate(self._selected_key) if self._selected_key else None
         if index is None:
             index = min(self._cursor, max(0, len(rows) - 1))
-        self.virtual_size = Size(self.size.width, len(rows) + 1)
         self._move_to(index, notify=True)
         self.refresh()
 
@@ -171,16 +178,31 @@ class HistoryTable(ScrollView, can_focus=True):
         message = self.selected
         self._selected_key = message.key if message else None
         self._scroll_cursor_into_view()
+        self._update_position()
         if changed or notify:
             self.post_message(self.Highlighted(message))
 
+    @property
+    def top(self) -> int:
+        """Index of the first row shown."""
+        return self._top
+
+    def _body_height(self) -> int:
+        return max(1, self.content_region.height - 1)  # minus the header line
+
     def _scroll_cursor_into_view(self) -> None:
-        body = max(1, self.scrollable_content_region.height - 1)  # minus the header line
-        top = int(self.scroll_y)
-        if self._cursor < top:
-            self.scroll_to(y=self._cursor, animate=False, immediate=True)
-        elif self._cursor >= top + body:
-            self.scroll_to(y=self._cursor - body + 1, animate=False, immediate=True)
+        body = self._body_height()
+        if self._cursor < self._top:
+            self._top = self._cursor
+        elif self._cursor >= self._top + body:
+            self._top = self._cursor - body + 1
+        self._top = max(0, min(self._top, max(0, len(self._rows) - body)))
+
+    def _update_position(self) -> None:
+        total = len(self._rows)
+        text = f"{self._cursor + 1:,} / {total:,}".replace(",", " ") if total else ""
+        if self.border_subtitle != text:
+            self.border_subtitle = text
 
     def action_cursor(self, delta: int) -> None:
         """Move the selection up or down."""
@@ -189,7 +211,7 @@ class HistoryTable(ScrollView, can_focus=True):
 
     def action_page(self, direction: int) -> None:
         """Move the selection by one screenful."""
-        self._move_to(self._cursor + direction * max(1, self.scrollable_content_region.height - 2))
+        self._move_to(self._cursor + direction * max(1, self._body_height() - 1))
         self.refresh()
 
     def action_jump(self, index: int) -> None:
@@ -199,7 +221,7 @@ class HistoryTable(ScrollView, can_focus=True):
 
     def on_click(self, event) -> None:
         """Select the clicked row (the mouse is optional, but it should work)."""
-        row = int(self.scroll_y) + event.y - 1
+        row = self._top + event.y - 1
         if event.y >= 1 and 0 <= row < len(self._rows):
             self._move_to(row)
             self.refresh()
@@ -224,13 +246,13 @@ class HistoryTable(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         """One screen line: the header at y=0, otherwise the message at that scroll position."""
-        width = self.scrollable_content_region.width
+        width = self.content_region.width
         columns = self._columns(width)
         base = self.rich_style
         if y == 0:
             text = " ".join(fit(c.label, w, c.right) for c, w in columns)
             return Strip([Segment(fit(text, width), base + self._style("history--header"))])
-        index = int(self.scroll_y) + y - 1
+        index = self._top + y - 1
         if index >= len(self._rows):
             return Strip.blank(width, base)
         message = self._rows[index]
@@ -264,9 +286,24 @@ class HistoryTable(ScrollView, can_focus=True):
         return Strip(segments, width).crop(0, width)
 
     def on_resize(self) -> None:
-        """Keep the virtual size and the cursor's visibility right after a resize."""
-        self.virtual_size = Size(self.size.width, len(self._rows) + 1)
+        """Keep the cursor visible after a resize."""
         self._scroll_cursor_into_view()
+        self.refresh()
+
+    def _wheel(self, rows: int) -> None:
+        body = self._body_height()
+        self._top = max(0, min(self._top + rows, max(0, len(self._rows) - body)))
+        self.refresh()
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        """The wheel moves the window (the selection stays where it is)."""
+        event.stop()
+        self._wheel(self.WHEEL_ROWS)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        """The wheel moves the window (the selection stays where it is)."""
+        event.stop()
+        self._wheel(-self.WHEEL_ROWS)
 
     def on_focus(self) -> None:
         """Redraw the cursor in its focused colour."""
