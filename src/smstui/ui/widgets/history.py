@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 
 from rich.segment import Segment
 from rich.style import Style
@@ -15,63 +14,12 @@ from textual.message import Message as TextualMessage
 from textual.strip import Strip
 from textual.widget import Widget
 
-from smstui.model import DeliveryState, Message
+from smstui.model import Message
+from smstui.ui.widgets.history_cells import COLUMNS, STATE_CLASSES, Column, cell_text, fit
+
+__all__ = ["COLUMNS", "STATE_CLASSES", "Column", "HistoryTable", "cell_text", "fit"]
 
 Key = tuple[str, str, str]
-
-
-@dataclass(frozen=True)
-class Column:
-    """One history column: header label, width (0 = takes the rest) and alignment."""
-
-    name: str
-    label: str
-    width: int
-    right: bool = False
-    min_total: int = 0  # hide this column when the widget is narrower than this
-
-
-COLUMNS = (
-    Column("time", "time", 11),
-    Column("account", "account", 10),
-    Column("phone", "phone", 12),
-    Column("state", "state", 9),
-    Column("error", "err", 4, right=True),
-    Column("operator", "operator", 10, min_total=80),
-    Column("cost", "cost", 6, right=True),
-    Column("text", "text", 0),
-)
-STATE_CLASSES = {state: f"history--state-{state.value}" for state in DeliveryState}
-
-
-def time_text(ts: float | None, now: float, tz: tzinfo | None) -> str:
-    """HH:MM:SS for today's messages, DD.MM HH:MM for older ones, blank when unknown."""
-    if ts is None:
-        return ""
-    when, today = datetime.fromtimestamp(ts, tz), datetime.fromtimestamp(now, tz)
-    return when.strftime("%H:%M:%S" if when.date() == today.date() else "%d.%m %H:%M")
-
-
-def cell_text(message: Message, column: str, now: float, tz: tzinfo | None) -> str:
-    """The text one column shows for one message."""
-    if column == "time":
-        return time_text(message.sent_at, now, tz)
-    if column == "state":
-        return message.state.value
-    if column == "error":
-        return "" if message.error_code is None else str(message.error_code)
-    if column == "cost":
-        return "" if message.cost is None else f"{message.cost:.2f}"
-    if column == "text":
-        return " ".join(message.text.split())  # newlines would break the one-line row
-    return str(getattr(message, column))
-
-
-def fit(text: str, width: int, right: bool = False) -> str:
-    """Pad or cut text to exactly `width` cells (cut text ends in an ellipsis)."""
-    if len(text) > width:
-        text = text[: max(0, width - 1)] + "…" if width > 0 else ""
-    return text.rjust(width) if right else text.ljust(width)
 
 
 class HistoryTable(Widget, can_focus=True):

@@ -14,7 +14,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from smstui.model import DeliveryState, Message, StatusChange
-from smstui.ui.widgets.history import STATE_CLASSES, fit
+from smstui.ui.widgets.history_cells import STATE_CLASSES, fit
 
 FEED_CAPACITY = 500
 
