@@ -81,6 +81,7 @@ async def cycle_until(pilot, engine, emu, condition, what: str, step_s: float = 
     raise AssertionError(f"no poll cycle brought: {what}")
 
 
+@pytest.mark.slow  # ~10 s: a few hundred real HTTP requests and a dozen screens
 async def test_keys_end_to_end_on_emulator_engine_and_store(stack, tmp_path):
     emu, engine, store, app = stack
     async with app.run_test() as pilot:
