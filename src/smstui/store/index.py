@@ -34,15 +34,20 @@ def sort_key(m: Message) -> SortKey:
 
 
 class SortedView(Sequence[Message]):
-    """A read-only view of the history order at one moment; later changes never show through."""
+    """A read-only view of the history order at one moment; later changes never show through.
 
-    __slots__ = ("_items",)
+    It holds the order (keys) and the key → message map of that moment; the index copies
+    either one before its next change once a view shares it (copy-on-write).
+    """
 
-    def __init__(self, items: list[Message]) -> None:
-        self._items = items
+    __slots__ = ("_by_key", "_keys")
+
+    def __init__(self, keys: list[Key], by_key: dict[Key, Message]) -> None:
+        self._keys = keys
+        self._by_key = by_key
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._keys)
 
     @overload
     def __getitem__(self, i: int) -> Message: ...
@@ -50,14 +55,14 @@ class SortedView(Sequence[Message]):
     def __getitem__(self, i: slice) -> Sequence[Message]: ...
     def __getitem__(self, i: int | slice) -> Message | Sequence[Message]:
         if isinstance(i, slice):
-            return tuple(self._items[i])
-        return self._items[i]
+            return tuple(map(self._by_key.__getitem__, self._keys[i]))
+        return self._by_key[self._keys[i]]
 
     def __iter__(self) -> Iterator[Message]:
-        return iter(self._items)
+        return map(self._by_key.__getitem__, self._keys)
 
     def __repr__(self) -> str:
-        return f"SortedView({len(self._items)} messages)"
+        return f"SortedView({len(self._keys)} messages)"
 
 
 class MessageIndex:
@@ -75,10 +80,12 @@ class MessageIndex:
         self.non_final: dict[str, dict[Key, None]] = {}  # ordered set per account
         self.counts: dict[str, Counter[DeliveryState]] = {}
         self._order_keys: list[SortKey] = []
-        self._order: list[Message] = []
-        # Copy-on-write: once a view of `_order` is handed out, the next change copies the
-        # lists first, so the view stays immutable and getting one stays O(1).
-        self._shared = False
+        self._order: list[Key] = []  # history order; a status change leaves it untouched
+        # Copy-on-write: once a view is handed out, the next change copies what it changes
+        # (the map, and the order lists only when the order moves), so the view stays
+        # immutable and getting one stays O(1).
+        self._map_shared = False
+        self._order_shared = False
 
     def __len__(self) -> int:
         return len(self.by_key)
@@ -112,16 +119,16 @@ class MessageIndex:
         negs = list(map(neg, sents)) if None not in sents else [_neg_or_inf(x) for x in sents]
         sort_keys = list(zip(negs, map(len, mids), mids, phones, accounts, strict=True))
         if all(map(le, sort_keys, islice(sort_keys, 1, None))):
-            self._order, self._order_keys = list(messages), sort_keys
+            self._order, self._order_keys = keys, sort_keys
         else:
             pairs = sorted(range(len(sort_keys)), key=sort_keys.__getitem__)
-            self._order = [messages[i] for i in pairs]
+            self._order = [keys[i] for i in pairs]
             self._order_keys = [sort_keys[i] for i in pairs]
 
     def view(self) -> SortedView:
         """The history order right now, O(1)."""
-        self._shared = True
-        return SortedView(self._order)
+        self._map_shared = self._order_shared = True
+        return SortedView(self._order, self.by_key)
 
     def ids(self, account: str, message_id: str) -> list[Key]:
         """Every key that shares this id (several phones of one SMSC send)."""
@@ -156,26 +163,30 @@ class MessageIndex:
         key = m.key
         if old is None:
             old = self.by_key.get(key)
-        self._unshare()
+        if self._map_shared:
+            self.by_key = dict(self.by_key)
+            self._map_shared = False
         if old is not None:
             self._unindex(old)
-            old_sk = sort_key(old)
-            pos = bisect_left(self._order_keys, old_sk)
-            if old.sent_at == m.sent_at:  # same key, same time: the same place in the order
-                self._order[pos] = m
-            else:
+            if old.sent_at != m.sent_at:  # otherwise the same place: the order stays as it is
+                self._unshare_order()
+                pos = bisect_left(self._order_keys, sort_key(old))
                 del self._order_keys[pos]
                 del self._order[pos]
-                self._insert_ordered(m, sort_key(m))
+                self._insert_ordered(key, sort_key(m))
         else:
             self._add_id(key)
-            self._insert_ordered(m, sort_key(m))
+            self._unshare_order()
+            self._insert_ordered(key, sort_key(m))
         self.by_key[key] = m
         self._index(m)
 
     def remove_many(self, keys: Iterable[Key]) -> int:
         """Drop these messages; rebuilds the order once (used by retention, not per change)."""
         gone = 0
+        if self._map_shared:
+            self.by_key = dict(self.by_key)
+            self._map_shared = False
         for key in keys:
             m = self.by_key.pop(key, None)
             if m is None:
@@ -184,21 +195,23 @@ class MessageIndex:
             self._unindex(m)
             self._drop_id(key)
         if gone:
-            self._shared = False
-            self._order = [m for m in self._order if m.key in self.by_key]
-            self._order_keys = [sort_key(m) for m in self._order]
+            by_key = self.by_key
+            kept = [i for i, k in enumerate(self._order) if k in by_key]
+            self._order = [self._order[i] for i in kept]
+            self._order_keys = [self._order_keys[i] for i in kept]
+            self._order_shared = False
         return gone
 
-    def _insert_ordered(self, m: Message, sk: SortKey) -> None:
+    def _insert_ordered(self, key: Key, sk: SortKey) -> None:
         pos = bisect_left(self._order_keys, sk)
         self._order_keys.insert(pos, sk)
-        self._order.insert(pos, m)
+        self._order.insert(pos, key)
 
-    def _unshare(self) -> None:
-        if self._shared:
+    def _unshare_order(self) -> None:
+        if self._order_shared:
             self._order = list(self._order)
             self._order_keys = list(self._order_keys)
-            self._shared = False
+            self._order_shared = False
 
     def _index(self, m: Message) -> None:
         counts = self.counts.get(m.account)

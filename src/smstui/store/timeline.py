@@ -42,16 +42,18 @@ def encode(entries: list[Entry] | tuple[Entry, ...]) -> str:
 def append(timeline: str, entry: Entry) -> str | None:
     """The timeline with `entry` added in time order; None when the same (state, raw, at) is
     already there (a webhook retry, a repeated poll answer)."""
-    state, raw, at = entry[0], entry[1], entry[2]
-    text = encode_entry(*entry)
+    state, raw, at, source, err, observed = entry
+    at = float(at)
+    # Built once and used twice: as the duplicate probe and as the start of the new entry.
+    head = f"{state}|{escape(raw)}|{at!r}|"
+    text = f"{head}{source}|{_opt(err, int)}|{_opt(observed, float)}"
     if not timeline:
         return text
     # Entries start at the string's start or right after `~`, which no field contains, so
     # this search only ever matches a whole entry's first three fields.
-    head = f"{state}|{escape(raw)}|{float(at)!r}|"
     if timeline.startswith(head) or ENTRY_SEP + head in timeline:
         return None
-    last = timeline[timeline.rfind(ENTRY_SEP) + 1 :].split(SEP)
+    last = timeline[timeline.rfind(ENTRY_SEP) + 1 :].split(SEP, 3)
     try:
         last_at = float(last[2])
     except (IndexError, ValueError) as err:
