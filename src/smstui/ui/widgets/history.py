@@ -64,6 +64,7 @@ class HistoryTable(Widget, can_focus=True):
         self._top = 0  # index of the first row in the window
         self._selected_key: Key | None = None
         self._styles: dict[str, Style] = {}
+        self._column_cache: dict[int, list[tuple[Column, int]]] = {}
         # Rendered rows by (message identity, width, cursor state, hour): scrolling back and
         # forth and cursor moves re-render only the rows that really changed.
         self._lines: LRUCache[tuple, tuple[Message, Strip]] = LRUCache(1024)
@@ -188,21 +189,32 @@ class HistoryTable(Widget, can_focus=True):
         return style
 
     def _columns(self, width: int) -> list[tuple[Column, int]]:
-        shown = [c for c in COLUMNS if width >= c.min_total]
-        fixed = sum(c.width for c in shown) + len(shown) - 1
-        return [(c, c.width or max(4, width - fixed)) for c in shown]
+        cached = self._column_cache.get(width)
+        if cached is None:
+            shown = [c for c in COLUMNS if width >= c.min_total]
+            fixed = sum(c.width for c in shown) + len(shown) - 1
+            cached = [(c, c.width or max(4, width - fixed)) for c in shown]
+            self._column_cache = {width: cached}  # one width at a time
+        return cached
+
+    def _base(self) -> Style:
+        # rich_style walks the DOM (~0.1 ms); it only changes with CSS/theme/focus, all of which
+        # go through notify_style_update, which clears this cache.
+        style = self._styles.get("")
+        if style is None:
+            style = self._styles[""] = self.rich_style
+        return style
 
     def render_line(self, y: int) -> Strip:
-        """One screen line: the header at y=0, otherwise the message at that scroll position."""
+        """One screen line: the header at y=0, otherwise the message at that window position."""
         width = self.content_region.width
-        columns = self._columns(width)
-        base = self.rich_style
-        if y == 0:
-            text = " ".join(fit(c.label, w, c.right) for c, w in columns)
-            return Strip([Segment(fit(text, width), base + self._style("history--header"))])
         index = self._top + y - 1
+        if y == 0:
+            base = self._base()
+            text = " ".join(fit(c.label, w, c.right) for c, w in self._columns(width))
+            return Strip([Segment(fit(text, width), base + self._style("history--header"))])
         if index >= len(self._rows):
-            return Strip.blank(width, base)
+            return Strip.blank(width, self._base())
         message = self._rows[index]
         day = int(self._clock.now() // 3600)  # "today" in time_text can only change hourly (tz)
         flag = 0 if index != self._cursor else (1 if self.has_focus else 2)
@@ -210,7 +222,7 @@ class HistoryTable(Widget, can_focus=True):
         hit = self._lines.get(cache_key)
         if hit is not None and hit[0] is message:  # identity check: ids are reused after GC
             return hit[1]
-        strip = self._render_row(message, index, columns, width, base)
+        strip = self._render_row(message, index, self._columns(width), width, self._base())
         self._lines[cache_key] = (message, strip)
         return strip
 

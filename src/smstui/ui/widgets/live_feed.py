@@ -146,7 +146,9 @@ class LiveFeed(ScrollView, can_focus=True):
         """One feed line, newest at the top."""
         width = self.scrollable_content_region.width
         index = int(self.scroll_y) + y
-        base = self.rich_style
+        base = self._styles.get("")
+        if base is None:  # rich_style walks the DOM; cleared with the other styles
+            base = self._styles[""] = self.rich_style
         if index >= len(self._entries):
             return Strip.blank(width, base)
         entry = FeedEntry.of(self._entries[-1 - index])
