@@ -90,6 +90,22 @@ def test_margins_are_stricter_than_documented() -> None:
     assert budget.can_spend("balance")
 
 
+def test_history_margin_allows_bursts_but_keeps_the_hour_under_30() -> None:
+    clock = FakeClock()
+    budget = Budget(clock, default_limits(Provider.SMSC))
+    spent = 0
+    for minute in range(60):
+        for page in range(3):
+            if budget.try_spend("history", ("page", minute, page)):
+                spent += 1
+        if minute == 0:
+            assert spent == 2  # two pages at once, not three (3 identical a minute is the edge)
+        clock.advance(60)
+    assert spent == 27  # the hour's 30 minus our slack
+    clock.advance(3600)
+    assert budget.can_spend("history", ("page", "next"))
+
+
 def test_penalty_and_block_refuse_and_emit_events() -> None:
     clock = FakeClock()
     seen = []

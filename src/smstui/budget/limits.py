@@ -77,7 +77,10 @@ def _margin(name: str, base: str, endpoint: str, per: str, window: float, n: int
 # a request exactly at the edge of a window could land inside it: keep a little slack.
 SMSC_MARGINS: tuple[Limit, ...] = (
     _margin("balance", "smsc.balance", "balance", "login", 10, 1),
-    _margin("history", "smsc.history_any", "history", "login", 120, 1),
+    # 30 an hour may come in bursts (3 identical a minute): paging back through a backlog
+    # right away beats one page every two minutes, as long as the hour stays under 30.
+    _margin("history_hour", "smsc.history_any", "history", "login", 3600, 27),
+    _margin("history_burst", "smsc.history_same", "history", "login", 60, 2),
     _margin("status_mass", "smsc.status_mass", "status_mass", "login", 62, 1),
     _margin("status_same", "smsc.status_same", "status", "message", 60, 4),
     _margin("operator_any", "smsc.operator_any", "operator", "login", 60, 90),
