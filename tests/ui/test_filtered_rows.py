@@ -1,4 +1,4 @@
-"""FilteredRows: patching per store batch must equal filtering the whole history again."""
+"""Live batches: FilteredRows patching equals re-filtering; batches become alert outcomes."""
 
 from __future__ import annotations
 
@@ -85,3 +85,20 @@ def test_outcomes_count_final_states_once_and_skip_late_timeline_entries(tmp_pat
                             Source.POLL, None, m.phone)  # fmt: skip
         [found] = outcomes(store.apply([late]), START)
         assert found.state is DeliveryState.DELIVERED and found.message_id == m.message_id
+
+
+def test_history_discovered_failures_do_not_count_as_a_recent_spike(tmp_path):
+    from smstui.alerts import AlertMonitor
+
+    clock = FakeClock(START)
+    with Store.open(tmp_path / "cache.json", clock=clock) as store:
+        old = [
+            m.evolve(state=DeliveryState.FAILED, error_code=6, updated_at=START - 7200 + i)
+            for i, m in enumerate(make_messages(40))
+        ]
+        found = outcomes(store.apply(old), clock.now())
+        assert len(found) == 40 and all(c.observed_at < START - 3600 for c in found)
+        assert AlertMonitor(clock).observe_changes(found) == []  # two hours old: no spike now
+        fresh = [m.evolve(message_id=f"f{i}", updated_at=START - 5) for i, m in enumerate(old)]
+        alerts = AlertMonitor(clock).observe_changes(outcomes(store.apply(fresh), clock.now()))
+        assert [a.kind for a in alerts] == ["failure_spike", "failure_spike"]  # both accounts

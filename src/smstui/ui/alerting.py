@@ -38,10 +38,13 @@ def outcomes(changes: Iterable[object], now: float) -> list[StatusChange]:
             continue
         if before is not None and before.state is after.state:
             continue
+        # Dated by the gateway's own time: a failure discovered hours late (the first history
+        # poll) belongs to the spike rule's baseline, not to "the last five minutes".
+        at = after.updated_at or after.sent_at or now
         out.append(
             StatusChange(
                 after.account, after.message_id, after.state, after.raw_status,
-                after.updated_at or now, Source.HISTORY, after.error_code, after.phone, now,
+                at, Source.HISTORY, after.error_code, after.phone, min(at, now),
             )
         )  # fmt: skip
     return out
