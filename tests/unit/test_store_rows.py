@@ -119,17 +119,43 @@ def test_bad_timelines_raise_store_error() -> None:
         timeline.decode("delivered|1|5.0")
 
 
-def test_flush_reencodes_only_changed_messages() -> None:
+def _full(order, by_key, tls) -> dict:
+    """The messages table encoded from scratch, as the reference."""
+    return {str(i): {"r": rows.encode_row(by_key[k]), "t": tls.get(k, "")}
+            for i, k in enumerate(order, 1)}  # fmt: skip
+
+
+def test_flush_reencodes_only_marked_messages() -> None:
     base = [Message("a", Provider.SMSC, str(i), "7", cost=Decimal("1.5")) for i in range(50)]
+    order = [m.key for m in base]
+    by_key = {m.key: m for m in base}
+    tls = {order[0]: timeline.append("", ("queued", "0", 1.0, "poll", None, None)) or ""}
     frags = MessageFragments()
-    frags.seed(base, [rows.encode_row(m) for m in base])
-    tls = {base[0].key: timeline.append("", ("queued", "0", 1.0, "poll", None, None)) or ""}
-    first = frags.table_json(base, tls)
-    assert frags.reencoded == 0  # every row came from the file
-    changed = [*base[:10], base[10].evolve(state=DeliveryState.DELIVERED), *base[11:]]
-    second = frags.table_json(changed, tls)
+    frags.seed(order, [rows.encode_row(m) for m in base], [tls.get(k, "") for k in order])
+    assert json.loads(frags.table_json(order, by_key, tls, gen=1)) == _full(order, by_key, tls)
+    assert frags.reencoded == 0  # every document came from the file
+    by_key2 = dict(by_key)
+    by_key2[order[10]] = by_key[order[10]].evolve(state=DeliveryState.DELIVERED)
+    frags.mark({order[10]}, 2)
+    doc = json.loads(frags.table_json(order, by_key2, tls, gen=2))
+    assert frags.reencoded == 1 and doc == _full(order, by_key2, tls)
+    assert rows.decode_rows([d["r"] for d in doc.values()]) == [by_key2[k] for k in order]
+
+
+def test_overlapping_flushes_never_write_a_stale_document() -> None:
+    m = Message("a", Provider.SMSC, "1", "7")
+    k = m.key
+    frags = MessageFragments()
+    frags.seed([k], [rows.encode_row(m)], [""])
+    a_state = {k: m.evolve(state=DeliveryState.SENT)}  # snapshot A (generation 2)
+    frags.mark({k}, 2)
+    b_state = {k: m.evolve(state=DeliveryState.DELIVERED)}  # snapshot B (generation 3)
+    frags.mark({k}, 3)
+    # B's thread may run first, or A's: each file must hold its own snapshot's state.
+    a_doc = json.loads(frags.table_json([k], a_state, {}, gen=2))
+    assert a_doc["1"]["r"].split("|")[4] == "sent"
+    b_doc = json.loads(frags.table_json([k], b_state, {}, gen=3))
+    assert b_doc["1"]["r"].split("|")[4] == "delivered"
     assert frags.reencoded == 1
-    doc = json.loads(second)
-    assert len(doc) == 50 and doc["11"]["r"].split("|")[4] == "delivered"
-    assert json.loads(first)["1"]["t"].startswith("queued|0|1.0|poll")
-    assert rows.decode_rows([d["r"] for d in doc.values()]) == changed
+    again = json.loads(frags.table_json([k], b_state, {}, gen=4))
+    assert again == b_doc and frags.reencoded == 0  # B's write cleared the mark

@@ -154,3 +154,39 @@ def test_one_id_sent_to_several_phones_survives_reopen_and_retention(tmp_path) -
         assert out[0].change is not None and out[0].change.phone == "7222"
         s.apply([chg("2", S.DELIVERED, T0 + 1, phone="")])
         assert s.get(("acc", "2", "7333")).state is S.DELIVERED  # type: ignore[union-attr]
+
+
+def _state(store: Store) -> list[tuple]:
+    return [(m, tuple(store.timeline(m.key))) for m in store.messages_sorted()]
+
+
+async def test_random_batches_and_flushes_always_leave_the_file_equal_to_memory(tmp_path) -> None:
+    import random
+
+    rng = random.Random(11)
+    path = tmp_path / "c.json"
+    clock = FakeClock(T0)
+    s = Store.open(path, clock=clock)
+    for step in range(40):
+        batch: list[Message | StatusChange] = []
+        for _ in range(rng.randrange(1, 15)):
+            mid, phone = str(rng.randrange(40)), rng.choice(["7111", "7222"])
+            if rng.random() < 0.5:
+                sent = T0 + rng.randrange(20)
+                batch.append(msg(mid, phone=phone, sent_at=sent, updated_at=sent,
+                                 text=rng.choice(["a|b", "c~d", "e\\N", "да"])))  # fmt: skip
+            else:
+                state = rng.choice(list(S))
+                batch.append(chg(mid, state, T0 + rng.randrange(40), phone=phone))
+        s.apply(batch)
+        if step % 9 == 8:
+            clock.advance(86400)
+            s.prune(rng.choice([3600.0, 1e9]))
+        if rng.random() < 0.5:
+            await s.flush_async()
+        else:
+            s.flush()
+        with Store.open(path, clock=clock, readonly=True) as r:
+            assert _state(r) == _state(s), f"step {step}"
+            assert len(r.pending_changes()) == len(s.pending_changes())
+    s.close()

@@ -80,6 +80,7 @@ class Applier:
         if new is None:
             return False
         self.timelines[key] = new
+        self.index.changed.add(key)
         return True
 
     def _resolve(self, c: StatusChange) -> list[Key]:

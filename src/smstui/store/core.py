@@ -138,7 +138,8 @@ class Store(ReadAPI, Applier, Flusher, Follower):
         if self.readonly:
             self._fragments.clear()  # a reader never flushes; promote() reloads first
         elif snap.rows:
-            self._fragments.seed(snap.messages, snap.rows)
+            self._fragments.seed(snap.keys or [m.key for m in snap.messages], snap.rows,
+                                 snap.row_timelines)  # fmt: skip
         else:
             self._fragments.clear()
         if snap.schema != SCHEMA_VERSION and not self.readonly:

@@ -27,8 +27,9 @@ TABLES = ("meta", "messages", "pending", "balances", "incoming", "events", "curs
 class Snapshot:
     """Everything the cache holds, as references to immutable values (cheap to take on the loop).
 
-    `messages` are in history order (the file is written that way, so opening needs no sort);
-    `rows` are their row strings when just read from a schema 2 file (empty otherwise).
+    Read from a file: `messages` in file order (history order, so opening needs no sort), and
+    for schema 2 also their `rows`, `keys` and `row_timelines` (the strings, aligned).
+    Taken for a write: `order` (keys in history order) and `by_key`, frozen by the index.
     """
 
     messages: Sequence[Message] = ()
@@ -41,6 +42,10 @@ class Snapshot:
     saved_at: float | None = None
     rows: Sequence[str] = ()
     keys: Sequence[Key] | None = None  # the messages' keys, when decoding already made them
+    row_timelines: Sequence[str] = ()
+    order: Sequence[Key] = ()
+    by_key: Mapping[Key, Message] = field(default_factory=dict)
+    gen: int = 0  # the store generation a snapshot for writing was taken at
     schema: int = s.SCHEMA_VERSION
 
 
@@ -92,7 +97,7 @@ def encode_snapshot(snap: Snapshot, fragments: MessageFragments) -> bytes:
     # One join (not `+`): the messages table is ~20 MB and each `+` would copy it again.
     text = "".join((
         '{"meta":', _dumps(meta), ',"messages":',
-        fragments.table_json(snap.messages, snap.timelines), ",",
+        fragments.table_json(snap.order, snap.by_key, snap.timelines, snap.gen), ",",
         _dumps(side)[1:],  # the side tables' object, spliced in without its opening brace
     ))  # fmt: skip
     return text.encode("utf-8", "surrogatepass")
@@ -111,7 +116,7 @@ def _docs(tables: Mapping[str, Any], name: str) -> list[dict[str, Any]]:
 
 def _messages_v2(
     docs: list[dict[str, Any]],
-) -> tuple[list[Message], dict[Key, str], list[str], list[Key]]:
+) -> tuple[list[Message], dict[Key, str], list[str], list[Key], list[str]]:
     try:
         row_strings = list(map(_ROW, docs))
         tl_strings = list(map(_TIMELINE, docs))
@@ -140,7 +145,7 @@ def _messages_v2(
     timelines = dict(zip(keys, tl_strings, strict=True))
     if "" in tl_strings:
         timelines = {k: t for k, t in timelines.items() if t}
-    return messages, timelines, row_strings, keys
+    return messages, timelines, row_strings, keys, tl_strings
 
 
 def _messages_v1(docs: list[dict[str, Any]]) -> tuple[list[Message], dict[Key, str]]:
@@ -160,9 +165,10 @@ def from_tables(tables: Mapping[str, Any]) -> Snapshot:
     version = meta[0].get("schema") if meta else None
     docs = _docs(tables, "messages")
     row_strings: list[str] = []
+    tl_strings: list[str] = []
     keys = None
     if version == s.SCHEMA_VERSION:
-        messages, timelines, row_strings, keys = _messages_v2(docs)
+        messages, timelines, row_strings, keys, tl_strings = _messages_v2(docs)
     elif version == legacy.LEGACY_VERSION:
         messages, timelines = _messages_v1(docs)
     else:
@@ -183,5 +189,6 @@ def from_tables(tables: Mapping[str, Any]) -> Snapshot:
         saved_at=meta[0].get("saved_at"),
         rows=row_strings,
         keys=keys,
+        row_timelines=tl_strings,
         schema=version,
     )

@@ -53,8 +53,13 @@ class Flusher:
 
     def _snapshot(self) -> Snapshot:
         """References to immutable values only: pointer copies, no encoding on the loop."""
+        gen = self._gen
+        self._fragments.mark(self.index.take_changed(), gen)
+        order, by_key = self.index.frozen()  # O(1): the index copies on its next write instead
         return Snapshot(
-            messages=self.index.view(),  # O(1): the index copies on its next write instead
+            order=order,
+            by_key=by_key,
+            gen=gen,
             timelines=dict(self.timelines),
             pending=[c for parked in self.pending.values() for c in parked],  # type: ignore[attr-defined]
             balances=self.side.all_balances(),

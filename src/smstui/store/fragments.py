@@ -6,86 +6,94 @@ import threading
 from collections.abc import Mapping, Sequence
 from itertools import repeat
 from json.encoder import encode_basestring  # the C encoder json.dumps uses for ensure_ascii=False
-from operator import attrgetter
 from typing import Any
 
 from smstui.model import Message
 from smstui.store.rows import encode_row
 from smstui.store.schema import Key
 
-_KEY = attrgetter("account", "message_id", "phone")
-_DOC = '"{}":{{"r":{},"t":{}}}'.format  # one table entry: "<doc id>":{"r":"…","t":"…"}
+_DOC = '{{"r":{},"t":{}}}'.format  # one document: {"r":"<row>","t":"<timeline>"}
+_ENTRY = '"{}":{}'.format  # one table entry: "<doc id>":<document>
 
 
-class _Encoded:
-    """JSON string literals by object identity, for objects it keeps alive (so ids stay valid)."""
-
-    def __init__(self) -> None:
-        self.by_id: dict[int, str] = {}
-        self.pinned: list[Any] = []
-
-    def lookup(self, objects: list[Any], encode: Any = None) -> tuple[list[str], int]:
-        """The literal of every object, encoding only the unknown ones (through `encode` first,
-        when given); returns (literals, how many were encoded)."""
-        ids = list(map(id, objects))
-        literals: list[Any] = list(map(self.by_id.get, ids))  # all in C: the usual flush
-        fresh = 0
-        if None in literals:
-            missing = [i for i, lit in enumerate(literals) if lit is None]
-            texts = [objects[i] for i in missing]
-            if encode is not None:
-                texts = list(map(encode, texts))
-            for i, lit in zip(missing, map(encode_basestring, texts), strict=True):
-                literals[i] = lit
-            fresh = len(missing)
-        # Rebuilt each time so that dropped objects (pruned, replaced) leave the cache too.
-        self.by_id = dict(zip(ids, literals, strict=True))
-        self.pinned = objects
-        return literals, fresh
+def doc_json(row: str, timeline: str) -> str:
+    """One message document as compact JSON text."""
+    return _DOC(encode_basestring(row), encode_basestring(timeline))
 
 
 class MessageFragments:
-    """Each message's row and each timeline as JSON text, cached by identity.
+    """Each message's document as JSON text, kept between flushes; a flush re-encodes only the
+    keys marked changed and joins the rest (every per-message step of the join is in C).
 
-    Messages and timelines are immutable, so the same object means the same text: a flush
-    encodes only what changed since the last one and joins the rest, with every per-message
-    step a C-level map. Only the flushing thread uses it (under its own lock).
+    Marks carry the generation of the snapshot that took them, so that flushes may overlap
+    in any order: a write encodes every marked key from its own snapshot, but clears only the
+    marks its snapshot covers; a later snapshot's marks stay for the later write.
     """
 
     def __init__(self) -> None:
-        self._rows = _Encoded()
-        self._timelines = _Encoded()
-        self._seed: tuple[Sequence[Message], Sequence[str]] | None = None
-        self._lock = threading.Lock()
+        self._frag: dict[Key, str] = {}
+        self._stale: dict[Key, int] = {}  # key → generation of the snapshot that marked it
+        self._seed: tuple[Sequence[Key], Sequence[str], Sequence[str]] | None = None
+        self._lock = threading.Lock()  # held by the writing thread for a whole encode
+        self._marks_lock = threading.Lock()  # held briefly, by the loop and by the writer
         self.reencoded = 0  # messages encoded by the last flush (for tests and benchmarks)
 
-    def seed(self, messages: Sequence[Message], rows: Sequence[str]) -> None:
-        """Remember the rows just read from disk (exact for those message objects), so that an
+    def seed(self, keys: Sequence[Key], rows: Sequence[str], timelines: Sequence[str]) -> None:
+        """Remember the rows and timelines just read from disk (aligned with `keys`), so an
         unchanged message is never re-encoded; the JSON text is made by the first flush."""
-        with self._lock:
-            self._seed = (messages, rows)
+        with self._lock, self._marks_lock:
+            self._frag, self._stale, self._seed = {}, {}, (keys, rows, timelines)
 
     def clear(self) -> None:
         """Forget everything (the next flush encodes every message)."""
-        with self._lock:
-            self._rows, self._timelines, self._seed = _Encoded(), _Encoded(), None
+        with self._lock, self._marks_lock:
+            self._frag, self._stale, self._seed = {}, {}, None
+
+    def mark(self, keys: set[Key], gen: int) -> None:
+        """Note keys changed up to generation `gen` (called when a snapshot is taken)."""
+        if keys:
+            with self._marks_lock:
+                self._stale.update(zip(keys, repeat(gen)))
 
     def _apply_seed(self) -> None:
         if self._seed is None:
             return
-        messages, rows = self._seed
+        keys, rows, timelines = self._seed
         self._seed = None
-        self._rows.by_id = dict(zip(map(id, messages), map(encode_basestring, rows), strict=True))
-        self._rows.pinned = list(messages)
+        docs = map(_DOC, map(encode_basestring, rows), map(encode_basestring, timelines))
+        self._frag = dict(zip(keys, docs, strict=True))
 
-    def table_json(self, order: Sequence[Message], timelines: Mapping[Key, str]) -> str:
-        """The whole messages table, {"1": doc, "2": doc, …} in `order`, as JSON text."""
+    def table_json(
+        self,
+        order: Sequence[Key],
+        by_key: Mapping[Key, Message],
+        timelines: Mapping[Key, str],
+        gen: int,
+    ) -> str:
+        """The messages table, {"1": doc, …} in `order`, for the snapshot of generation `gen`."""
         with self._lock:
             self._apply_seed()
-            messages = list(order)
-            # A message without a timeline gets "" (one shared object, so one cache entry).
-            tls = list(map(timelines.get, map(_KEY, messages), repeat("")))
-            rows, fresh = self._rows.lookup(messages, encode_row)
-            tl_lits, _ = self._timelines.lookup(tls)
-            self.reencoded = fresh
-        return "{" + ",".join(map(_DOC, range(1, len(rows) + 1), rows, tl_lits)) + "}"
+            with self._marks_lock:
+                stale = dict(self._stale)
+            frag = self._frag
+            encoded = 0
+            for key in stale:
+                m = by_key.get(key)
+                if m is not None:
+                    frag[key] = doc_json(encode_row(m), timelines.get(key, ""))
+                    encoded += 1
+                elif stale[key] <= gen:  # gone from the cache (retention)
+                    frag.pop(key, None)
+            docs: list[Any] = list(map(frag.get, order))
+            if None in docs:  # after clear(): nothing cached yet for these
+                for i, key in enumerate(order):
+                    if docs[i] is None:
+                        row = encode_row(by_key[key])
+                        docs[i] = frag[key] = doc_json(row, timelines.get(key, ""))
+                        encoded += 1
+            with self._marks_lock:  # clear what this snapshot covers and nobody re-marked
+                for key, g in stale.items():
+                    if g <= gen and self._stale.get(key) == g:
+                        del self._stale[key]
+            self.reencoded = encoded
+        return "{" + ",".join(map(_ENTRY, range(1, len(docs) + 1), docs)) + "}"

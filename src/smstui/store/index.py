@@ -73,6 +73,9 @@ class MessageIndex:
 
     def _reset(self) -> None:
         self.by_key: dict[Key, Message] = {}
+        # Keys whose message (or timeline) changed since the last flush took them: a flush
+        # re-encodes only these (fragments.py).
+        self.changed: set[Key] = set()
         # (account, id) → phone: one string per message, no list (a 100k cache opens faster);
         # ids sent to several phones (SMSC multi-recipient sends) are listed in `_phones`.
         self._phone: dict[tuple[str, str], str] = {}
@@ -127,8 +130,17 @@ class MessageIndex:
 
     def view(self) -> SortedView:
         """The history order right now, O(1)."""
+        return SortedView(*self.frozen())
+
+    def frozen(self) -> tuple[list[Key], dict[Key, Message]]:
+        """(keys in history order, key → message) as of now, never changed afterwards, O(1)."""
         self._map_shared = self._order_shared = True
-        return SortedView(self._order, self.by_key)
+        return self._order, self.by_key
+
+    def take_changed(self) -> set[Key]:
+        """The keys changed since the last call (for an incremental flush)."""
+        changed, self.changed = self.changed, set()
+        return changed
 
     def ids(self, account: str, message_id: str) -> list[Key]:
         """Every key that shares this id (several phones of one SMSC send)."""
@@ -179,6 +191,7 @@ class MessageIndex:
             self._unshare_order()
             self._insert_ordered(key, sort_key(m))
         self.by_key[key] = m
+        self.changed.add(key)
         self._index(m)
 
     def remove_many(self, keys: Iterable[Key]) -> int:
@@ -192,6 +205,7 @@ class MessageIndex:
             if m is None:
                 continue
             gone += 1
+            self.changed.add(key)
             self._unindex(m)
             self._drop_id(key)
         if gone:
