@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from itertools import repeat
+from itertools import chain, repeat
 from json.encoder import encode_basestring  # the C encoder json.dumps uses for ensure_ascii=False
 from typing import Any
 
@@ -13,7 +13,16 @@ from smstui.store.rows import encode_row
 from smstui.store.schema import Key
 
 _DOC = '{{"r":{},"t":{}}}'.format  # one document: {"r":"<row>","t":"<timeline>"}
-_ENTRY = '"{}":{}'.format  # one table entry: "<doc id>":<document>
+_PREFIXES: list[str] = ['{"1":']  # '{"1":', ',"2":', ',"3":', …: made once, reused by every flush
+_PREFIXES_LOCK = threading.Lock()  # several stores may flush at once
+
+
+def _prefixes(n: int) -> list[str]:
+    """The table's '"<doc id>":' separators for n documents."""
+    with _PREFIXES_LOCK:
+        if len(_PREFIXES) < n:
+            _PREFIXES.extend(f',"{i}":' for i in range(len(_PREFIXES) + 1, n + 1))
+        return _PREFIXES[:n]
 
 
 def doc_json(row: str, timeline: str) -> str:
@@ -96,4 +105,7 @@ class MessageFragments:
                     if g <= gen and self._stale.get(key) == g:
                         del self._stale[key]
             self.reencoded = encoded
-        return "{" + ",".join(map(_ENTRY, range(1, len(docs) + 1), docs)) + "}"
+        if not docs:
+            return "{}"
+        # Interleaved with the cached id prefixes: one copy of each document, no temporaries.
+        return "".join(chain.from_iterable(zip(_prefixes(len(docs)), docs, strict=True))) + "}"

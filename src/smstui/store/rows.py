@@ -66,12 +66,19 @@ def _int(value: int | None) -> str:
 def encode_row(m: Message) -> str:
     """One message as a row string (the fields of Message, in order)."""
     cost = m.cost
-    return SEP.join((
-        escape(m.account), m.provider.value, escape(m.message_id), escape(m.phone), m.state.value,
-        escape(m.text), escape(m.sender), _float(m.sent_at), escape(m.raw_status),
-        _int(m.error_code), "" if cost is None else str(cost), _int(m.parts), escape(m.country),
-        escape(m.operator), escape(m.region), _float(m.updated_at),
-    ))  # fmt: skip
+    fields_ = (
+        m.account, m.provider.value, m.message_id, m.phone, m.state.value, m.text, m.sender,
+        _float(m.sent_at), m.raw_status, _int(m.error_code), "" if cost is None else str(cost),
+        _int(m.parts), m.country, m.operator, m.region, _float(m.updated_at),
+    )  # fmt: skip
+    try:
+        row = SEP.join(fields_)
+    except TypeError:  # a None text field: escape field by field
+        row = None
+    # The usual case: no field held a separator or a backslash, so nothing needs escaping.
+    if row is not None and row.count(SEP) == ROW_FIELDS - 1 and "\\" not in row and "~" not in row:
+        return row
+    return SEP.join(map(escape, fields_))
 
 
 _SLOT_SETTERS = [getattr(Message, f.name).__set__ for f in fields(Message)]
