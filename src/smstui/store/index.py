@@ -76,9 +76,10 @@ class MessageIndex:
         # Keys whose message (or timeline) changed since the last flush took them: a flush
         # re-encodes only these (fragments.py).
         self.changed: set[Key] = set()
-        # (account, id) → phone: one string per message, no list (a 100k cache opens faster);
-        # ids sent to several phones (SMSC multi-recipient sends) are listed in `_phones`.
-        self._phone: dict[tuple[str, str], str] = {}
+        # account → id → phone: plain strings, no per-message tuple or list, so a 100k cache
+        # opens faster (and the garbage collector has less to scan); ids sent to several
+        # phones (SMSC multi-recipient sends) are listed in `_phones`.
+        self._phone: dict[str, dict[str, str]] = {}
         self._phones: dict[tuple[str, str], list[str]] = {}
         self.non_final: dict[str, dict[Key, None]] = {}  # ordered set per account
         self.counts: dict[str, Counter[DeliveryState]] = {}
@@ -106,8 +107,9 @@ class MessageIndex:
         if len(self.by_key) != len(keys):  # duplicate keys (a hand-edited file): the last wins
             messages, keys = list(self.by_key.values()), list(self.by_key)
         accounts, mids, phones = zip(*keys, strict=True) if keys else ((), (), ())
-        self._phone = dict(zip(zip(accounts, mids, strict=True), phones, strict=True))
-        if len(self._phone) != len(keys):  # one SMSC id sent to several phones
+        if len(set(accounts)) == 1:
+            self._phone = {accounts[0]: dict(zip(mids, phones, strict=True))}
+        if sum(map(len, self._phone.values())) != len(keys):  # several accounts or phones per id
             self._phone = {}
             for key in keys:
                 self._add_id(key)
@@ -148,24 +150,29 @@ class MessageIndex:
         many = self._phones.get(ident)
         if many is not None:
             return [(account, message_id, p) for p in many]
-        phone = self._phone.get(ident)
+        phone = self._phone.get(account, {}).get(message_id)
         return [] if phone is None else [(account, message_id, phone)]
 
     def _add_id(self, key: Key) -> None:
-        ident, phone = (key[0], key[1]), key[2]
-        first = self._phone.setdefault(ident, phone)
+        account, mid, phone = key
+        per = self._phone.get(account)
+        if per is None:
+            per = self._phone[account] = {}
+        first = per.setdefault(mid, phone)
         if first != phone:
-            self._phones.setdefault(ident, [first]).append(phone)
+            self._phones.setdefault((account, mid), [first]).append(phone)
 
     def _drop_id(self, key: Key) -> None:
-        ident, phone = (key[0], key[1]), key[2]
+        account, mid, phone = key
+        ident = (account, mid)
+        per = self._phone.get(account, {})
         many = self._phones.get(ident)
         if many is None:
-            self._phone.pop(ident, None)
+            per.pop(mid, None)
             return
         if phone in many:
             many.remove(phone)
-        self._phone[ident] = many[0]
+        per[mid] = many[0]
         if len(many) == 1:
             del self._phones[ident]
 

@@ -101,7 +101,7 @@ def build_messages(columns: Sequence[Sequence[Any]]) -> list[Message]:
 
 
 def _floats(column: Sequence[str]) -> list[float | None]:
-    if "" not in column and None not in column:
+    if "" not in column:
         return list(map(float, column))  # the usual case, entirely in C
     return [float(x) if x else None for x in column]
 
@@ -134,9 +134,11 @@ def decode_rows(rows: Sequence[str]) -> list[Message]:
     if seps != {ROW_FIELDS - 1}:
         bad = next(r for r in rows if r.count(SEP) != ROW_FIELDS - 1)
         raise StoreError(f"bad message row (expected {ROW_FIELDS} fields): {bad[:120]!r}")
-    flat: list[Any] = SEP.join(rows).split(SEP)
+    joined = SEP.join(rows)
+    flat: list[Any] = joined.split(SEP)
     try:
-        for i in [i for i, r in enumerate(rows) if "\\" in r]:
+        escaped = [i for i, r in enumerate(rows) if "\\" in r] if "\\" in joined else ()
+        for i in escaped:
             at = i * ROW_FIELDS
             flat[at : at + ROW_FIELDS] = [unescape(f) for f in flat[at : at + ROW_FIELDS]]
         (acc, prov, mid, phone, state, text, sender, sent, raw, err, cost, parts, country, op,
