@@ -190,3 +190,19 @@ async def test_random_batches_and_flushes_always_leave_the_file_equal_to_memory(
             assert _state(r) == _state(s), f"step {step}"
             assert len(r.pending_changes()) == len(s.pending_changes())
     s.close()
+
+
+def test_many_messages_sharing_a_send_time_keep_their_order_across_reopen(tmp_path) -> None:
+    path = tmp_path / "c.json"
+    clock = FakeClock(T0)
+    batch = [msg(str(i), phone=f"7{i % 3}", sent_at=None if i % 4 == 0 else T0) for i in range(90)]
+    with Store.open(path, clock=clock) as s:
+        s.apply(batch[::-1])
+        s.apply([msg("5", phone="72", sent_at=T0 - 1), msg("x", sent_at=T0)])  # moves, inserts
+        order = [m.key for m in s.messages_sorted()]
+        assert order == [m.key for m in sorted(s.messages_sorted(), key=sort_key)]
+    with Store.open(path, clock=clock) as s:
+        assert [m.key for m in s.messages_sorted()] == order
+        s.apply([msg("8", phone="72", sent_at=None), chg("x", S.DELIVERED, T0 + 3)])
+        got = list(s.messages_sorted())
+        assert got == sorted(got, key=sort_key) and len(got) == 91

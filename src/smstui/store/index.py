@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import compress, islice
-from operator import attrgetter, le, neg, not_
+from operator import attrgetter, eq, le, neg, not_
 from typing import overload
 
 from smstui.model import DeliveryState, Message
@@ -83,7 +83,9 @@ class MessageIndex:
         self._phones: dict[tuple[str, str], list[str]] = {}
         self.non_final: dict[str, dict[Key, None]] = {}  # ordered set per account
         self.counts: dict[str, Counter[DeliveryState]] = {}
-        self._order_keys: list[SortKey] = []
+        # −sent_at of each message in `_order` (inf when unknown): the first sort-key field,
+        # as plain floats (no tuple per message); ties are broken by bisecting with sort_key.
+        self._order_sent: list[float] = []
         self._order: list[Key] = []  # history order; a status change leaves it untouched
         # Copy-on-write: once a view is handed out, the next change copies what it changes
         # (the map, and the order lists only when the order moves), so the view stays
@@ -122,13 +124,20 @@ class MessageIndex:
             self.non_final.setdefault(key[0], {})[key] = None
         sents = list(map(_SENT, messages))
         negs = list(map(neg, sents)) if None not in sents else [_neg_or_inf(x) for x in sents]
-        sort_keys = list(zip(negs, map(len, mids), mids, phones, accounts, strict=True))
-        if all(map(le, sort_keys, islice(sort_keys, 1, None))):
-            self._order, self._order_keys = keys, sort_keys
+        if self._in_order(messages, negs):
+            self._order, self._order_sent = keys, negs
         else:
-            pairs = sorted(range(len(sort_keys)), key=sort_keys.__getitem__)
-            self._order = [keys[i] for i in pairs]
-            self._order_keys = [sort_keys[i] for i in pairs]
+            ranked = sorted(range(len(keys)), key=lambda i: sort_key(messages[i]))
+            self._order = [keys[i] for i in ranked]
+            self._order_sent = [negs[i] for i in ranked]
+
+    @staticmethod
+    def _in_order(messages: Sequence[Message], negs: list[float]) -> bool:
+        """True when the messages already are in history order (as the store writes them)."""
+        if not all(map(le, negs, islice(negs, 1, None))):
+            return False
+        ties = compress(range(len(negs) - 1), map(eq, negs, islice(negs, 1, None)))
+        return all(sort_key(messages[i]) <= sort_key(messages[i + 1]) for i in ties)
 
     def view(self) -> SortedView:
         """The history order right now, O(1)."""
@@ -189,8 +198,8 @@ class MessageIndex:
             self._unindex(old)
             if old.sent_at != m.sent_at:  # otherwise the same place: the order stays as it is
                 self._unshare_order()
-                pos = bisect_left(self._order_keys, sort_key(old))
-                del self._order_keys[pos]
+                pos = self._position(sort_key(old))
+                del self._order_sent[pos]
                 del self._order[pos]
                 self._insert_ordered(key, sort_key(m))
         else:
@@ -219,19 +228,29 @@ class MessageIndex:
             by_key = self.by_key
             kept = [i for i, k in enumerate(self._order) if k in by_key]
             self._order = [self._order[i] for i in kept]
-            self._order_keys = [self._order_keys[i] for i in kept]
+            self._order_sent = [self._order_sent[i] for i in kept]
             self._order_shared = False
         return gone
 
+    def _position(self, sk: SortKey) -> int:
+        """Where a message with sort key `sk` is (or would go) in the history order."""
+        sent = self._order_sent
+        lo = bisect_left(sent, sk[0])
+        hi = bisect_right(sent, sk[0], lo)
+        if hi - lo <= 0:
+            return lo
+        by_key = self.by_key  # ties (one send time): bisect them by the whole sort key
+        return bisect_left(self._order, sk, lo, hi, key=lambda k: sort_key(by_key[k]))
+
     def _insert_ordered(self, key: Key, sk: SortKey) -> None:
-        pos = bisect_left(self._order_keys, sk)
-        self._order_keys.insert(pos, sk)
+        pos = self._position(sk)
+        self._order_sent.insert(pos, sk[0])
         self._order.insert(pos, key)
 
     def _unshare_order(self) -> None:
         if self._order_shared:
             self._order = list(self._order)
-            self._order_keys = list(self._order_keys)
+            self._order_sent = list(self._order_sent)
             self._order_shared = False
 
     def _index(self, m: Message) -> None:
