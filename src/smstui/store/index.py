@@ -115,10 +115,12 @@ class MessageIndex:
             self._phone = {}
             for key in keys:
                 self._add_id(key)
-        for (account, state), n in Counter(
-            zip(accounts, map(_STATE, messages), strict=True)
-        ).items():
-            self.counts.setdefault(account, Counter())[state] = n
+        if len(self._phone) == 1:  # one account (the usual cache): count states directly
+            self.counts = {accounts[0]: Counter(map(_STATE, messages))}
+        else:
+            pairs = Counter(zip(accounts, map(_STATE, messages), strict=True))
+            for (account, state), n in pairs.items():
+                self.counts.setdefault(account, Counter())[state] = n
         open_keys = compress(keys, map(not_, map(_FINAL.__contains__, map(_STATE, messages))))
         for key in open_keys:  # only the non-final ones reach Python
             self.non_final.setdefault(key[0], {})[key] = None
