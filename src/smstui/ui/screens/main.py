@@ -21,7 +21,7 @@ from smstui.ui.widgets.balance_pane import AccountBalance, BalancePane
 from smstui.ui.widgets.campaign_strip import CampaignFigures, CampaignStrip
 from smstui.ui.widgets.health_line import HealthLine
 from smstui.ui.widgets.history import HistoryTable
-from smstui.ui.widgets.live_feed import LiveFeed
+from smstui.ui.widgets.live_feed import LiveFeed, is_news
 from smstui.ui.widgets.stats import oldest_pending_age, sends_per_minute
 
 SLOW_REFRESH_TICKS = 5  # ages and runways move slowly: recompute them every 5 s, not every 1 s
@@ -140,7 +140,8 @@ class MainScreen(MainActions, Screen):
         With a filter active only the changed messages are tested (FilteredRows.patch); the
         whole history is filtered again only when the filter itself changes.
         """
-        self.feed.add(changes)
+        now = self.clock.now()
+        self.feed.add(c for c in changes if is_news(c, now))
         filtered = self._filtered
         if filtered is None:
             self.history.set_rows(self.store.messages_sorted())

@@ -56,6 +56,20 @@ class FeedEntry:
         )
 
 
+STALE_S = 600.0  # a status older than this when first seen is history, not news
+
+
+def is_news(item: object, now: float) -> bool:
+    """False for a message first seen already settled long ago (the first history poll)."""
+    if getattr(item, "kind", None) != "inserted" or getattr(item, "change", None) is not None:
+        return True
+    after = getattr(item, "after", None)
+    if not isinstance(after, Message) or not after.state.is_final:
+        return True
+    changed = after.updated_at if after.updated_at is not None else after.sent_at
+    return changed is None or now - changed <= STALE_S
+
+
 class LiveFeed(ScrollView, can_focus=True):
     """Status changes as they arrive; `pause()` freezes the view and counts what waits."""
 
