@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from itertools import compress, islice
 from operator import attrgetter, eq, le, neg, not_
-from typing import overload
 
 from smstui.model import DeliveryState, Message
 from smstui.store.schema import Key
+from smstui.store.view import SortedView
 
 _INF = float("inf")
 _KEY = attrgetter("account", "message_id", "phone")
@@ -31,38 +31,6 @@ def sort_key(m: Message) -> SortKey:
     """
     sent = -m.sent_at if m.sent_at is not None else _INF
     return (sent, len(m.message_id), m.message_id, m.phone, m.account)
-
-
-class SortedView(Sequence[Message]):
-    """A read-only view of the history order at one moment; later changes never show through.
-
-    It holds the order (keys) and the key → message map of that moment; the index copies
-    either one before its next change once a view shares it (copy-on-write).
-    """
-
-    __slots__ = ("_by_key", "_keys")
-
-    def __init__(self, keys: list[Key], by_key: dict[Key, Message]) -> None:
-        self._keys = keys
-        self._by_key = by_key
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    @overload
-    def __getitem__(self, i: int) -> Message: ...
-    @overload
-    def __getitem__(self, i: slice) -> Sequence[Message]: ...
-    def __getitem__(self, i: int | slice) -> Message | Sequence[Message]:
-        if isinstance(i, slice):
-            return tuple(map(self._by_key.__getitem__, self._keys[i]))
-        return self._by_key[self._keys[i]]
-
-    def __iter__(self) -> Iterator[Message]:
-        return map(self._by_key.__getitem__, self._keys)
-
-    def __repr__(self) -> str:
-        return f"SortedView({len(self._keys)} messages)"
 
 
 class MessageIndex:

@@ -8,9 +8,10 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from smstui.model import Balance, DeliveryState, IncomingMessage, Message, StatusChange
-from smstui.store.index import MessageIndex, SortedView
+from smstui.store.index import MessageIndex
 from smstui.store.schema import Entry, Key, StoreEvent, entry_to_change
 from smstui.store.side import SideTables
+from smstui.store.view import SortedView
 
 
 class ReadAPI:
