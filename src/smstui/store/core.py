@@ -98,7 +98,7 @@ class Store(ReadAPI, Applier, Flusher, Follower):
     def _load_initial(self) -> None:
         if not self.readonly:
             storage.remove_stale_temps(self.path)
-        with gc_paused():
+        with gc_paused(promote=True):
             snap = self._read_file()
             if snap is None and not self.readonly:
                 self._gen += 1  # a fresh cache: write the schema on the first flush
