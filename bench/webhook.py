@@ -103,7 +103,7 @@ async def _serve(kind: str, conn, store_dir: str | None) -> None:
         from smstui.store import Store
 
         store = Store.open(Path(store_dir) / "cache.json", clock=SystemClock())
-    sink = TimingSink(StoreSink(store) if store else MemorySink())
+    sink = TimingSink(StoreSink(store) if store is not None else MemorySink())
     opts = ReceiverOptions(smsc_secret=Secret(SECRET), accounts={"main": Provider.SMSC,
                            "wc": Provider.WEBCOM}, dedup_capacity=100_000)  # fmt: skip
     async with WebhookReceiver(opts, sink=sink) as receiver:

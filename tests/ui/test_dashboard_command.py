@@ -45,7 +45,7 @@ async def test_read_only_dashboard_follows_the_writer_and_refuses_actions(tmp_pa
             second = first.evolve(message_id="2", sent_at=2e9)
             writer.apply([second])
             writer.flush()
-            for _ in range(100):  # the follower service picks up the writer's flush
+            for _ in range(240):  # the follower service picks up the writer's flush (every 5 s)
                 if reader.get(second.key) is not None:
                     break
                 await asyncio.sleep(0.05)

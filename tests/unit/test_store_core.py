@@ -175,3 +175,28 @@ def test_sorted_order_matches_a_full_sort_after_random_batches(tmp_path, seed) -
             )
             assert got == [m.key for m in want]
             assert sum(s.counts_by_state().values()) == len(s)
+
+
+async def test_refresh_async_reads_off_the_loop_and_installs_on_it(tmp_path):
+    """A reader on an event loop follows the writer's flushes; listeners run on the loop."""
+    import threading
+
+    from smstui.model import DeliveryState, Message, Provider
+    from smstui.store import Store
+
+    writer = Store.open(tmp_path / "c.json")
+    reader = Store.open(tmp_path / "c.json", readonly="auto")
+    seen: list[str] = []
+    reader.add_listener(lambda changes: seen.append(threading.current_thread().name))
+    try:
+        assert await reader.refresh_async() == []  # nothing flushed yet: one stat, no read
+        message = Message("a", Provider.SMSC, "1", "7999", DeliveryState.SENT, sent_at=1.0)
+        writer.apply([message])
+        writer.flush()
+        changes = await reader.refresh_async()
+        assert [c.kind for c in changes] == ["inserted"] and reader.get(message.key) == message
+        assert seen == [threading.current_thread().name]
+        assert await reader.refresh_async() == []
+    finally:
+        reader.close()
+        writer.close()

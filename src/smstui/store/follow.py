@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,8 +38,21 @@ class Follower:
         with gc_paused():
             return self._reload_as_reader()
 
+    async def refresh_async(self) -> list[AppliedChange]:
+        """refresh() for a reader on an event loop: the file is read in a thread, and the index
+        changes only on the loop, so views reading it never see it half-replaced."""
+        if self._lock is not None:
+            return []
+        if storage.file_signature(self.path) == self._signature:
+            return []
+        snap = await asyncio.to_thread(self._read_file)
+        with gc_paused():
+            return self._install_as_reader(snap)
+
     def _reload_as_reader(self) -> list[AppliedChange]:
-        snap = self._read_file()
+        return self._install_as_reader(self._read_file())
+
+    def _install_as_reader(self, snap: Snapshot | None) -> list[AppliedChange]:
         if snap is None:
             return []
         old = self.index.by_key
