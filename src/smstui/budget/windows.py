@@ -162,10 +162,12 @@ class Budget:
     # ---- for the health line ------------------------------------------------------------
 
     def limits_left(self) -> tuple[LimitLeft, ...]:
-        """Remaining requests of every per-login row (per-key rows depend on the key)."""
+        """Remaining requests of every documented per-login row (per-key rows depend on the key)."""
         out = []
         for row in self.rows:
-            if row.per_key:
+            # Margin rows are shown through the documented row they tighten: remaining()
+            # already takes every row of the endpoint into account.
+            if row.per_key or row.layer == "margin":
                 continue
             left = self.remaining(row.endpoint)
             nxt = self.next_allowed_at(row.endpoint)

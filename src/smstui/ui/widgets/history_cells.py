@@ -47,7 +47,7 @@ def cell_text(message: Message, column: str, now: float, tz: tzinfo | None) -> s
     if column == "state":
         return message.state.value
     if column == "error":
-        return "" if message.error_code is None else str(message.error_code)
+        return "" if not message.error_code else str(message.error_code)  # 0 = no error
     if column == "cost":
         return "" if message.cost is None else f"{message.cost:.2f}"
     if column == "text":

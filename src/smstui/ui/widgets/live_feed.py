@@ -167,7 +167,7 @@ class LiveFeed(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         entry = FeedEntry.of(self._entries[-1 - index])
         stamp = datetime.fromtimestamp(entry.at, self._tz).strftime("%H:%M:%S")
-        err = f" err {entry.error_code}" if entry.error_code is not None else ""
+        err = f" err {entry.error_code}" if entry.error_code else ""  # 0 means no error
         tail = f" {entry.phone or entry.message_id} {entry.account} {entry.source}{err}"
         segments = [
             Segment(stamp + " ", base + self._style("feed--time")),
