@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from smstui.config import Account
-from smstui.errors import AuthError, IpBlocked, RateLimited
+from smstui.errors import ApiError, AuthError, IpBlocked, RateLimited
 from smstui.gateways.base import make_gateway
 from smstui.model import DeliveryState, Provider
 from smstui.secrets import Secret
@@ -126,6 +126,14 @@ async def test_operator_lookup_and_incoming(gw):
     assert info.operator and info.mcc == "250"
     incoming = await gw.incoming(hours=24)
     assert all(m.incoming_id and m.phone for m in incoming)
+
+
+async def test_operator_lookup_of_a_landline_explains_error_3(gw):
+    """info.php's error 3 means "operator not found", not the send error "not enough money"."""
+    with pytest.raises(ApiError) as info:
+        await gw.lookup("74956869633")
+    assert info.value.code == 3 and "no operator" in info.value.explanation
+    assert "money" not in str(info.value) + info.value.explanation
 
 
 async def test_hlr_lookup_resolves_on_the_emulated_clock(gw):

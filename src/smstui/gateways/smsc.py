@@ -221,9 +221,19 @@ class SmscGateway:
         """Operator by number range (free), or a live HLR query (paid) when hlr=True."""
         phone = sp.normalize_phone(phone)
         if not hlr:
-            payload = await self._call(
-                "smsc.operator", "info.php", {"get_operator": 1, "phone": phone}
-            )
+            try:
+                payload = await self._call(
+                    "smsc.operator", "info.php", {"get_operator": 1, "phone": phone}
+                )
+            except ApiError as err:
+                if err.code != 3:
+                    raise
+                # On info.php error 3 means "operator not found" (smsc.md §5.2), not money.
+                raise ApiError(
+                    f"smsc: no operator known for {phone}", provider="smsc",
+                    account=self.account.name, code=3, text=err.text,
+                    explanation=f"SMSC knows no operator for {phone} (landline or unknown range)",
+                ) from err  # fmt: skip
             return sp.operator_info(payload, phone=phone)
         params = {"phones": phone, "hlr": 1, "id": fresh_client_id()}
         sent = await self._call("smsc.send", "send.php", params, read=False, post=True)
