@@ -50,6 +50,7 @@ class HealthSnapshot:
     webhook_url: str | None = None
     webhook_counters: dict[str, int] = field(default_factory=dict)
     writer: bool = True  # False when attached read-only to another process's cache
+    writer_pid: str = ""  # the process that writes the cache, when it is not us
 
 
 class Controller(Protocol):

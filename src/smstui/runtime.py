@@ -75,13 +75,16 @@ class ReadOnlyController:
     would send a request say so instead of racing the daemon into error 9.
     """
 
-    def __init__(self, engine: Engine, holder: str) -> None:
+    def __init__(self, engine: Engine, writer_pid: str = "") -> None:
         self._engine = engine
-        self._holder = holder
+        self._pid = writer_pid
+        self._holder = (
+            f"the smstui process with pid {writer_pid}" if writer_pid else "another smstui process"
+        )
 
     def health(self):
-        """The read-only marker plus whatever the cache tells."""
-        return self._engine.health()
+        """The read-only marker (with the writer's pid) plus whatever the cache tells."""
+        return dataclasses.replace(self._engine.health(), writer=False, writer_pid=self._pid)
 
     def _refuse(self, what: str):
         from smstui.errors import SmstuiError
@@ -120,6 +123,15 @@ async def follow(store: Store, *, interval_s: float = 5.0) -> None:
     while True:
         await store.refresh_async()
         await asyncio.sleep(interval_s)
+
+
+def writer_pid(cache: Path) -> str:
+    """The pid the writing process recorded in `<cache>.lock` ("" when unknown)."""
+    try:
+        text = Path(f"{cache}.lock").read_text("ascii", "replace").strip()
+    except OSError:
+        return ""
+    return text if text.isdigit() else ""
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -76,7 +76,9 @@ async def test_follower_thread_feeds_a_read_only_dashboard(tmp_path):
     reader = Store.open(path, clock=clock, readonly="auto")
     assert reader.readonly
     controller = SampleController(reader, clock)
-    controller.snapshot = sample_health(clock.now()).__class__(clock.now(), writer=False)
+    controller.snapshot = sample_health(clock.now()).__class__(
+        clock.now(), writer=False, writer_pid=str(os.getpid())
+    )
 
     async def follow() -> None:
         while True:  # exactly the lead's follower: refresh from a worker thread

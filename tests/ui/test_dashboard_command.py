@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 import pytest
 
@@ -39,7 +40,8 @@ async def test_read_only_dashboard_follows_the_writer_and_refuses_actions(tmp_pa
     try:
         async with app.run_test(size=(120, 36)) as pilot:
             await pilot.pause()
-            assert not app.controller.health().writer
+            health = app.controller.health()
+            assert not health.writer and health.writer_pid == str(os.getpid())
             with pytest.raises(Exception, match="read-only"):
                 await app.controller.resend(first.key)
             second = first.evolve(message_id="2", sent_at=2e9)

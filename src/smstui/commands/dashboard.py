@@ -9,7 +9,14 @@ from smstui.commands._common import add_config_args
 from smstui.config import default_config_path, load_config
 from smstui.errors import ConfigError
 from smstui.poller import Engine
-from smstui.runtime import ReadOnlyController, cache_path, follow, only_account, receiver_for
+from smstui.runtime import (
+    ReadOnlyController,
+    cache_path,
+    follow,
+    only_account,
+    receiver_for,
+    writer_pid,
+)
 from smstui.store import Store
 
 NO_CONFIG = """smstui: no configuration at {path}
@@ -59,8 +66,7 @@ def build_dashboard(config, store: Store, listen: str | None = None):
 
     engine = Engine(config, store)
     if store.readonly:
-        holder = _holder(store)
-        controller = ReadOnlyController(engine, holder)
+        controller = ReadOnlyController(engine, writer_pid(store.path))
         services = [lambda: follow(store)]
     else:
         controller = engine
@@ -75,12 +81,3 @@ def build_dashboard(config, store: Store, listen: str | None = None):
         services = [serve]
     return make_app(store=store, controller=controller, clock=engine.clock, config=config,
                     services=services)  # fmt: skip
-
-
-def _holder(store: Store) -> str:
-    """Who writes the cache, for the read-only marker."""
-    try:
-        text = (store.path.parent / f"{store.path.name}.lock").read_text().strip()
-    except OSError:
-        text = ""
-    return f"the smstui process with pid {text}" if text.isdigit() else "another smstui process"

@@ -27,17 +27,6 @@ from smstui.ui.widgets.stats import oldest_pending_age, sends_per_minute
 SLOW_REFRESH_TICKS = 5  # ages and runways move slowly: recompute them every 5 s, not every 1 s
 
 
-def writer_pid(cache: Path | None) -> str:
-    """The pid the writing process recorded in `<cache>.lock`, or "?" when it cannot be read."""
-    if cache is None:
-        return "?"
-    try:
-        text = Path(str(cache) + ".lock").read_text("ascii", "replace").strip()
-    except OSError:
-        return "?"
-    return text if text.isdigit() else "?"
-
-
 class MainScreen(MainActions, Screen):
     """The dashboard. Reads the store; every user action goes through the controller."""
 
@@ -210,8 +199,8 @@ class MainScreen(MainActions, Screen):
         """Read the controller's cheap health snapshot into the health line; return it."""
         self._health = snap = self.controller.health()
         line = self.query_one(HealthLine)
-        if not snap.writer and not line.writer_pid:
-            line.writer_pid = writer_pid(getattr(self.store, "path", None))
+        if not snap.writer:
+            line.writer_pid = snap.writer_pid or "?"
         line.show(snap, self.clock.now())
         return snap
 
