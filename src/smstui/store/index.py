@@ -180,6 +180,34 @@ class MessageIndex:
         self.changed.add(key)
         self._index(m)
 
+    def replace(self, key: Key, old: Message, new: Message) -> None:
+        """`put` for a message that is there (`old`, under `key`): the status-change path.
+
+        Same bookkeeping as put, inlined: a status change keeps the send time, so the history
+        order stays untouched and only the map, the change marks, counts and open keys move.
+        """
+        if old.sent_at != new.sent_at:
+            self.put(new, old)
+            return
+        if self._map_shared:
+            self.by_key = dict(self.by_key)
+            self._map_shared = False
+        self.by_key[key] = new
+        self.changed.add(key)
+        account = key[0]
+        counts = self.counts[account]
+        was, now = old.state, new.state
+        left = counts[was] - 1
+        if left:
+            counts[was] = left
+        else:
+            del counts[was]
+        counts[now] += 1
+        if was not in _FINAL:
+            self.non_final.get(account, {}).pop(key, None)
+        if now not in _FINAL:
+            self.non_final.setdefault(account, {})[key] = None
+
     def remove_many(self, keys: Iterable[Key]) -> int:
         """Drop these messages; rebuilds the order once (used by retention, not per change)."""
         gone = 0

@@ -46,7 +46,12 @@ def append(timeline: str, entry: Entry) -> str | None:
     at = float(at)
     # Built once and used twice: as the duplicate probe and as the start of the new entry.
     head = f"{state}|{escape(raw)}|{at!r}|"
-    text = f"{head}{source}|{_opt(err, int)}|{_opt(observed, float)}"
+    return insert(timeline, head, f"{head}{source}|{_opt(err, int)}|{_opt(observed, float)}", at)
+
+
+def insert(timeline: str, head: str, text: str, at: float) -> str | None:
+    """`append` for an entry already encoded: `text` is the whole entry, `head` its first three
+    fields (state|raw|at|) and `at` its time; None when an entry with that head is there."""
     if not timeline:
         return text
     # Entries start at the string's start or right after `~`, which no field contains, so
