@@ -130,7 +130,7 @@ class Store(ReadAPI, Applier, Flusher, Follower):
         self.side.events.append(StoreEvent("store", text, self._clock.now()))
 
     def _install(self, snap: Snapshot) -> None:
-        self.index.load(snap.messages, snap.keys)
+        self.index.load(snap.messages, snap.keys, snap.columns)
         # A snapshot read from disk is ours alone: take its dict instead of copying 100k entries.
         tls = snap.timelines
         self.timelines = tls if isinstance(tls, dict) else dict(tls)

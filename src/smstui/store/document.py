@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import repeat
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from typing import Any
 
 from smstui.errors import StoreError
@@ -18,7 +18,6 @@ from smstui.store import schema as s
 from smstui.store.fragments import MessageFragments
 from smstui.store.schema import Key, StoreEvent
 
-_KEY = attrgetter("account", "message_id", "phone")  # Message.key, without a call per message
 _ROW, _TIMELINE = itemgetter("r"), itemgetter("t")
 TABLES = ("meta", "messages", "pending", "balances", "incoming", "events", "cursor")
 
@@ -42,6 +41,7 @@ class Snapshot:
     saved_at: float | None = None
     rows: Sequence[str] = ()
     keys: Sequence[Key] | None = None  # the messages' keys, when decoding already made them
+    columns: rows.Columns | None = None  # the index's columns, likewise (rows.decode_table)
     row_timelines: Sequence[str] = ()
     order: Sequence[Key] = ()
     by_key: Mapping[Key, Message] = field(default_factory=dict)
@@ -124,7 +124,7 @@ def _docs(tables: Mapping[str, Any], name: str) -> list[dict[str, Any]]:
 
 def _messages_v2(
     docs: list[dict[str, Any]],
-) -> tuple[list[Message], dict[Key, str], list[str], list[Key], list[str]]:
+) -> tuple[list[Message], dict[Key, str], list[str], list[Key], list[str], rows.Columns]:
     try:
         row_strings = list(map(_ROW, docs))
         tl_strings = list(map(_TIMELINE, docs))
@@ -134,7 +134,7 @@ def _messages_v2(
         except KeyError as err:
             raise StoreError(f"bad message document: no {err} field") from err
         tl_strings = [d.get("t", "") for d in docs]
-    messages = rows.decode_rows(row_strings)  # checks that rows are strings
+    messages, columns = rows.decode_table(row_strings)  # checks that rows are strings
     # Timelines stay strings (timeline.py); separator counts (two C-level passes) still refuse
     # a mangled file at open rather than in the middle of an apply.
     present = list(filter(None, tl_strings)) if "" in tl_strings else tl_strings
@@ -149,11 +149,11 @@ def _messages_v2(
             if not timeline.well_formed(t.count(rows.SEP), t.count(timeline.ENTRY_SEP))
         )  # fmt: skip
         raise StoreError(f"bad message timeline: {bad[:80]!r}")
-    keys = list(map(_KEY, messages))
+    keys = list(zip(*columns[:3], strict=True))
     timelines = dict(zip(keys, tl_strings, strict=True))
     if "" in tl_strings:
         timelines = {k: t for k, t in timelines.items() if t}
-    return messages, timelines, row_strings, keys, tl_strings
+    return messages, timelines, row_strings, keys, tl_strings, columns
 
 
 def _messages_v1(docs: list[dict[str, Any]]) -> tuple[list[Message], dict[Key, str]]:
@@ -174,9 +174,9 @@ def from_tables(tables: Mapping[str, Any]) -> Snapshot:
     docs = _docs(tables, "messages")
     row_strings: list[str] = []
     tl_strings: list[str] = []
-    keys = None
+    keys = columns = None
     if version == s.SCHEMA_VERSION:
-        messages, timelines, row_strings, keys, tl_strings = _messages_v2(docs)
+        messages, timelines, row_strings, keys, tl_strings, columns = _messages_v2(docs)
     elif version == legacy.LEGACY_VERSION:
         messages, timelines = _messages_v1(docs)
     else:
@@ -197,6 +197,7 @@ def from_tables(tables: Mapping[str, Any]) -> Snapshot:
         saved_at=meta[0].get("saved_at"),
         rows=row_strings,
         keys=keys,
+        columns=columns,
         row_timelines=tl_strings,
         schema=version,
     )

@@ -6,9 +6,10 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from itertools import compress, islice
-from operator import attrgetter, eq, le, neg, not_
+from operator import attrgetter, eq, le, neg
 
 from smstui.model import DeliveryState, Message
+from smstui.store.rows import Columns
 from smstui.store.schema import Key
 from smstui.store.view import SortedView
 
@@ -16,6 +17,9 @@ _INF = float("inf")
 _KEY = attrgetter("account", "message_id", "phone")
 _STATE, _SENT = attrgetter("state"), attrgetter("sent_at")
 _FINAL = frozenset(s for s in DeliveryState if s.is_final)
+_OPEN_VALUES = frozenset(s.value for s in DeliveryState if not s.is_final)
+_BY_VALUE = {s.value: s for s in DeliveryState}
+_FEW_ACCOUNTS = 8  # more accounts than this: one pass over the keys instead of one per account
 SortKey = tuple[float, int, str, str, str]
 
 
@@ -64,35 +68,32 @@ class MessageIndex:
     def __len__(self) -> int:
         return len(self.by_key)
 
-    def load(self, messages: Sequence[Message], keys: Sequence[Key] | None = None) -> None:
+    def load(
+        self,
+        messages: Sequence[Message],
+        keys: Sequence[Key] | None = None,
+        columns: Columns | None = None,
+    ) -> None:
         """Bulk-load, replacing everything; O(n) when `messages` already is in history order.
 
         The store writes its file in history order, so the order check passes on open and no
         sort runs; each step is a C-level pass over a whole column (map, zip, Counter).
-        `keys` are the messages' keys when the caller already has them.
+        `keys` are the messages' keys and `columns` their index fields (rows.decode_table),
+        when the caller already has them.
         """
         self._reset()
         keys = list(map(_KEY, messages)) if keys is None else list(keys)
         self.by_key = dict(zip(keys, messages, strict=True))
         if len(self.by_key) != len(keys):  # duplicate keys (a hand-edited file): the last wins
-            messages, keys = list(self.by_key.values()), list(self.by_key)
-        accounts, mids, phones = zip(*keys, strict=True) if keys else ((), (), ())
-        if len(set(accounts)) == 1:
-            self._phone = {accounts[0]: dict(zip(mids, phones, strict=True))}
-        if sum(map(len, self._phone.values())) != len(keys):  # several accounts or phones per id
-            self._phone = {}
-            for key in keys:
-                self._add_id(key)
-        if len(self._phone) == 1:  # one account (the usual cache): count states directly
-            self.counts = {accounts[0]: Counter(map(_STATE, messages))}
+            messages, keys, columns = list(self.by_key.values()), list(self.by_key), None
+        if columns is None:
+            accounts, mids, phones = zip(*keys, strict=True) if keys else ((), (), ())
+            values = list(map(str, map(_STATE, messages)))  # StrEnum: str() is the value
+            sents = list(map(_SENT, messages))
         else:
-            pairs = Counter(zip(accounts, map(_STATE, messages), strict=True))
-            for (account, state), n in pairs.items():
-                self.counts.setdefault(account, Counter())[state] = n
-        open_keys = compress(keys, map(not_, map(_FINAL.__contains__, map(_STATE, messages))))
-        for key in open_keys:  # only the non-final ones reach Python
-            self.non_final.setdefault(key[0], {})[key] = None
-        sents = list(map(_SENT, messages))
+            accounts, mids, phones, values, sents = columns
+        self._load_ids(accounts, mids, phones, keys)
+        self._load_states(accounts, values, keys)
         negs = list(map(neg, sents)) if None not in sents else [_neg_or_inf(x) for x in sents]
         if self._in_order(messages, negs):
             self._order, self._order_sent = keys, negs
@@ -100,6 +101,36 @@ class MessageIndex:
             ranked = sorted(range(len(keys)), key=lambda i: sort_key(messages[i]))
             self._order = [keys[i] for i in ranked]
             self._order_sent = [negs[i] for i in ranked]
+
+    def _load_ids(
+        self, accounts: Sequence[str], mids: Sequence[str], phones: Sequence[str], keys: list[Key]
+    ) -> None:
+        """account → id → phone, one C-level pass per account (a cache holds a handful)."""
+        names = set(accounts)
+        if len(names) == 1:
+            self._phone = {accounts[0]: dict(zip(mids, phones, strict=True))}
+        elif len(names) <= _FEW_ACCOUNTS:
+            for name in names:
+                mine = list(map(name.__eq__, accounts))
+                pairs = zip(compress(mids, mine), compress(phones, mine), strict=True)
+                self._phone[name] = dict(pairs)
+        if sum(map(len, self._phone.values())) != len(keys):  # an id sent to several phones
+            self._phone = {}
+            for key in keys:
+                self._add_id(key)
+
+    def _load_states(self, accounts: Sequence[str], values: Sequence[str], keys: list[Key]) -> None:
+        """State counts per account and the open (non-final) keys, from the state values."""
+        if len(self._phone) == 1:  # one account (the usual cache): count states directly
+            by_value = Counter(values)
+            self.counts = {accounts[0]: Counter({_BY_VALUE[v]: n for v, n in by_value.items()})}
+        else:
+            pairs = Counter(zip(accounts, values, strict=True))
+            for (account, value), n in pairs.items():
+                self.counts.setdefault(account, Counter())[_BY_VALUE[value]] = n
+        open_keys = compress(keys, map(_OPEN_VALUES.__contains__, values))
+        for key in open_keys:  # only the non-final ones reach Python
+            self.non_final.setdefault(key[0], {})[key] = None
 
     @staticmethod
     def _in_order(messages: Sequence[Message], negs: list[float]) -> bool:

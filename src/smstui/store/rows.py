@@ -27,6 +27,8 @@ _NONE = "\\N"
 _ESCAPE = re.compile(r"\\(.)", re.S)
 _UNESCAPED = {"\\": "\\", "p": "|", "w": "~"}
 _STATES = {s.value: s for s in DeliveryState}
+# (accounts, message ids, phones, state values, send times): one list per field, row-aligned.
+Columns = tuple[list[str], list[str], list[str], list[str], list[float | None]]
 _PROVIDERS = {p.value: p for p in Provider}
 
 
@@ -119,14 +121,20 @@ def _decimals(column: Sequence[str]) -> list[Decimal | None]:
 
 
 def decode_rows(rows: Sequence[str]) -> list[Message]:
-    """Decode many row strings at once, column by column; StoreError on any bad row.
+    """Decode many row strings at once, column by column; StoreError on any bad row."""
+    return decode_table(rows)[0]
+
+
+def decode_table(rows: Sequence[str]) -> tuple[list[Message], Columns]:
+    """`decode_rows`, plus the columns the index is built from (so it need not read them back
+    out of 100k messages): accounts, ids, phones, state values (strings) and send times.
 
     All rows are joined and split once, and each column is a slice of the flat field list:
     no per-row Python work except for the rare row that holds an escape.
     """
     n = len(rows)
     if not n:
-        return []
+        return [], ([], [], [], [], [])
     try:
         seps = set(map(str.count, rows, repeat(SEP)))  # also a type check, in C
     except TypeError as err:  # a row that is not a string
@@ -145,10 +153,12 @@ def decode_rows(rows: Sequence[str]) -> list[Message]:
          region, updated) = [flat[i::ROW_FIELDS] for i in range(ROW_FIELDS)]  # fmt: skip
         if None in acc or None in mid or None in phone:
             raise ValueError("a key field (account, message_id, phone) is missing")
-        return build_messages((
+        sents = _floats(sent)
+        messages = build_messages((
             acc, list(map(_PROVIDERS.__getitem__, prov)), mid, phone,
-            list(map(_STATES.__getitem__, state)), text, sender, _floats(sent), raw, _ints(err),
+            list(map(_STATES.__getitem__, state)), text, sender, sents, raw, _ints(err),
             _decimals(cost), _ints(parts), country, op, region, _floats(updated),
         ))  # fmt: skip
+        return messages, (acc, mid, phone, state, sents)
     except (KeyError, ValueError, TypeError, InvalidOperation) as err:
         raise StoreError(f"bad message row: {err!r}") from err
