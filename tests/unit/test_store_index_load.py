@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from smstui.clock import FakeClock
 from smstui.model import DeliveryState, Message, Provider, Source, StatusChange
 from smstui.store import Store
@@ -13,11 +15,12 @@ from smstui.store.rows import decode_table, encode_row
 T0 = 1_763_700_000.0
 
 
-def _messages() -> list[Message]:
-    """Three accounts, an id shared by two phones, an id reused across accounts, open states."""
+def _messages(n_accounts: int = 3) -> list[Message]:
+    """Several accounts, an id shared by two phones, an id reused across accounts, open states."""
+    names = ["smsc-main", "webcom", *(f"smsc-{i}" for i in range(2, n_accounts))]
     out = []
     for i in range(30):
-        account = ("smsc-main", "webcom", "smsc-2")[i % 3]
+        account = names[i % n_accounts]
         provider = Provider.WEBCOM if account == "webcom" else Provider.SMSC
         state = (DeliveryState.DELIVERED, DeliveryState.QUEUED, DeliveryState.SENT)[i % 4 % 3]
         out.append(Message(account, provider, str(100 + i // 2), f"7999{i:07d}", state,
@@ -38,19 +41,22 @@ def _state(index: MessageIndex) -> tuple:
     )
 
 
-def test_columns_path_matches_message_path() -> None:
-    messages = _messages()
+@pytest.mark.parametrize("n_accounts", [1, 3, 12])
+@pytest.mark.parametrize("shared_id", [True, False])
+def test_bulk_load_matches_one_by_one_puts(n_accounts: int, shared_id: bool) -> None:
+    messages = _messages(n_accounts)[: None if shared_id else -1]
     decoded, columns = decode_table([encode_row(m) for m in messages])
     assert decoded == messages
-    from_columns, plain = MessageIndex(), MessageIndex()
+    from_columns, from_messages, one_by_one = MessageIndex(), MessageIndex(), MessageIndex()
     from_columns.load(decoded, [m.key for m in decoded], columns)
-    plain.load(messages)
-    assert _state(from_columns) == _state(plain)
-    assert sorted(from_columns.ids("smsc-main", "100")) == [
-        ("smsc-main", "100", "79990000000"),
-        ("smsc-main", "100", "79990000099"),
-    ]
-    assert from_columns.counts["webcom"][DeliveryState.QUEUED] >= 1
+    from_messages.load(messages)
+    for m in messages:
+        one_by_one.put(m)
+    assert _state(from_columns) == _state(one_by_one)
+    assert _state(from_messages) == _state(one_by_one)
+    if shared_id:
+        assert ("smsc-main", "100", "79990000099") in from_columns.ids("smsc-main", "100")
+        assert len(from_columns.ids("smsc-main", "100")) == (2 if n_accounts > 1 else 3)
 
 
 def test_reopened_store_answers_like_the_one_that_wrote(tmp_path) -> None:

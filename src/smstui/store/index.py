@@ -5,36 +5,17 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from itertools import compress, islice
-from operator import attrgetter, eq, le, neg
+from operator import attrgetter
 
 from smstui.model import DeliveryState, Message
+from smstui.store.columns import SortKey, history_order, per_account, sort_key
 from smstui.store.rows import Columns
 from smstui.store.schema import Key
 from smstui.store.view import SortedView
 
-_INF = float("inf")
 _KEY = attrgetter("account", "message_id", "phone")
 _STATE, _SENT = attrgetter("state"), attrgetter("sent_at")
 _FINAL = frozenset(s for s in DeliveryState if s.is_final)
-_OPEN_VALUES = frozenset(s.value for s in DeliveryState if not s.is_final)
-_BY_VALUE = {s.value: s for s in DeliveryState}
-_FEW_ACCOUNTS = 8  # more accounts than this: one pass over the keys instead of one per account
-SortKey = tuple[float, int, str, str, str]
-
-
-def _neg_or_inf(sent: float | None) -> float:
-    return -sent if sent is not None else _INF
-
-
-def sort_key(m: Message) -> SortKey:
-    """History order: newest sent_at first (unknown times last), ties by id (numeric-aware).
-
-    Ends with the account so that every message has its own key: `put` finds a message's place
-    by bisecting for its key, and two accounts can share an id, a phone and a time.
-    """
-    sent = -m.sent_at if m.sent_at is not None else _INF
-    return (sent, len(m.message_id), m.message_id, m.phone, m.account)
 
 
 class MessageIndex:
@@ -92,53 +73,13 @@ class MessageIndex:
             sents = list(map(_SENT, messages))
         else:
             accounts, mids, phones, values, sents = columns
-        self._load_ids(accounts, mids, phones, keys)
-        self._load_states(accounts, values, keys)
-        negs = list(map(neg, sents)) if None not in sents else [_neg_or_inf(x) for x in sents]
-        if self._in_order(messages, negs):
-            self._order, self._order_sent = keys, negs
-        else:
-            ranked = sorted(range(len(keys)), key=lambda i: sort_key(messages[i]))
-            self._order = [keys[i] for i in ranked]
-            self._order_sent = [negs[i] for i in ranked]
-
-    def _load_ids(
-        self, accounts: Sequence[str], mids: Sequence[str], phones: Sequence[str], keys: list[Key]
-    ) -> None:
-        """account → id → phone, one C-level pass per account (a cache holds a handful)."""
-        names = set(accounts)
-        if len(names) == 1:
-            self._phone = {accounts[0]: dict(zip(mids, phones, strict=True))}
-        elif len(names) <= _FEW_ACCOUNTS:
-            for name in names:
-                mine = list(map(name.__eq__, accounts))
-                pairs = zip(compress(mids, mine), compress(phones, mine), strict=True)
-                self._phone[name] = dict(pairs)
-        if sum(map(len, self._phone.values())) != len(keys):  # an id sent to several phones
-            self._phone = {}
+        phone_map, self.counts, self.non_final = per_account(accounts, mids, phones, values, keys)
+        if phone_map is None:  # an id sent to several phones: index the ids key by key
             for key in keys:
                 self._add_id(key)
-
-    def _load_states(self, accounts: Sequence[str], values: Sequence[str], keys: list[Key]) -> None:
-        """State counts per account and the open (non-final) keys, from the state values."""
-        if len(self._phone) == 1:  # one account (the usual cache): count states directly
-            by_value = Counter(values)
-            self.counts = {accounts[0]: Counter({_BY_VALUE[v]: n for v, n in by_value.items()})}
         else:
-            pairs = Counter(zip(accounts, values, strict=True))
-            for (account, value), n in pairs.items():
-                self.counts.setdefault(account, Counter())[_BY_VALUE[value]] = n
-        open_keys = compress(keys, map(_OPEN_VALUES.__contains__, values))
-        for key in open_keys:  # only the non-final ones reach Python
-            self.non_final.setdefault(key[0], {})[key] = None
-
-    @staticmethod
-    def _in_order(messages: Sequence[Message], negs: list[float]) -> bool:
-        """True when the messages already are in history order (as the store writes them)."""
-        if not all(map(le, negs, islice(negs, 1, None))):
-            return False
-        ties = compress(range(len(negs) - 1), map(eq, negs, islice(negs, 1, None)))
-        return all(sort_key(messages[i]) <= sort_key(messages[i + 1]) for i in ties)
+            self._phone = phone_map
+        self._order, self._order_sent = history_order(messages, keys, sents)
 
     def view(self) -> SortedView:
         """The history order right now, O(1)."""
