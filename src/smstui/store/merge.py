@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from smstui.model import DeliveryState, Message, StatusChange
+from smstui.store.copying import with_status
 
 _NEG = float("-inf")
 FINAL = frozenset(s for s in DeliveryState if s.is_final)
@@ -65,8 +66,5 @@ def apply_status(m: Message, c: StatusChange) -> Message:
         and m.updated_at == c.at
     ):
         return m
-    # Positional, not dataclasses.replace: this runs once per status change of every cycle.
-    return Message(
-        m.account, m.provider, m.message_id, m.phone, state, m.text, m.sender, m.sent_at,
-        c.raw_status, c.error_code, m.cost, m.parts, m.country, m.operator, m.region, c.at,
-    )  # fmt: skip
+    # Not dataclasses.replace: this runs once per status change of every cycle.
+    return with_status(m, state, c.raw_status, c.error_code, c.at)
