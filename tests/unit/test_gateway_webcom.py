@@ -80,6 +80,14 @@ async def test_balance_json_with_header_and_directions():
     assert balance.details == (("Tele2", "72029"), ("Россия", "Безлимит"))
 
 
+@pytest.mark.parametrize("information", [True, 5, "Tele2", {"area": "Tele2"}])
+async def test_balance_directions_that_are_not_a_list_are_a_bad_payload(information):
+    """Found by hypothesis: `information: true` used to escape as a TypeError."""
+    fake = Fake({"/json/balance.php": {"money": "1.0", "information": information}})
+    with pytest.raises(BadPayload, match="information"):
+        await gateway(fake).balance()
+
+
 async def test_token_replaces_login_and_password():
     fake = Fake({"/json/balance.php": {"money": 150, "currency": "RUR"}})
     await gateway(fake, password=None, login="", token=Secret("tok-abcdef")).balance()

@@ -36,7 +36,10 @@ class WebcomGateway(WebcomWire):
         if amount is None:
             raise BadPayload("webcom: balance reply without money", provider=P)
         details = []
-        for item in payload.get("information") or []:
+        directions = payload.get("information")
+        for item in (
+            [] if directions is None else require_list(directions, "information", provider=P)
+        ):
             item = require_dict(item, "a balance direction", provider=P)
             left = item.get("num_sms", item.get("sms"))  # the table says `sms`, examples `num_sms`
             details.append(
