@@ -223,3 +223,26 @@ class _NotSent(Exception):
     def __init__(self, error: TransportError) -> None:
         self.error = error
         super().__init__(str(error))
+
+
+class AccountClient:
+    """What both providers' clients share: the account, its HttpCore and the request counts."""
+
+    def __init__(
+        self,
+        account: Account,
+        *,
+        clock: Clock | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        on_request: OnRequest | None = None,
+        retries: int = RETRIES,
+    ) -> None:
+        self.account = account
+        self._http = HttpCore(
+            account, clock=clock, transport=transport, on_request=on_request, retries=retries
+        )
+        self.requests_made = self._http.requests_made
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        return f"{name}(account={self.account.name!r}, base_url={self.account.base_url!r})"

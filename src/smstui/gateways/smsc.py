@@ -7,12 +7,10 @@ from typing import Any
 
 import httpx
 
-from smstui.clock import Clock
-from smstui.config import Account
 from smstui.errors import ApiError, BadPayload, ConfigError
 from smstui.gateways import smsc_parse as sp
 from smstui.gateways.base import HistoryPage, fresh_client_id
-from smstui.gateways.http import RETRIES, HttpCore, OnRequest
+from smstui.gateways.http import AccountClient
 from smstui.gateways.parse import (
     format_smsc_date,
     load_json,
@@ -36,28 +34,10 @@ MAX_TEXT = 1000  # `mes` ≤ 1000 characters (§2.1)
 HLR_WAITS_S = (2.0, 3.0, 5.0, 8.0, 12.0)
 
 
-class SmscGateway:
+class SmscGateway(AccountClient):
     """Gateway for one SMSC account (login+psw or apikey)."""
 
     supports_history = True
-
-    def __init__(
-        self,
-        account: Account,
-        *,
-        clock: Clock | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        on_request: OnRequest | None = None,
-        retries: int = RETRIES,
-    ) -> None:
-        self.account = account
-        self._http = HttpCore(
-            account, clock=clock, transport=transport, on_request=on_request, retries=retries
-        )
-        self.requests_made = self._http.requests_made
-
-    def __repr__(self) -> str:
-        return f"SmscGateway(account={self.account.name!r}, base_url={self.account.base_url!r})"
 
     def _auth(self) -> dict[str, str]:
         if self.account.apikey:

@@ -7,13 +7,10 @@ import json
 import xml.etree.ElementTree as ET
 from typing import Any
 
-import httpx
-
-from smstui.clock import Clock
 from smstui.config import Account
 from smstui.errors import BadPayload, ConfigError
 from smstui.gateways import webcom_parse as wp
-from smstui.gateways.http import RETRIES, HttpCore, OnRequest, Reply
+from smstui.gateways.http import AccountClient, Reply
 from smstui.gateways.parse import load_json, snippet
 
 P = "webcom"
@@ -39,29 +36,13 @@ def client_id_sms(client_id: str) -> int:
     return int.from_bytes(digest[:8], "big") % (2**31 - 2) + 1
 
 
-class WebcomWire:
+class WebcomWire(AccountClient):
     """Auth, the JSON and XML request forms and their error envelopes, for one account."""
 
-    def __init__(
-        self,
-        account: Account,
-        *,
-        clock: Clock | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        on_request: OnRequest | None = None,
-        retries: int = RETRIES,
-    ) -> None:
-        self.account = account
-        self._http = HttpCore(
-            account, clock=clock, transport=transport, on_request=on_request, retries=retries
-        )
-        self.requests_made = self._http.requests_made
+    def __init__(self, account: Account, **kwargs: Any) -> None:
+        super().__init__(account, **kwargs)
         self._xml_state = True  # flips off if the XML state endpoint is missing (HTTP 404)
         self._json_state = True  # flips off if /json/state.php is missing: GET fallback
-
-    def __repr__(self) -> str:
-        name = type(self).__name__
-        return f"{name}(account={self.account.name!r}, base_url={self.account.base_url!r})"
 
     def _auth(self) -> dict[str, str]:
         if self.account.token:
