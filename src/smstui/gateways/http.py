@@ -41,6 +41,9 @@ OnRequest = Callable[[str], None]
 RETRIES = 2  # a read is tried at most 1 + RETRIES times
 BACKOFF_S = 0.5  # first retry waits ~0.5 s (jittered), then ~1 s
 MAX_CONNECTIONS = 4  # SMSC: stay under its 5 concurrent status requests per login
+# The largest reply ever read: a full 1000-message history page is well under 1 MB, so 16 MB is
+# generous; anything bigger is a broken or hostile server and must not be held in memory.
+MAX_REPLY_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +68,10 @@ class HttpCore:
         on_request: OnRequest | None = None,
         retries: int = RETRIES,
         rng: random.Random | None = None,
+        max_reply_bytes: int = MAX_REPLY_BYTES,
     ) -> None:
         self.account = account
+        self.max_reply_bytes = max_reply_bytes
         self.provider = account.provider.value
         self.clock = clock or SystemClock()
         self.requests_made: Counter[str] = Counter()
@@ -167,14 +172,18 @@ class HttpCore:
         started = time.monotonic()
         try:
             async with asyncio.timeout(self.account.timeout_s * 1.5):
-                response = await self._client.request(
+                outgoing = self._client.build_request(
                     method,
                     request_url,
                     data=dict(data) if data else None,
                     content=content,
                     headers=headers,
                 )
-                body = await response.aread()
+                response = await self._client.send(outgoing, stream=True)
+                try:
+                    body = await self._read_capped(response, endpoint)
+                finally:
+                    await response.aclose()
         except (httpx.TimeoutException, TimeoutError) as err:
             log.debug("%s %s → timeout after %.2fs", method, shown, time.monotonic() - started)
             raise GatewayTimeout(
@@ -203,6 +212,30 @@ class HttpCore:
             time.monotonic() - started,
         )
         return Reply(response.status_code, body, response.headers.get("content-type", ""), shown)
+
+    async def _read_capped(self, response: httpx.Response, endpoint: str) -> bytes:
+        """The (decoded) body, refused with BadPayload as soon as it passes max_reply_bytes."""
+        cap = self.max_reply_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap:
+            raise self._too_large(endpoint, f"{int(declared)} bytes announced")
+        chunks: list[bytes] = []
+        size = 0
+        # Counted after decompression, so a small gzip bomb is stopped as early as a big body.
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > cap:
+                raise self._too_large(endpoint, f"more than {cap} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_large(self, endpoint: str, seen: str) -> BadPayload:
+        return BadPayload(
+            f"{self.provider}: reply too large ({seen}, limit {self.max_reply_bytes} bytes) "
+            f"from {endpoint}; not read",
+            provider=self.provider,
+            account=self.account.name,
+        )
 
     def _transport_error(self, endpoint: str, err: BaseException) -> TransportError:
         detail = self.mask(str(err)) or type(err).__name__
@@ -236,10 +269,16 @@ class AccountClient:
         transport: httpx.AsyncBaseTransport | None = None,
         on_request: OnRequest | None = None,
         retries: int = RETRIES,
+        max_reply_bytes: int = MAX_REPLY_BYTES,
     ) -> None:
         self.account = account
         self._http = HttpCore(
-            account, clock=clock, transport=transport, on_request=on_request, retries=retries
+            account,
+            clock=clock,
+            transport=transport,
+            on_request=on_request,
+            retries=retries,
+            max_reply_bytes=max_reply_bytes,
         )
         self.requests_made = self._http.requests_made
 

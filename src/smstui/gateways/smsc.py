@@ -32,6 +32,7 @@ MAX_TEXT = 1000  # `mes` ≤ 1000 characters (§2.1)
 # HLR results arrive as a status a few seconds later; these waits keep us at ≤ 5 status
 # requests for the one message per minute (§3.8).
 HLR_WAITS_S = (2.0, 3.0, 5.0, 8.0, 12.0)
+NOTHING_TO_RETURN = 3  # get_messages error 3: "messages not found" (smsc.md §6.3)
 
 
 class SmscGateway(AccountClient):
@@ -114,7 +115,14 @@ class SmscGateway(AccountClient):
             oldest = self._http.clock.now() - HISTORY_WINDOW_S
             # Day granularity and the 6-month window: the exact cut is made below.
             params["start"] = format_smsc_date(max(since, oldest))
-        payload = await self._call("smsc.history", "get.php", params)
+        try:
+            payload = await self._call("smsc.history", "get.php", params)
+        except ApiError as err:
+            if err.code != NOTHING_TO_RETURN:
+                raise
+            # get_messages answers error 3 when nothing matches (no messages, a phone with no
+            # match, a page past the oldest): an empty page, not a failure (smsc.md §6.3).
+            return HistoryPage(messages=[], next_before=None)
         items = require_list(payload, "the history reply", provider=P)
         messages = [sp.message_from(item, account=self.account.name) for item in items]
         if since is not None:
