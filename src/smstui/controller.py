@@ -51,6 +51,7 @@ class HealthSnapshot:
     webhook_counters: dict[str, int] = field(default_factory=dict)
     writer: bool = True  # False when attached read-only to another process's cache
     writer_pid: str = ""  # the process that writes the cache, when it is not us
+    cache_problem: str = ""  # a failed journal append or checkpoint ("" when all is well)
 
 
 class Controller(Protocol):

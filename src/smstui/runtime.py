@@ -14,12 +14,18 @@ from smstui.poller import Engine
 from smstui.store import Store
 
 log = logging.getLogger("smstui")
-CACHE_NAME = "cache.json"
 
 
 def cache_path(config: Config) -> Path:
-    """The one cache file of this configuration (all its accounts, one writer)."""
-    return config.cache_dir / CACHE_NAME
+    """The cache directory of this configuration (journal, manifest, partitions, budget)."""
+    return config.cache_dir
+
+
+def open_store(config: Config, *, clock: Clock | None = None, readonly=False) -> Store:
+    """The cache of this configuration, in the role asked for."""
+    return Store.open(
+        cache_path(config), clock=clock, readonly=readonly, memory_messages=config.memory_messages
+    )
 
 
 def only_account(config: Config, name: str | None) -> Config:
@@ -55,7 +61,7 @@ async def open_engine(
     """Open the cache as its writer and an Engine over it; flush and close on the way out."""
     clock = clock or SystemClock()
     own_store = store is None
-    store = store or Store.open(cache_path(config), clock=clock)
+    store = store or open_store(config, clock=clock)
     for notice in store.notices:
         log.warning("%s", notice)
     engine = Engine(config, store, clock=clock)
@@ -64,7 +70,7 @@ async def open_engine(
     finally:
         await engine.aclose()
         if own_store:
-            await store.flush_async()
+            await store.checkpoint_async(force=True)
             store.close()
 
 
@@ -112,23 +118,18 @@ class ReadOnlyController:
         return await self._engine.export(path, keys, fmt)
 
 
-async def follow(store: Store, *, interval_s: float = 5.0) -> None:
-    """Keep a read-only store in step with the writer's flushes.
+async def follow(store: Store, *, interval_s: float = 0.25) -> None:
+    """Keep a following store in step with the journal other processes append to.
 
-    The file is parsed in a thread and installed on the loop (views never see a half-replaced
-    index); every 5 s, because re-reading a 100k-message cache costs about a CPU second.
+    Tailing costs one stat when nothing was appended, and only the new records otherwise.
     """
-    import asyncio
-
-    while True:
-        await store.refresh_async()
-        await asyncio.sleep(interval_s)
+    await store.follow(interval_s)
 
 
 def writer_pid(cache: Path) -> str:
-    """The pid the writing process recorded in `<cache>.lock` ("" when unknown)."""
+    """The pid the checkpointing process recorded in its lock file ("" when unknown)."""
     try:
-        text = Path(f"{cache}.lock").read_text("ascii", "replace").strip()
+        text = (cache / "writer.lock").read_text("ascii", "replace").strip()
     except OSError:
         return ""
     return text if text.isdigit() else ""

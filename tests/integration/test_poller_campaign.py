@@ -77,7 +77,7 @@ async def test_campaign_polled_to_completion_matches_truth_with_zero_limit_error
     make_emulator, tmp_path
 ):
     async with make_emulator(seed=3, messages=1500, rate=60, live_messages=500) as emu:
-        store = Store.open(tmp_path / "cache.json", clock=emu.clock)
+        store = Store.open(tmp_path / "cache", clock=emu.clock)
         engine = Engine(smsc_config(emu, tmp_path, **SLOW), store, clock=emu.clock)
         try:
             await drive(engine, emu, until=lambda: emu.clock.now() > emu.campaign.start + 3600)
@@ -97,17 +97,17 @@ async def test_campaign_polled_to_completion_matches_truth_with_zero_limit_error
 async def test_restart_loses_nothing_and_never_repolls_final(make_emulator, tmp_path):
     async with make_emulator(seed=5, messages=200, rate=20, live_messages=100) as emu:
         config = smsc_config(emu, tmp_path, **SLOW)
-        store = Store.open(tmp_path / "cache.json", clock=emu.clock)
+        store = Store.open(tmp_path / "cache", clock=emu.clock)
         engine = Engine(config, store, clock=emu.clock)
         await drive(engine, emu, until=lambda: emu.clock.now() > emu.campaign.start + 900)
         await engine.aclose()
         store.close()  # the daemon stops mid-campaign (close flushes)
-        before = {m.key: m for m in Store.open(tmp_path / "cache.json", readonly=True)
+        before = {m.key: m for m in Store.open(tmp_path / "cache", readonly=True)
                   .messages_sorted()}  # fmt: skip
         final_before = {k for k, m in before.items() if m.state.is_final}
         assert final_before and len(final_before) < len(before)  # some still in flight
 
-        store = Store.open(tmp_path / "cache.json", clock=emu.clock)
+        store = Store.open(tmp_path / "cache", clock=emu.clock)
         asked: list[tuple[str, str]] = []
         engine = Engine(config, store, clock=emu.clock)
         gateway = engine.pollers["main"].gateway
@@ -150,7 +150,7 @@ async def test_pushes_keep_the_store_true_and_polling_drops(make_emulator, tmp_p
                 **(hooks if pushed else {}),
             ) as emu:  # fmt: skip
                 cache = tmp_path / ("pushed" if pushed else "polled")
-                store = Store.open(cache / "cache.json", clock=emu.clock)
+                store = Store.open(cache, clock=emu.clock)
                 engine = Engine(smsc_config(emu, cache, webcom=pushed), store, clock=emu.clock)
                 receiver.sink, receiver.clock = engine, emu.clock
                 busy_until = emu.campaign.start + 900  # small steps while pushes flow

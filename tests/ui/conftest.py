@@ -38,7 +38,7 @@ def build_app(
     """A fully wired app over deterministic data (UTC, FakeClock, fixed theme)."""
     clock = FakeClock(START)
     # A fresh cache file per app: a second app in one test must not meet the first one's lock.
-    store = Store.open(tmp_path / f"cache-{next(_STORE_IDS)}.json", clock=clock)
+    store = Store.open(tmp_path / f"cache-{next(_STORE_IDS)}", clock=clock)
     store.apply(make_messages(n))
     fill_balances(store, clock.now(), smsc_end=smsc_end)
     controller = FakeController(store, clock)

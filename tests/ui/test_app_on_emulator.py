@@ -59,7 +59,7 @@ async def stack(tmp_path):
     options = EmulatorOptions(seed=4, messages=40, rate=0.0, clock=clock, start=START,
                               history_hours=1.0, push_retry_interval=0.02)  # fmt: skip
     async with run_emulator(options) as emu:
-        store = Store.open(tmp_path / "cache.json", clock=clock)
+        store = Store.open(tmp_path / "cache", clock=clock)
         engine = Engine(config_for(emu, tmp_path), store, clock=clock)
         app = make_app(store=store, controller=engine, clock=clock, config=engine.config,
                        tz=UTC, settings_dir=tmp_path, driver_size=(120, 36))  # fmt: skip

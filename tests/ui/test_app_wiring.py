@@ -68,11 +68,11 @@ async def test_services_are_cancelled_on_exit_and_may_finish_their_cleanup(tmp_p
 
 async def test_follower_thread_feeds_a_read_only_dashboard(tmp_path):
     clock = FakeClock(START)
-    path = tmp_path / "cache.json"
+    path = tmp_path / "cache"
     writer = Store.open(path, clock=clock)  # the `smstui poll` process, as far as we care
     writer.apply(make_messages(50))
     fill_balances(writer, clock.now())
-    writer.flush()
+    writer.checkpoint()
     reader = Store.open(path, clock=clock, readonly="auto")
     assert reader.readonly
     controller = SampleController(reader, clock)
@@ -81,8 +81,8 @@ async def test_follower_thread_feeds_a_read_only_dashboard(tmp_path):
     )
 
     async def follow() -> None:
-        while True:  # exactly the lead's follower: refresh from a worker thread
-            await asyncio.to_thread(reader.refresh)
+        while True:  # the follower: read in a thread, applied on the loop
+            await reader.refresh_async()
             await asyncio.sleep(0.005)
 
     app = make_app(
@@ -99,7 +99,7 @@ async def test_follower_thread_feeds_a_read_only_dashboard(tmp_path):
             change = StatusChange(target.account, target.message_id, DeliveryState.FAILED, "20",
                                   START + 5, Source.POLL, 6, target.phone)  # fmt: skip
             writer.apply([change])
-            writer.flush()
+            writer.checkpoint()
             await until(
                 pilot,
                 lambda: (

@@ -33,7 +33,7 @@ async def test_read_only_dashboard_follows_the_writer_and_refuses_actions(tmp_pa
     writer = Store.open(cache_path(config))  # stands in for a running `smstui poll`
     first = Message("main", Provider.SMSC, "1", "79990000001", DeliveryState.SENT, sent_at=1e9)
     writer.apply([first])
-    writer.flush()
+    writer.checkpoint()
     reader = Store.open(cache_path(config), readonly="auto")
     assert reader.readonly
     app = build_dashboard(config, reader)
@@ -46,7 +46,7 @@ async def test_read_only_dashboard_follows_the_writer_and_refuses_actions(tmp_pa
                 await app.controller.resend(first.key)
             second = first.evolve(message_id="2", sent_at=2e9)
             writer.apply([second])
-            writer.flush()
+            writer.checkpoint()
             for _ in range(240):  # the follower service picks up the writer's flush (every 5 s)
                 if reader.get(second.key) is not None:
                     break

@@ -51,7 +51,7 @@ def random_batch(rnd: random.Random, store: Store, size: int, serial: list[int])
 def test_patching_equals_refiltering(tmp_path, text, failed_only, size):
     clock = FakeClock(START)
     rnd = random.Random(f"{text}{size}")
-    with Store.open(tmp_path / "cache.json", clock=clock) as store:
+    with Store.open(tmp_path / "cache", clock=clock) as store:
         store.apply(make_messages(600))
         flt = parse_filter(text) if text else None
         rows = FilteredRows(store.messages_sorted(), flt, failed_only=failed_only)
@@ -65,7 +65,7 @@ def test_patching_equals_refiltering(tmp_path, text, failed_only, size):
 
 
 def test_unchanged_rows_report_no_change(tmp_path):
-    with Store.open(tmp_path / "cache.json", clock=FakeClock(START)) as store:
+    with Store.open(tmp_path / "cache", clock=FakeClock(START)) as store:
         store.apply(make_messages(100))
         rows = FilteredRows(store.messages_sorted(), parse_filter("state:failed"))
         sent = next(m for m in store.messages_sorted() if m.state is DeliveryState.SENT)
@@ -75,7 +75,7 @@ def test_unchanged_rows_report_no_change(tmp_path):
 
 
 def test_outcomes_count_final_states_once_and_skip_late_timeline_entries(tmp_path):
-    with Store.open(tmp_path / "cache.json", clock=FakeClock(START)) as store:
+    with Store.open(tmp_path / "cache", clock=FakeClock(START)) as store:
         new = make_messages(20)
         applied = store.apply(new)
         finals = [a for a in applied if a.after.state.is_final]
@@ -91,7 +91,7 @@ def test_history_discovered_failures_do_not_count_as_a_recent_spike(tmp_path):
     from smstui.alerts import AlertMonitor
 
     clock = FakeClock(START)
-    with Store.open(tmp_path / "cache.json", clock=clock) as store:
+    with Store.open(tmp_path / "cache", clock=clock) as store:
         old = [
             m.evolve(state=DeliveryState.FAILED, error_code=6, updated_at=START - 7200 + i)
             for i, m in enumerate(make_messages(40))

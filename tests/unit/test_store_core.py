@@ -32,7 +32,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def store(tmp_path, clock):
-    s = Store.open(tmp_path / "cache.json", clock=clock)
+    s = Store.open(tmp_path / "cache", clock=clock)
     yield s
     s.close()
 
@@ -153,7 +153,7 @@ def test_sorted_order_matches_a_full_sort_after_random_batches(tmp_path, seed) -
     import random
 
     rng = random.Random(seed)
-    with Store.open(tmp_path / f"c{seed}.json", clock=FakeClock(T0)) as s:
+    with Store.open(tmp_path / f"c{seed}", clock=FakeClock(T0)) as s:
         for _ in range(20):
             batch: list[Message | StatusChange] = []
             for _ in range(10):
@@ -184,15 +184,15 @@ async def test_refresh_async_reads_off_the_loop_and_installs_on_it(tmp_path):
     from smstui.model import DeliveryState, Message, Provider
     from smstui.store import Store
 
-    writer = Store.open(tmp_path / "c.json")
-    reader = Store.open(tmp_path / "c.json", readonly="auto")
+    writer = Store.open(tmp_path / "c")
+    reader = Store.open(tmp_path / "c", readonly="auto")
     seen: list[str] = []
     reader.add_listener(lambda changes: seen.append(threading.current_thread().name))
     try:
         assert await reader.refresh_async() == []  # nothing flushed yet: one stat, no read
         message = Message("a", Provider.SMSC, "1", "7999", DeliveryState.SENT, sent_at=1.0)
         writer.apply([message])
-        writer.flush()
+        writer.checkpoint()
         changes = await reader.refresh_async()
         assert [c.kind for c in changes] == ["inserted"] and reader.get(message.key) == message
         assert seen == [threading.current_thread().name]

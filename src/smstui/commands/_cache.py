@@ -7,7 +7,7 @@ import argparse
 from smstui.config import Config
 from smstui.errors import ConfigError
 from smstui.model import Message, StatusChange
-from smstui.runtime import cache_path
+from smstui.runtime import cache_path, open_store
 from smstui.store import Store
 
 
@@ -19,11 +19,11 @@ def add_cached_arg(parser: argparse.ArgumentParser) -> None:
 
 
 def open_cache(config: Config) -> Store:
-    """The cache, read-only (another process may be writing it)."""
+    """The cache as a follower (another process may be writing it): partitions + journal."""
     path = cache_path(config)
-    if not path.exists():
+    if not any((path / name).exists() for name in ("manifest.json", "journal.log", "cache.json")):
         raise ConfigError(f"no cache yet at {path}; run `smstui poll` (or the dashboard) first")
-    return Store.open(path, readonly=True)
+    return open_store(config, readonly=True)
 
 
 def cached_history(

@@ -11,9 +11,9 @@ from smstui.errors import ConfigError
 from smstui.poller import Engine
 from smstui.runtime import (
     ReadOnlyController,
-    cache_path,
     follow,
     only_account,
+    open_store,
     receiver_for,
     writer_pid,
 )
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     config = only_account(load_config(path), args.account)
     if not config.accounts:
         raise ConfigError("no [[accounts]] configured", path=str(path), key="accounts")
-    store = Store.open(cache_path(config), readonly="auto")
+    store = open_store(config, readonly="auto")
     try:
         for notice in store.notices:
             print(f"smstui: {notice}", file=sys.stderr)

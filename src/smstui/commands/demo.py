@@ -66,7 +66,7 @@ def build_demo(args: argparse.Namespace):
         smsc_webhook=f"{receiver_url}/smsc/demo-smsc?md5={hook_secret}",
         webcom_webhook=f"{receiver_url}/webcom/demo-webcom",
     )  # fmt: skip
-    store = Store.open(cache_dir / "cache.json", clock=clock)
+    store = Store.open(cache_dir, clock=clock)
     engine = Engine(config, store, clock=clock)
 
     async def serve() -> None:

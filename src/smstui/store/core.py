@@ -1,44 +1,73 @@
-"""The Store: smstui's TinyDB cache with one writer, an in-memory index and atomic flushes."""
+"""The Store: journal first, then memory; one checkpointer writes the day partitions.
+
+Every write (any process) becomes a journal record, fsync'd before the call returns, and is
+then applied to memory. Memory always equals the partitions plus the journal up to `pos`,
+applied in journal order, in every process: a process that finds other processes' records
+before its own (catch-up) applies those first. The writer (holder of `writer.lock`)
+checkpoints changed partitions off the event loop and trims the journal behind them.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from smstui.clock import Clock, SystemClock
 from smstui.errors import StoreError
 from smstui.model import Balance, IncomingMessage, Message, Source, StatusChange
-from smstui.store import storage
-from smstui.store.applier import Applier
-from smstui.store.document import Snapshot, from_tables, gc_paused
-from smstui.store.flushing import Flusher, FlushResult
-from smstui.store.follow import Follower
+from smstui.store import records as rec
+from smstui.store.atomic import remove_stale_temps
+from smstui.store.checkpoint import Checkpointer
+from smstui.store.journal import Journal, Record, encode
 from smstui.store.lock import WriterLock
+from smstui.store.opening import Opener
 from smstui.store.reads import ReadAPI
-from smstui.store.schema import SCHEMA_VERSION, AppliedChange, StoreEvent
-from smstui.store.side import SideTables
+from smstui.store.schema import AppliedChange, StoreEvent
+from smstui.store.state import State
 
-__all__ = ["FlushResult", "Store"]
+__all__ = ["Store", "StoreHealth"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("smstui.store")
 Listener = Callable[[list[AppliedChange]], None]
-_APPLICABLE = frozenset((Message, StatusChange))
+DEFAULT_MEMORY_MESSAGES = 20_000
 
 
-class Store(ReadAPI, Applier, Flusher, Follower):
-    """The cache. Open with `Store.open(path, clock=…)`; only the lock holder may write."""
+@dataclass(frozen=True, slots=True)
+class StoreHealth:
+    """What the health line says about the cache ('' when all is well)."""
 
-    def __init__(self, path: Path, clock: Clock, lock: WriterLock | None) -> None:
-        super().__init__(clock)
-        self.path = path
+    problem: str = ""
+    journal_bytes: int = 0
+    loaded: int = 0
+    total: int = 0
+    unloaded_partitions: int = 0
+
+
+class Store(ReadAPI, Opener, Checkpointer):
+    """The cache in one directory. `Store.open(dir, clock=…)`; any process may write."""
+
+    def __init__(self, root: Path, clock: Clock, lock: WriterLock | None, memory: int) -> None:
+        self.root = root
+        self.path = root  # the old name, kept for messages and callers
+        self._clock = clock
         self._lock = lock
-        self.side = SideTables()
-        self.notices: list[str] = []  # e.g. "corrupt cache moved aside": shown once by the UI
+        self.memory_messages = memory
+        self.journal = Journal(root)
+        self.state = State(self._read_partition)
+        self.pos = 0  # the journal position memory is complete up to
+        self.version = 0
+        self.notices: list[str] = []
+        self.append_error = ""
         self._listeners: list[Listener] = []
-        self._init_flusher()
-        self._signature: tuple[int, int, int] | None = None
+        self._results: dict[str, list[AppliedChange]] = {}
+        self._queue: list[tuple[bytes, dict[str, Any], Any, asyncio.Future[Any]]] = []
+        self._draining = False
+        self._drainer: asyncio.Task[None] | None = None
+        self._init_checkpointer()
 
     # ---- life cycle -------------------------------------------------------------------
 
@@ -49,27 +78,34 @@ class Store(ReadAPI, Applier, Flusher, Follower):
         *,
         clock: Clock | None = None,
         readonly: bool | Literal["auto"] = False,
+        memory_messages: int = DEFAULT_MEMORY_MESSAGES,
     ) -> Store:
-        """Open (or create) the cache; a second writer gets StoreError unless readonly="auto"."""
+        """Open (or create) the cache directory.
+
+        readonly=False takes the writer role (StoreError when another process has it);
+        True never checkpoints; "auto" is the writer when it can be. Every role may append.
+        """
         if readonly not in (True, False, "auto"):
             raise StoreError(f"readonly must be True, False or 'auto', not {readonly!r}")
-        path = Path(path)
+        root = Path(path)
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise StoreError(f"cannot create {root}: {err.strerror}") from err
         lock: WriterLock | None = None
         if readonly is not True:
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as err:
-                raise StoreError(f"cannot create {path.parent}: {err.strerror}") from err
-            lock = WriterLock(path)
+            lock = WriterLock(root / "writer")
             try:
                 lock.acquire()
             except StoreError:
                 if readonly != "auto":
                     raise
                 lock = None
-        store = cls(path, clock or SystemClock(), lock)
+        store = cls(root, clock or SystemClock(), lock, memory_messages)
         try:
-            store._load_initial()
+            if lock is not None:
+                remove_stale_temps(root)
+            store._load()
         except BaseException:
             store.close()
             raise
@@ -77,14 +113,14 @@ class Store(ReadAPI, Applier, Flusher, Follower):
 
     @property
     def readonly(self) -> bool:
-        """True when another process is the writer (or read-only was asked for)."""
+        """True when another process checkpoints (this one still appends and follows)."""
         return self._lock is None
 
     def close(self) -> None:
-        """Flush (when writing) and release the lock; idempotent."""
+        """Checkpoint (when the writer) and release the lock; idempotent."""
         try:
-            if self._lock is not None and self.dirty:
-                self.flush()
+            if self._lock is not None and self.needs_checkpoint():
+                self.checkpoint()
         finally:
             if self._lock is not None:
                 self._lock.release()
@@ -96,151 +132,216 @@ class Store(ReadAPI, Applier, Flusher, Follower):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _load_initial(self) -> None:
-        if not self.readonly:
-            storage.remove_stale_temps(self.path)
-        with gc_paused(promote=True):
-            snap = self._read_file()
-            if snap is None and not self.readonly:
-                self._gen += 1  # a fresh cache: write the schema on the first flush
-            elif snap is not None:
-                self._install(snap)
-
-    def _read_file(self) -> Snapshot | None:
-        """The file's contents; a corrupt file is moved aside (writer) or ignored (reader)."""
-        self._signature = storage.file_signature(self.path)
-        try:
-            tables = storage.AtomicJSONStorage(self.path).read()
-            return None if tables is None else from_tables(tables)
-        except StoreError as err:
-            if self.readonly:
-                self._notice(f"cache {self.path} is unreadable ({err}); waiting for the writer")
-                return None
-            moved = storage.move_aside(self.path, self._clock.now())
-            self._signature = None
-            self._notice(
-                f"cache {self.path} was unreadable ({err}); moved it to {moved.name} "
-                "and started a fresh cache"
-            )
-            return None
-
     def _notice(self, text: str) -> None:
         log.warning("%s", text)
         self.notices.append(text)
-        self.side.events.append(StoreEvent("store", text, self._clock.now()))
+        self.state.side.events.append(StoreEvent("store", text, self._clock.now()))
 
-    def _install(self, snap: Snapshot) -> None:
-        self.index.load(snap.messages, snap.keys, snap.columns)
-        # A snapshot read from disk is ours alone: take its dict instead of copying 100k entries.
-        tls = snap.timelines
-        self.timelines = tls if isinstance(tls, dict) else dict(tls)
-        self.pending = {}
-        for c in snap.pending:
-            self.pending.setdefault((c.account, c.message_id), []).append(c)
-        self.side.load(snap.balances, snap.incoming, snap.events, snap.cursor)
-        if self.readonly:
-            self._fragments.clear()  # a reader never flushes; promote() reloads first
-        elif snap.rows:
-            self._fragments.seed(snap.keys or [m.key for m in snap.messages], snap.rows,
-                                 snap.row_timelines)  # fmt: skip
-        else:
-            self._fragments.clear()
-        if snap.schema != SCHEMA_VERSION and not self.readonly:
-            self._gen += 1  # migrated from an older schema: the next flush writes the new one
-
-    # ---- writes -----------------------------------------------------------------------
-
-    def _check_writable(self) -> None:
-        if self._lock is None:
-            raise StoreError(f"cache {self.path} is open read-only; only the writer can change it")
+    # ---- writes: journal, then memory ---------------------------------------------------
 
     def apply(
         self, items: Iterable[Message | StatusChange], *, source: Source = Source.HISTORY
     ) -> list[AppliedChange]:
-        """Apply a batch in memory; returns what changed and tells the listeners.
+        """Apply a batch durably: journaled and fsync'd, then in memory; returns what changed.
 
         `source` labels the timeline entries that Messages (not StatusChanges) produce.
         """
-        self._check_writable()
         batch = list(items)
-        # One C-level pass over the types; the per-item check only when something else is there.
-        if not set(map(type, batch)) <= _APPLICABLE:
-            for item in batch:
-                if not isinstance(item, (Message, StatusChange)):
-                    raise StoreError(
-                        f"cannot apply a {type(item).__name__}; expected Message or StatusChange"
+        return self._commit(rec.apply_body(batch, source, self._clock.now()), batch)
+
+    async def apply_async(
+        self, items: Iterable[Message | StatusChange], *, source: Source = Source.HISTORY
+    ) -> list[AppliedChange]:
+        """apply() for the event loop: the fsync runs in a thread and concurrent callers share
+        it (group commit). Returns once the batch is durable; raises StoreError if it is not."""
+        batch = list(items)
+        body = rec.apply_body(batch, source, self._clock.now())
+        future: asyncio.Future[list[AppliedChange]] = asyncio.get_running_loop().create_future()
+        self._queue.append((encode(body), body, batch, future))
+        if not self._draining:
+            self._draining = True
+            self._drainer = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self._queue:
+                batch, self._queue = self._queue, []
+                try:
+                    spans = await asyncio.to_thread(
+                        self.journal.append, [line for line, *_ in batch], base_if_new=self.pos
                     )
-        with gc_paused():  # a batch allocates ~5 objects per change and makes no cycles
-            out = self.apply_batch(batch, source)
-        if out or self.pending_dirty:
-            self.pending_dirty = False
-            self._gen += 1
-        if out:
-            self.version += 1
-            self._notify(out)
-        return out
+                except StoreError as err:
+                    self._append_failed(err)
+                    for *_, future in batch:
+                        if not future.done():
+                            future.set_exception(err)
+                    continue
+                self.append_error = ""
+                for (_, body, objs, future), span in zip(batch, spans, strict=True):
+                    changes = self._absorb(span, body, objs)
+                    if not future.done():
+                        future.set_result(changes)
+        finally:
+            self._draining = False
+
+    def _commit(self, body: dict[str, Any], objs: Any = None) -> list[AppliedChange]:
+        try:
+            (span,) = self.journal.append([encode(body)], base_if_new=self.pos)
+        except StoreError as err:
+            self._append_failed(err)
+            raise
+        self.append_error = ""
+        return self._absorb(span, body, objs)
+
+    def _append_failed(self, err: StoreError) -> None:
+        self.append_error = f"cache journal: {err}"
+        log.error("%s", self.append_error)
+
+    def _absorb(
+        self, span: tuple[int, int], body: dict[str, Any], objs: Any
+    ) -> list[AppliedChange]:
+        """Apply a record this process just wrote: directly when it follows what memory has,
+        else by catching up on the records other processes wrote before it."""
+        start, end = span
+        if self.pos == start:
+            changes = self._apply_record(body, objs)
+            self.pos = end
+            self._changed(changes)
+            return changes
+        if self.pos < start:
+            self.catch_up()
+        return self._results.pop(body["rid"], [])
 
     def record_balance(self, balance: Balance) -> None:
         """Keep a balance sample."""
-        self._check_writable()
-        self.side.add_balance(balance)
-        self._touch()
+        self._commit(rec.balance_body(balance), balance)
 
     def record_incoming(self, items: Iterable[IncomingMessage]) -> list[IncomingMessage]:
         """Keep incoming messages; returns the ones not seen before."""
-        self._check_writable()
-        new = self.side.add_incoming(items)
+        batch = list(items)
+        new = [m for m in batch if self.state.side.incoming.get(m.account, {}).get(m.incoming_id)
+               != m]  # fmt: skip
         if new:
-            self._touch()
+            self._commit(rec.incoming_body(new), new)
         return new
 
     def record_event(
         self, kind: str, text: str, at: float | None = None, *, account: str = ""
     ) -> None:
         """Add a line to the event log (budget back-offs, gateway errors, notices)."""
-        self._check_writable()
         when = self._clock.now() if at is None else at
-        self.side.events.append(StoreEvent(kind, text, when, account))
-        self._touch()
+        self._commit(rec.event_body(StoreEvent(kind, text, when, account)))
 
     def set_cursor(self, name: str, value: Any) -> None:
-        """Persist a poller value (e.g. last history id per account); JSON data only."""
-        self._check_writable()
-        self.side.set_cursor(name, value)
-        self._touch()
-
-    def _touch(self) -> None:
-        self._gen += 1
-        self.version += 1
-
-    # ---- retention ----------------------------------------------------------------------
+        """Persist a poller value (e.g. history gaps per account); JSON data only."""
+        self.state.side.check_cursor(name, value)
+        self._commit(rec.cursor_body(name, value))
 
     def prune(self, older_than_s: float) -> int:
-        """Drop final messages (and old side records) older than the retention; returns count."""
-        self._check_writable()
-        cutoff = self._clock.now() - older_than_s
-        victims = [
-            k
-            for k, m in self.index.by_key.items()
-            if m.state.is_final and _age_mark(m) is not None and _age_mark(m) < cutoff
-        ]
-        removed = self.index.remove_many(victims)
-        for k in victims:
-            self.timelines.pop(k, None)
-        for ident, parked in list(self.pending.items()):
-            kept = [c for c in parked if c.at >= cutoff]
-            if kept:
-                self.pending[ident] = kept
+        """Drop whole partitions of settled messages older than the retention; returns count."""
+        before = len(self.state.index)
+        self._commit(rec.prune_body(self._clock.now() - older_than_s))
+        return before - len(self.state.index)
+
+    # ---- applying records (own and others') ---------------------------------------------
+
+    def _apply_record(self, body: dict[str, Any], objs: Any = None) -> list[AppliedChange]:
+        op = body.get("op")
+        state = self.state
+        if op == "apply":
+            if objs is None:
+                items, source, now = rec.apply_items(body)
             else:
-                del self.pending[ident]
-        self.side.prune(cutoff)
-        self._touch()
-        return removed
+                items, source, now = objs, Source(body["src"]), body["now"]
+            return state.apply(items, source, now)
+        if op == "balance":
+            from smstui.store.schema import doc_to_balance
+
+            state.side.add_balance(objs if objs is not None else doc_to_balance(body["b"]))
+        elif op == "incoming":
+            from smstui.store.schema import doc_to_incoming
+
+            state.side.add_incoming(objs or [doc_to_incoming(d) for d in body["items"]])
+        elif op == "event":
+            from smstui.store.schema import doc_to_event
+
+            state.side.events.append(doc_to_event(body["e"]))
+        elif op == "cursor":
+            state.side.set_cursor(str(body["name"]), body["value"])
+        elif op == "prune":
+            self._prune(float(body["cutoff"]))
+        else:
+            log.warning("journal record of unknown kind %r skipped", op)
+            return []
+        state.side_dirty = True
+        self.version += 1  # side tables changed: views of balances and events refresh
+        return []
+
+    def _apply_records(self, records: Sequence[Record]) -> list[AppliedChange]:
+        out: list[AppliedChange] = []
+        for r in records:
+            try:
+                changes = self._apply_record(r.body)
+            except StoreError as err:  # one bad record must not stop the rest
+                self._notice(f"journal record at {r.start} skipped: {err}")
+                changes = []
+            if rec.is_mine(r.body):
+                self._results[r.body["rid"]] = changes
+            out += changes
+            self.pos = r.end
+        return out
+
+    def catch_up(self) -> list[AppliedChange]:
+        """Apply what other processes appended since `pos` (a follower's tail; cheap when idle)."""
+        got = self.journal.read_from(self.pos)
+        if got is None:
+            return self._reload()
+        records, self.pos = got[0], max(self.pos, got[1])
+        changes = self._apply_records(records)
+        self._changed(changes)
+        return changes
+
+    refresh = catch_up
+
+    async def refresh_async(self) -> list[AppliedChange]:
+        """catch_up() with the file read in a thread; memory changes only on the loop."""
+        if self.journal.signature() == self._seen:
+            return []
+        self._seen = self.journal.signature()
+        got = await asyncio.to_thread(self.journal.read_from, self.pos)
+        if got is None:
+            return self._reload()
+        records, end = got
+        if records and records[0].start != self.pos:
+            return self.catch_up()  # memory moved while reading (our own append): re-read
+        changes = self._apply_records(records)
+        self.pos = max(self.pos, end)
+        self._changed(changes)
+        return changes
+
+    async def follow(self, interval_s: float = 0.25) -> None:
+        """Tail the journal forever: other processes' appends reach memory within interval_s."""
+        while True:
+            try:
+                await self.refresh_async()
+            except StoreError as err:  # an unreadable journal now may be readable next turn
+                log.warning("cache: %s", err)
+            await asyncio.sleep(interval_s)
+
+    def _changed(self, changes: list[AppliedChange]) -> None:
+        if changes:
+            self.version += 1
+            for listener in list(self._listeners):
+                try:
+                    listener(changes)
+                except Exception:  # a broken view must not break the writer
+                    log.exception("store listener %r failed", listener)
 
     # ---- listeners ----------------------------------------------------------------------
 
     def add_listener(self, callback: Listener) -> None:
-        """Call `callback(changes)` after every applied batch (and every refresh that changed)."""
+        """Call `callback(changes)` after every applied batch (own or another process's)."""
         self._listeners.append(callback)
 
     def remove_listener(self, callback: Listener) -> None:
@@ -248,14 +349,16 @@ class Store(ReadAPI, Applier, Flusher, Follower):
         if callback in self._listeners:
             self._listeners.remove(callback)
 
-    def _notify(self, changes: list[AppliedChange]) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(changes)
-            except Exception:  # a broken view must not break the writer
-                log.exception("store listener %r failed", listener)
+    # ---- health -------------------------------------------------------------------------
 
-
-def _age_mark(m: Message) -> float | None:
-    """The time retention measures a message by: its last change, else its sending."""
-    return m.updated_at if m.updated_at is not None else m.sent_at
+    def health(self) -> StoreHealth:
+        """The cache's state for the health line."""
+        unloaded = self.unloaded_partitions()
+        sig = self.journal.signature()
+        return StoreHealth(
+            problem=self.append_error or self.checkpoint_error,
+            journal_bytes=sig[1] if sig else 0,
+            loaded=len(self.state.index),
+            total=self.total(),
+            unloaded_partitions=len(unloaded),
+        )

@@ -1,46 +1,109 @@
-"""Schema 1 (positional JSON arrays per message): read to migrate, written only by tests."""
+"""Reading a schema 1 or 2 `cache.json` (one whole-file TinyDB database) to migrate it.
+
+Schema 2 kept each message as one `|`-separated row string (escapes: `\\\\`, `\\p` = `|`,
+`\\w` = `~`, a whole `\\N` = None) and its timeline as entries joined by `~`; schema 1 as
+positional JSON arrays. Plain decoding: a migration runs once.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from decimal import Decimal
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 from smstui.errors import StoreError
-from smstui.model import DeliveryState, Message, Provider
-from smstui.store.schema import Entry
+from smstui.model import Balance, DeliveryState, IncomingMessage, Message, Provider, StatusChange
+from smstui.store import schema as s
+from smstui.store.partitions import AtomicStorage
+from smstui.store.schema import Entry, StoreEvent
 
-LEGACY_VERSION = 1
-_STATES = {s.value: s for s in DeliveryState}
-_PROVIDERS = {p.value: p for p in Provider}
-
-
-def message_to_doc(m: Message, timeline: Sequence[Entry]) -> dict[str, Any]:
-    """One message as schema 1 stored it: {"m": [16 fields], "t": [[6 fields], …]}."""
-    cost = m.cost
-    row = [
-        m.account, m.provider.value, m.message_id, m.phone, m.state.value, m.text, m.sender,
-        m.sent_at, m.raw_status, m.error_code, None if cost is None else str(cost), m.parts,
-        m.country, m.operator, m.region, m.updated_at,
-    ]  # fmt: skip
-    return {"m": row, "t": [list(e) for e in timeline]} if timeline else {"m": row}
+LEGACY_NAME = "cache.json"
+_ESCAPE = re.compile(r"\\(.)", re.S)
+_UNESCAPED = {"\\": "\\", "p": "|", "w": "~"}
 
 
-def doc_to_message(doc: dict[str, Any]) -> tuple[Message, tuple[Entry, ...]]:
-    """Decode a schema 1 message document; raises StoreError when it is not one."""
+@dataclass
+class LegacySnapshot:
+    """What an old cache held."""
+
+    schema: int
+    messages: list[tuple[Message, tuple[Entry, ...]]] = field(default_factory=list)
+    balances: list[Balance] = field(default_factory=list)
+    incoming: list[IncomingMessage] = field(default_factory=list)
+    events: list[StoreEvent] = field(default_factory=list)
+    cursor: dict[str, Any] = field(default_factory=dict)
+    pending: list[StatusChange] = field(default_factory=list)
+
+
+def _unescape(value: str) -> str | None:
+    if value == "\\N":
+        return None
+    return _ESCAPE.sub(lambda m: _UNESCAPED[m.group(1)], value) if "\\" in value else value
+
+
+def _opt(value: str, kind: type) -> Any:
+    return kind(value) if value else None
+
+
+def _row(row: str) -> Message:
+    """A schema 2 message row."""
+    f = [_unescape(x) for x in row.split("|")]
+    if len(f) != 16:
+        raise ValueError(f"{len(f)} fields, expected 16")
+    acc, prov, mid, phone, state, text, sender, sent, raw, err, cost, parts, country, op, \
+        region, updated = (x or "" for x in f)  # fmt: skip
+    return Message(
+        acc, Provider(prov), mid, phone, DeliveryState(state), text, sender, _opt(sent, float),
+        raw, _opt(err, int), _opt(cost, Decimal), _opt(parts, int), country, op, region,
+        _opt(updated, float),
+    )  # fmt: skip
+
+
+def _timeline(text: str) -> tuple[Entry, ...]:
+    """A schema 2 timeline string."""
+    if not text:
+        return ()
+    out = []
+    for chunk in text.split("~"):
+        state, raw, at, source, err, observed = (x or "" for x in map(_unescape, chunk.split("|")))
+        out.append(s.entry([state, raw, float(at), source, _opt(err, int), _opt(observed, float)]))
+    return tuple(out)
+
+
+def _v1(doc: dict[str, Any]) -> tuple[Message, tuple[Entry, ...]]:
+    (acc, prov, mid, phone, state, text, sender, sent, raw, err, cost, parts, country, op,
+     region, updated) = doc["m"]  # fmt: skip
+    m = Message(
+        acc, Provider(prov), mid, phone, DeliveryState(state), text, sender, sent, raw, err,
+        None if cost is None else Decimal(cost), parts, country, op, region, updated,
+    )  # fmt: skip
+    return m, tuple(s.entry(e) for e in doc.get("t", ()))
+
+
+def read(path: Path) -> LegacySnapshot:
+    """Decode an old cache file; StoreError when it is not one."""
+    tables = AtomicStorage(path).read() or {}
+    meta = list(tables.get("meta", {}).values())
+    version = meta[0].get("schema") if meta else None
+    if version not in (1, 2):
+        raise StoreError(f"{path}: schema {version!r} is not one this smstui migrates")
+    snap = LegacySnapshot(schema=version)
     try:
-        (acc, prov, mid, phone, state, text, sender, sent, raw, err, cost, parts, country, op,
-         region, updated) = doc["m"]  # fmt: skip
-        msg = Message(
-            acc, _PROVIDERS[prov], mid, phone, _STATES[state], text, sender, sent, raw, err,
-            None if cost is None else Decimal(cost), parts, country, op, region, updated,
-        )  # fmt: skip
-        timeline = tuple(tuple(e) for e in doc.get("t", ()))
-        for entry in timeline:
-            if len(entry) != 6:
-                raise ValueError(f"timeline entry {entry!r} has {len(entry)} fields, expected 6")
-    except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as err:
-        raise StoreError(f"bad message document: {err!r}") from err
-    if not isinstance(acc, str) or not isinstance(mid, str) or not isinstance(phone, str):
-        raise StoreError(f"bad message document: key fields must be strings: {doc['m'][:4]!r}")
-    return msg, timeline
+        for doc in tables.get("messages", {}).values():
+            if version == 2:
+                snap.messages.append((_row(doc["r"]), _timeline(doc.get("t", ""))))
+            else:
+                snap.messages.append(_v1(doc))
+        snap.balances = [s.doc_to_balance(d) for d in tables.get("balances", {}).values()]
+        snap.incoming = [s.doc_to_incoming(d) for d in tables.get("incoming", {}).values()]
+        snap.events = [s.doc_to_event(d) for d in tables.get("events", {}).values()]
+        snap.cursor = {d["name"]: d["value"] for d in tables.get("cursor", {}).values()}
+        snap.pending = [
+            s.entry_to_change((d["account"], d["message_id"], d["phone"]), s.entry(d["entry"]))
+            for d in tables.get("pending", {}).values()
+        ]
+    except (KeyError, TypeError, ValueError, InvalidOperation, AttributeError) as err:
+        raise StoreError(f"{path}: {err!r}") from err
+    return snap

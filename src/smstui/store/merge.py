@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from smstui.model import DeliveryState, Message, StatusChange
-from smstui.store.copying import with_status
 
 _NEG = float("-inf")
 FINAL = frozenset(s for s in DeliveryState if s.is_final)
@@ -66,5 +65,6 @@ def apply_status(m: Message, c: StatusChange) -> Message:
         and m.updated_at == c.at
     ):
         return m
-    # Not dataclasses.replace: this runs once per status change of every cycle.
-    return with_status(m, state, c.raw_status, c.error_code, c.at)
+    return replace(
+        m, state=state, raw_status=c.raw_status, error_code=c.error_code, updated_at=c.at
+    )

@@ -5,27 +5,35 @@ from __future__ import annotations
 import copy
 from collections import Counter
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from smstui.model import Balance, DeliveryState, IncomingMessage, Message, StatusChange
 from smstui.store.index import MessageIndex
-from smstui.store.schema import Entry, Key, StoreEvent, entry_to_change
+from smstui.store.schema import Key, StoreEvent, entry_to_change
 from smstui.store.side import SideTables
+from smstui.store.state import State
 from smstui.store.view import SortedView
 
 
 class ReadAPI:
-    """Read-only queries over the index, timelines and side tables."""
+    """Read-only queries over the loaded messages, timelines and side tables."""
 
-    index: MessageIndex
-    timelines: dict[Key, str]
+    state: State
 
-    if TYPE_CHECKING:  # provided by Applier
+    @property
+    def index(self) -> MessageIndex:
+        """The loaded messages' index."""
+        return self.state.index
 
-        def entries(self, key: Key) -> tuple[Entry, ...]: ...
+    @property
+    def side(self) -> SideTables:
+        """Balances, incoming messages, events, cursor."""
+        return self.state.side
 
-    pending: dict[tuple[str, str], list[StatusChange]]
-    side: SideTables
+    @property
+    def pending(self) -> dict[tuple[str, str], list[StatusChange]]:
+        """Parked status changes by (account, message id)."""
+        return self.state.pending
 
     def __len__(self) -> int:
         return len(self.index)
@@ -44,7 +52,7 @@ class ReadAPI:
 
     def timeline(self, key: Key) -> list[StatusChange]:
         """Every status observed for one message, oldest first."""
-        return [entry_to_change(key, e) for e in self.entries(key)]
+        return [entry_to_change(key, e) for e in self.state.timelines.get(key, ())]
 
     def non_final(self, account: str) -> list[Message]:
         """Messages of an account that may still change (the ones worth polling)."""

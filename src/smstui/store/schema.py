@@ -1,10 +1,9 @@
-"""How store records look on disk (TinyDB documents) and in memory; no I/O here."""
+"""How store records look on disk (journal records, TinyDB documents) and in memory; no I/O."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, fields
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from smstui.errors import StoreError
@@ -18,17 +17,19 @@ from smstui.model import (
     StatusChange,
 )
 
-SCHEMA_VERSION = 2  # 2: message rows as strings (rows.py); 1 is migrated on open (legacy.py)
+# 3: journal + day partitions (this package); 2: one whole-file cache.json (legacy.py migrates).
+SCHEMA_VERSION = 3
 
 Key = tuple[str, str, str]
-# A timeline entry as kept in memory and on disk: (state, raw_status, at, source, error_code,
-# observed_at). Kept as plain sequences (not StatusChange) so a 100k-message cache opens fast;
-# `entry_to_change` builds the frozen value only when the UI asks for one message's timeline.
-Entry = Sequence[Any]
+# A timeline entry: (state, raw_status, at, source, error_code, observed_at), a plain tuple so a
+# partition decodes without building a StatusChange per observation; `entry_to_change` makes one.
+Entry = tuple[Any, ...]
 
 _STATES = {s.value: s for s in DeliveryState}
 _PROVIDERS = {p.value: p for p in Provider}
 _SOURCES = {s.value: s for s in Source}
+_MESSAGE_FIELDS = tuple(f.name for f in fields(Message))
+_DEFAULTS = {f.name: f.default for f in fields(Message)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,25 +57,59 @@ class AppliedChange:
     change: StatusChange | None = None
 
 
-def change_to_entry(change: StatusChange) -> tuple[Any, ...]:
-    """The compact timeline entry for one status change.
+# ---- messages ---------------------------------------------------------------------------
 
-    State and source are kept as the StrEnum members themselves: they are str, so they compare,
-    hash, join and serialise exactly like their values, without the enum `.value` lookups.
-    """
+
+def message_to_doc(m: Message, timeline: tuple[Entry, ...] = ()) -> dict[str, Any]:
+    """A message as a document: Message's own field names, defaults left out, the timeline."""
+    doc: dict[str, Any] = {}
+    for name in _MESSAGE_FIELDS:
+        value = getattr(m, name)
+        if value != _DEFAULTS[name] or name in ("account", "message_id", "phone"):
+            doc[name] = str(value) if isinstance(value, Decimal) else value
+    if timeline:
+        doc["timeline"] = [list(e) for e in timeline]
+    return doc
+
+
+def doc_to_message(doc: dict[str, Any]) -> tuple[Message, tuple[Entry, ...]]:
+    """Decode a message document; StoreError when it is not one."""
+    try:
+        values = {k: v for k, v in doc.items() if k != "timeline"}
+        values["provider"] = _PROVIDERS[values["provider"]]
+        values["state"] = _STATES[values.get("state", "unknown")]
+        if values.get("cost") is not None:
+            values["cost"] = Decimal(values["cost"])
+        m = Message(**values)
+        if not all(isinstance(x, str) for x in m.key):
+            raise TypeError(f"key fields must be strings: {m.key!r}")
+        timeline = tuple(entry(e) for e in doc.get("timeline", ()))
+    except (KeyError, TypeError, ValueError, InvalidOperation) as err:
+        raise StoreError(f"bad message document {str(doc)[:120]}: {err!r}") from err
+    return m, timeline
+
+
+def entry(values: Any) -> Entry:
+    """A timeline entry from its stored list, checked for shape."""
+    state, raw, at, source, err, observed = values
     return (
-        change.state,
-        change.raw_status,
-        change.at,
-        change.source,
-        change.error_code,
-        change.observed_at,
+        _STATES.get(state, DeliveryState.UNKNOWN),
+        str(raw),
+        float(at),
+        _SOURCES.get(source, Source.POLL),
+        None if err is None else int(err),
+        None if observed is None else float(observed),
     )
 
 
-def entry_to_change(key: Key, entry: Entry) -> StatusChange:
+def change_to_entry(c: StatusChange) -> Entry:
+    """The timeline entry for one status change."""
+    return (c.state, c.raw_status, float(c.at), c.source, c.error_code, c.observed_at)
+
+
+def entry_to_change(key: Key, e: Entry) -> StatusChange:
     """The StatusChange a timeline entry stands for."""
-    state, raw, at, source, err, observed = entry
+    state, raw, at, source, err, observed = e
     return StatusChange(
         account=key[0],
         message_id=key[1],
@@ -86,6 +121,26 @@ def entry_to_change(key: Key, entry: Entry) -> StatusChange:
         error_code=err,
         observed_at=observed,
     )
+
+
+# ---- status changes (journal items) -----------------------------------------------------
+
+
+def change_to_doc(c: StatusChange) -> list[Any]:
+    """A status change as a compact list (journal records hold thousands of them)."""
+    return [c.account, c.message_id, c.phone, *change_to_entry(c)]
+
+
+def doc_to_change(doc: list[Any]) -> StatusChange:
+    """Decode a status-change list; StoreError when it is not one."""
+    try:
+        account, mid, phone, *rest = doc
+        return entry_to_change((str(account), str(mid), str(phone)), entry(rest))
+    except (TypeError, ValueError) as err:
+        raise StoreError(f"bad status change {str(doc)[:120]}: {err!r}") from err
+
+
+# ---- side records -----------------------------------------------------------------------
 
 
 def balance_to_doc(b: Balance) -> dict[str, Any]:
@@ -118,14 +173,7 @@ def doc_to_balance(doc: dict[str, Any]) -> Balance:
 
 def incoming_to_doc(m: IncomingMessage) -> dict[str, Any]:
     """An incoming message as a document."""
-    return {
-        "account": m.account,
-        "incoming_id": m.incoming_id,
-        "phone": m.phone,
-        "text": m.text,
-        "to_phone": m.to_phone,
-        "received_at": m.received_at,
-    }
+    return {f.name: getattr(m, f.name) for f in fields(IncomingMessage)}
 
 
 def doc_to_incoming(doc: dict[str, Any]) -> IncomingMessage:
@@ -136,20 +184,14 @@ def doc_to_incoming(doc: dict[str, Any]) -> IncomingMessage:
         raise StoreError(f"bad incoming document: {err!r}") from err
 
 
-def pending_to_doc(c: StatusChange) -> dict[str, Any]:
-    """A status change still waiting for its message, as a document."""
-    return {
-        "account": c.account,
-        "message_id": c.message_id,
-        "phone": c.phone,
-        "entry": change_to_entry(c),
-    }
+def event_to_doc(e: StoreEvent) -> dict[str, Any]:
+    """An event-log line as a document."""
+    return {"kind": e.kind, "text": e.text, "at": e.at, "account": e.account}
 
 
-def doc_to_pending(doc: dict[str, Any]) -> StatusChange:
-    """Decode a pending-change document."""
+def doc_to_event(doc: dict[str, Any]) -> StoreEvent:
+    """Decode an event document."""
     try:
-        key = (doc["account"], doc["message_id"], doc["phone"])
-        return entry_to_change(key, doc["entry"])
-    except (KeyError, TypeError, ValueError) as err:
-        raise StoreError(f"bad pending document: {err!r}") from err
+        return StoreEvent(**doc)
+    except TypeError as err:
+        raise StoreError(f"bad event document: {err!r}") from err

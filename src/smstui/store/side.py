@@ -16,7 +16,7 @@ from smstui.store.schema import StoreEvent
 class SideTables:
     """Bounded, append-mostly records next to the messages; all values immutable once stored."""
 
-    def __init__(self, *, max_balances: int = 10_000, max_events: int = 2_000) -> None:
+    def __init__(self, *, max_balances: int = 2_000, max_events: int = 2_000) -> None:
         self.max_balances = max_balances
         self.balances: dict[str, list[Balance]] = {}
         self.incoming: dict[str, dict[str, IncomingMessage]] = {}
@@ -57,12 +57,16 @@ class SideTables:
                 new.append(m)
         return new
 
-    def set_cursor(self, name: str, value: Any) -> None:
-        """Persist one poller value; it must be JSON data (checked now, not at flush time)."""
+    @staticmethod
+    def check_cursor(name: str, value: Any) -> None:
+        """A cursor value must be JSON data (checked before it is journaled)."""
         try:
             json.dumps(value)
         except (TypeError, ValueError) as err:
             raise StoreError(f"cursor {name!r} must be JSON data: {err}") from err
+
+    def set_cursor(self, name: str, value: Any) -> None:
+        """Keep one poller value (a private copy)."""
         self.cursor[name] = copy.deepcopy(value)
 
     def prune(self, cutoff: float) -> None:

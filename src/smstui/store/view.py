@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import overload
+from typing import Any, overload
 
 from smstui.model import Message
 from smstui.store.schema import Key
@@ -14,18 +14,18 @@ __all__ = ["SortedView"]
 class SortedView(Sequence[Message]):
     """A read-only view of the history order at one moment; later changes never show through.
 
-    It holds the order (keys) and the key → message map of that moment; the index copies
-    either one before its next change once a view shares it (copy-on-write).
+    It holds the order ((sort key, key) pairs) and the key → message map of that moment; the
+    index copies either before its next change once a view shares it (copy-on-write).
     """
 
-    __slots__ = ("_by_key", "_keys")
+    __slots__ = ("_by_key", "_order")
 
-    def __init__(self, keys: list[Key], by_key: dict[Key, Message]) -> None:
-        self._keys = keys
+    def __init__(self, order: list[tuple[Any, Key]], by_key: dict[Key, Message]) -> None:
+        self._order = order
         self._by_key = by_key
 
     def __len__(self) -> int:
-        return len(self._keys)
+        return len(self._order)
 
     @overload
     def __getitem__(self, i: int) -> Message: ...
@@ -33,11 +33,12 @@ class SortedView(Sequence[Message]):
     def __getitem__(self, i: slice) -> Sequence[Message]: ...
     def __getitem__(self, i: int | slice) -> Message | Sequence[Message]:
         if isinstance(i, slice):
-            return tuple(map(self._by_key.__getitem__, self._keys[i]))
-        return self._by_key[self._keys[i]]
+            return tuple(self._by_key[k] for _, k in self._order[i])
+        return self._by_key[self._order[i][1]]
 
     def __iter__(self) -> Iterator[Message]:
-        return map(self._by_key.__getitem__, self._keys)
+        by_key = self._by_key
+        return (by_key[k] for _, k in self._order)
 
     def __repr__(self) -> str:
-        return f"SortedView({len(self._keys)} messages)"
+        return f"SortedView({len(self._order)} messages)"

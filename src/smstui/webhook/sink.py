@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from smstui.model import IncomingMessage, StatusChange
+from smstui.model import IncomingMessage, Source, StatusChange
 
 
 class PushSink(Protocol):
@@ -76,8 +76,9 @@ class StoreSink:
         self.store = store  # smstui.store.Store; not imported here so this module stays light
 
     async def push_changes(self, changes: list[StatusChange]) -> None:
-        """Apply the changes (unknown ids are parked by the store until history finds them)."""
-        self.store.apply(changes)  # type: ignore[attr-defined]
+        """Apply the changes durably (unknown ids are parked by the store until history finds
+        them); returns only once they are on disk, so the receiver may acknowledge."""
+        await self.store.apply_async(changes, source=Source.WEBHOOK)  # type: ignore[attr-defined]
 
     async def push_incoming(self, items: list[IncomingMessage]) -> None:
         """Keep incoming SMS (the store ignores ones it has)."""

@@ -1,0 +1,185 @@
+"""Opening a cache: manifest, the partitions the live view needs, the journal after them."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from smstui.errors import StoreError
+from smstui.store import legacy
+from smstui.store.manifest import Manifest, NewerSchema, read_manifest
+from smstui.store.partitions import MANIFEST_NAME, PartInfo, read_partition, scan_partitions
+from smstui.store.schema import AppliedChange
+from smstui.store.state import State
+
+if TYPE_CHECKING:
+    from smstui.clock import Clock
+    from smstui.store.journal import Journal
+    from smstui.store.lock import WriterLock
+
+
+class Opener:
+    """The loading half of the Store (mixed into Store)."""
+
+    root: Path
+    state: State
+    journal: Journal
+    pos: int
+    memory_messages: int
+    _clock: Clock
+    _lock: WriterLock | None
+    _seen: tuple[int, int] | None = None
+
+    if TYPE_CHECKING:  # provided by Store and Checkpointer
+
+        def _notice(self, text: str) -> None: ...
+        def catch_up(self) -> list[AppliedChange]: ...
+        def _apply_records(self, records: Any) -> list[AppliedChange]: ...
+        def _changed(self, changes: list[AppliedChange]) -> None: ...
+        def checkpoint(self) -> bool: ...
+
+    def _read_partition(self, info: PartInfo) -> list[dict[str, Any]]:
+        """A partition's documents; a damaged file is set aside with a notice, never fatal."""
+        try:
+            return read_partition(self.root, info)
+        except NewerSchema:
+            raise
+        except StoreError as err:
+            self._notice(f"partition {info.name} is unreadable ({err}); its messages are not shown")
+            return []
+
+    def _load(self) -> None:
+        writer = self._lock is not None
+        try:
+            manifest = read_manifest(self.root)
+        except NewerSchema:
+            raise
+        except StoreError as err:
+            manifest = self._rebuild(err, writer)
+        migrated = False
+        if manifest is None:
+            manifest = Manifest()
+            old = self.root / legacy.LEGACY_NAME
+            if old.exists():
+                migrated = self._migrate(old)
+        self._install(manifest)
+        if writer:
+            self.journal.repair(base_if_new=max(0, manifest.journal_pos))
+        base = self.journal.base()
+        pos = manifest.journal_pos
+        if base is None:
+            pos = max(pos, 0)
+        elif pos < base:
+            if pos >= 0:  # the journal was trimmed past the manifest: a restored backup?
+                self._notice(f"the journal starts at {base}, after the manifest's {pos}")
+            pos = base
+        self.pos = pos
+        self.catch_up()
+        if migrated and writer:
+            self.checkpoint()
+            os.replace(old, old.with_name(old.name + ".v2-migrated"))
+
+    def _rebuild(self, err: StoreError, writer: bool) -> Manifest:
+        """A damaged manifest: the partition files describe themselves, the journal the rest."""
+        path = self.root / MANIFEST_NAME
+        if writer:
+            aside = path.with_name(f"{MANIFEST_NAME}.damaged-{int(self._clock.now())}")
+            os.replace(path, aside)
+            self._notice(f"{path} was unreadable ({err}); kept it as {aside.name} and rebuilt "
+                         "the manifest from the partitions and the journal")  # fmt: skip
+        return Manifest(journal_pos=-1, parts=scan_partitions(self.root))
+
+    def _migrate(self, old: Path) -> bool:
+        """Read a schema 1/2 cache.json into memory (the writer then checkpoints it)."""
+        try:
+            snap = legacy.read(old)
+        except StoreError as err:
+            self._notice(f"{old} could not be migrated ({err}); it is left as it was")
+            return False
+        self.state.adopt(snap.messages)
+        side = self.state.side
+        side.load(snap.balances, snap.incoming, snap.events, snap.cursor)
+        for c in snap.pending:
+            self.state.pending.setdefault((c.account, c.message_id), []).append(c)
+        self.state.side_dirty = True
+        self._notice(f"migrated {len(snap.messages)} messages from {old.name} (schema "
+                     f"{snap.schema}) to day partitions")  # fmt: skip
+        return True
+
+    def _install(self, manifest: Manifest) -> None:
+        state = self.state
+        state.side.load(manifest.balances, manifest.incoming, manifest.events, manifest.cursor)
+        for c in manifest.pending:
+            state.pending.setdefault((c.account, c.message_id), []).append(c)
+        for info in manifest.parts:
+            state.add_part(info)
+        for info in self._eager(manifest.parts):
+            if info.name not in state.loaded:
+                state.install(info, self._read_partition(info))
+
+    def _eager(self, parts: list[PartInfo]) -> list[PartInfo]:
+        """What the live view needs: partitions with open messages, then the newest ones up to
+        the memory budget (at least one per account, so every account's first page shows)."""
+        chosen = [p for p in parts if p.open_count]
+        total = sum(p.count for p in chosen)
+        seen = {p.account for p in chosen}
+        for p in sorted(parts, key=lambda p: p.newest, reverse=True):
+            if p in chosen:
+                continue
+            if total + p.count <= self.memory_messages or p.account not in seen:
+                chosen.append(p)
+                total += p.count
+                seen.add(p.account)
+        return chosen
+
+    def _reload(self) -> list[AppliedChange]:
+        """The journal was trimmed past what this reader saw: start again from the manifest,
+        and report what differs from before as changes (the views catch up as usual)."""
+        before, loaded = self.state.index.by_key, set(self.state.loaded)
+        self.state = State(self._read_partition)
+        manifest = read_manifest(self.root) or Manifest()
+        self._install(manifest)
+        for name in loaded - self.state.loaded:
+            info = self.state.parts.get(name)
+            if info is not None:
+                self.state.install(info, self._read_partition(info))
+        self.pos = max(manifest.journal_pos, self.journal.base() or 0)
+        got = self.journal.read_from(self.pos)
+        if got is not None:
+            self._apply_records(got[0])
+            self.pos = max(self.pos, got[1])
+        changes = [
+            AppliedChange("inserted" if old is None else "updated", key, old, m)
+            for key, m in self.state.index.by_key.items()
+            if (old := before.get(key)) != m
+        ]
+        self._changed(changes)
+        return changes
+
+    # ---- what is not loaded -------------------------------------------------------------
+
+    def unloaded_partitions(self) -> list[PartInfo]:
+        """Partitions on disk but not in memory, newest first."""
+        state = self.state
+        out = [p for name, p in state.parts.items() if name not in state.loaded]
+        return sorted(out, key=lambda p: p.newest, reverse=True)
+
+    def total(self) -> int:
+        """Every message in the cache, loaded or not (from the manifest for the rest)."""
+        return len(self.state.index) + sum(p.count for p in self.unloaded_partitions())
+
+    async def load_older(self, partitions: int = 1) -> int:
+        """Load the newest not-yet-loaded partitions, read in a thread; messages added."""
+        todo = self.unloaded_partitions()[:partitions]
+        if not todo:
+            return 0
+        docs = await asyncio.to_thread(lambda: [self._read_partition(p) for p in todo])
+        before = len(self.state.index)
+        changes: list[AppliedChange] = []
+        for info, d in zip(todo, docs, strict=True):
+            if info.name not in self.state.loaded and info.name in self.state.parts:
+                changes += self.state.install(info, d)
+        self._changed(changes)
+        return len(self.state.index) - before

@@ -1,0 +1,178 @@
+"""Day partitions and the manifest: TinyDB databases in the cache directory.
+
+`partitions/<account>/<YYYY-MM-DD>-<chunk>.json` each hold up to CHUNK messages of one account
+sent on one UTC day (a busy day gets several chunks, so a checkpoint rewrites at most CHUNK
+messages per changed chunk). `manifest.json` holds what opening needs without reading them:
+each partition's time range and counts by state, the side tables, and the journal position
+the partitions are complete up to.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from tinydb import TinyDB
+from tinydb.middlewares import CachingMiddleware
+from tinydb.storages import Storage
+
+from smstui.errors import StoreError
+from smstui.store.atomic import write_atomic
+from smstui.store.schema import SCHEMA_VERSION
+
+CHUNK = 10_000  # messages per partition file: a rewrite stays well under 0.3 s
+MANIFEST_NAME, PARTITIONS_DIR = "manifest.json", "partitions"
+UNDATED = "undated"
+
+
+class AtomicStorage(Storage):
+    """TinyDB storage: compact UTF-8 JSON, replaced atomically; `fresh` skips reading."""
+
+    def __init__(self, path: str | Path, fresh: bool = False, **_: Any) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self.fresh = fresh
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        """The whole database, or None when missing (or when writing it afresh)."""
+        if self.fresh:
+            return None
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as err:
+            raise StoreError(f"cannot read {self.path}: {err.strerror}") from err
+        try:
+            data = json.loads(raw.decode("utf-8", "surrogatepass"))
+        except (UnicodeDecodeError, ValueError, RecursionError) as err:
+            raise StoreError(f"{self.path} is not valid JSON: {err}") from err
+        if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
+            raise StoreError(f"{self.path} is not a TinyDB database")
+        return data
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        """Serialise and atomically replace the file."""
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(self.path, text.encode("utf-8", "surrogatepass"))
+
+    def close(self) -> None:
+        """Nothing stays open between writes."""
+
+
+def read_tables(path: Path, names: Iterable[str]) -> dict[str, list[dict[str, Any]]] | None:
+    """The documents of some tables (one parse of the file); None when the file is missing."""
+    if not path.exists():
+        return None
+    db = TinyDB(path, storage=CachingMiddleware(AtomicStorage))
+    try:
+        return {name: [dict(d) for d in db.table(name, cache_size=0).all()] for name in names}
+    finally:
+        db.close()
+
+
+def write_tables(path: Path, tables: Mapping[str, Iterable[Mapping[str, Any]]]) -> None:
+    """Write a whole database through TinyDB's Table API, as one atomic file write."""
+    db = TinyDB(path, storage=CachingMiddleware(AtomicStorage), fresh=True)
+    try:
+        for name, docs in tables.items():
+            db.table(name, cache_size=0).insert_multiple(docs)
+    finally:
+        db.close()  # CachingMiddleware writes once, here
+
+
+@dataclass
+class PartInfo:
+    """What the manifest says of one partition: enough to open without reading it."""
+
+    account: str
+    day: str
+    chunk: int
+    count: int = 0
+    states: dict[str, int] = field(default_factory=dict)
+    first_sent: float | None = None
+    last_sent: float | None = None
+
+    @property
+    def name(self) -> str:
+        """The partition's identity (and its file's path below partitions/)."""
+        return f"{quote(self.account, safe='')}/{self.day}-{self.chunk:03d}"
+
+    @property
+    def open_count(self) -> int:
+        """Messages in a state that may still change."""
+        from smstui.model import DeliveryState
+
+        return sum(n for s, n in self.states.items() if not DeliveryState(s).is_final)
+
+    @property
+    def newest(self) -> float:
+        """Sort key for "newest partition first" (undated partitions count as oldest)."""
+        return self.last_sent if self.last_sent is not None else float("-inf")
+
+    def to_doc(self) -> dict[str, Any]:
+        """The manifest document."""
+        return {
+            "account": self.account, "day": self.day, "chunk": self.chunk, "count": self.count,
+            "states": self.states, "first_sent": self.first_sent, "last_sent": self.last_sent,
+        }  # fmt: skip
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> PartInfo:
+        """Decode a manifest document."""
+        try:
+            return cls(
+                str(doc["account"]), str(doc["day"]), int(doc["chunk"]), int(doc["count"]),
+                {str(k): int(v) for k, v in doc.get("states", {}).items()},
+                doc.get("first_sent"), doc.get("last_sent"),
+            )  # fmt: skip
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            raise StoreError(f"bad partition entry {doc!r}: {err!r}") from err
+
+
+def day_of(when: float | None) -> str:
+    """The UTC day a message belongs to (UTC: one answer on every machine, no DST)."""
+    if when is None:
+        return UNDATED
+    return time.strftime("%Y-%m-%d", time.gmtime(when))
+
+
+def partition_path(root: Path, name: str) -> Path:
+    """A partition's file."""
+    return root / PARTITIONS_DIR / f"{name}.json"
+
+
+def read_partition(root: Path, info: PartInfo) -> list[dict[str, Any]]:
+    """The message documents of one partition ([] when its file is gone)."""
+    tables = read_tables(partition_path(root, info.name), ("meta", "messages"))
+    if tables is None:
+        return []
+    meta = tables["meta"][0] if tables["meta"] else {}
+    if meta.get("schema", SCHEMA_VERSION) > SCHEMA_VERSION:
+        raise StoreError(f"partition {info.name} was written by a newer smstui")
+    return tables["messages"]
+
+
+def write_partition(root: Path, info: PartInfo, docs: list[dict[str, Any]]) -> None:
+    """Rewrite one partition whole (atomic)."""
+    meta = {"schema": SCHEMA_VERSION, **info.to_doc()}
+    write_tables(partition_path(root, info.name), {"meta": [meta], "messages": docs})
+
+
+def scan_partitions(root: Path) -> list[PartInfo]:
+    """Rebuild the partition list from the files themselves (when the manifest is lost)."""
+    out = []
+    for path in sorted((root / PARTITIONS_DIR).glob("*/*.json")):
+        try:
+            tables = read_tables(path, ("meta",))
+        except StoreError:
+            continue
+        if tables and tables["meta"]:
+            out.append(PartInfo.from_doc(tables["meta"][0]))
+    return out

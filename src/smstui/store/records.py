@@ -1,0 +1,81 @@
+"""Journal record bodies: what each store write looks like as a line of the journal."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from smstui.errors import StoreError
+from smstui.model import Balance, IncomingMessage, Message, Source, StatusChange
+from smstui.store import schema as s
+
+# Each process tags its records, so it recognises its own when it reads them back among
+# other processes' (catch-up) and hands the results to the caller that wrote them.
+TOKEN = f"{os.getpid()}.{secrets.token_hex(4)}"
+_ids = itertools.count()
+Item = Message | StatusChange
+
+
+def record_id() -> str:
+    """A journal-wide unique id for one record of this process."""
+    return f"{TOKEN}.{next(_ids)}"
+
+
+def apply_body(items: Sequence[Item], source: Source, now: float) -> dict[str, Any]:
+    """The record of one applied batch (inputs, not results: replaying it is idempotent)."""
+    out = []
+    for item in items:
+        if isinstance(item, StatusChange):
+            out.append({"c": s.change_to_doc(item)})
+        elif isinstance(item, Message):
+            out.append({"m": s.message_to_doc(item)})
+        else:
+            raise StoreError(
+                f"cannot apply a {type(item).__name__}; expected Message or StatusChange"
+            )
+    return {"op": "apply", "src": source.value, "now": now, "items": out, "rid": record_id()}
+
+
+def apply_items(body: dict[str, Any]) -> tuple[list[Item], Source, float]:
+    """Decode an apply record back into its items."""
+    try:
+        items: list[Item] = [
+            s.doc_to_change(i["c"]) if "c" in i else s.doc_to_message(i["m"])[0]
+            for i in body["items"]
+        ]
+        return items, Source(body["src"]), float(body["now"])
+    except (KeyError, TypeError, ValueError) as err:
+        raise StoreError(f"bad apply record: {err!r}") from err
+
+
+def balance_body(b: Balance) -> dict[str, Any]:
+    """A balance sample's record."""
+    return {"op": "balance", "b": s.balance_to_doc(b), "rid": record_id()}
+
+
+def incoming_body(items: Iterable[IncomingMessage]) -> dict[str, Any]:
+    """Incoming messages' record."""
+    return {"op": "incoming", "items": [s.incoming_to_doc(m) for m in items], "rid": record_id()}
+
+
+def event_body(e: s.StoreEvent) -> dict[str, Any]:
+    """An event-log line's record."""
+    return {"op": "event", "e": s.event_to_doc(e), "rid": record_id()}
+
+
+def cursor_body(name: str, value: Any) -> dict[str, Any]:
+    """A poller cursor's record."""
+    return {"op": "cursor", "name": name, "value": value, "rid": record_id()}
+
+
+def prune_body(cutoff: float) -> dict[str, Any]:
+    """A retention cut's record."""
+    return {"op": "prune", "cutoff": cutoff, "rid": record_id()}
+
+
+def is_mine(body: dict[str, Any]) -> bool:
+    """True for records this process wrote."""
+    return str(body.get("rid", "")).startswith(TOKEN + ".")

@@ -1,0 +1,264 @@
+"""The cache in memory: loaded messages, timelines, parked changes, partition membership.
+
+Every process on a cache builds this same state by applying the same journal records in the
+same order on top of the same partitions; nothing here does I/O except through `load`, the
+callback that reads a partition the state needs (a day a history page reached into).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from smstui.errors import StoreError
+from smstui.model import DeliveryState, Message, Source, StatusChange
+from smstui.store.index import MessageIndex
+from smstui.store.merge import apply_status, merge_message
+from smstui.store.partitions import CHUNK, PartInfo, day_of
+from smstui.store.schema import AppliedChange, Entry, Key, change_to_entry, doc_to_message
+from smstui.store.side import SideTables
+
+Loader = Callable[[PartInfo], list[dict[str, Any]]]
+
+
+class State:
+    """Messages of the loaded partitions plus everything the manifest and journal said."""
+
+    def __init__(self, load: Loader) -> None:
+        self._load = load
+        self.index = MessageIndex()
+        self.timelines: dict[Key, tuple[Entry, ...]] = {}
+        # Changes whose message is not here (yet): a push can beat the history that lists it.
+        self.pending: dict[tuple[str, str], list[StatusChange]] = {}
+        self.side = SideTables()
+        self.parts: dict[str, PartInfo] = {}  # every partition, loaded or not
+        self._days: dict[tuple[str, str], list[PartInfo]] = {}  # (account, day) → its chunks
+        self.loaded: set[str] = set()
+        self.members: dict[str, set[Key]] = {}
+        self.part_of: dict[Key, str] = {}
+        self.dirty: set[str] = set()  # partitions changed since the last checkpoint
+        self.side_dirty = False
+        self._reconciled: list[AppliedChange] = []  # parked changes a load applied
+
+    # ---- partitions -------------------------------------------------------------------
+
+    def install(self, info: PartInfo, docs: Sequence[dict[str, Any]]) -> list[AppliedChange]:
+        """Add a partition's messages as read from disk; returns what parked changes did."""
+        name = info.name
+        self.add_part(info)
+        self.loaded.add(name)
+        keys = self.members.setdefault(name, set())
+        fresh = []
+        for doc in docs:
+            m, timeline = doc_to_message(doc)
+            if m.key in self.index.by_key:
+                continue  # already here (a duplicate in a hand-edited file): memory wins
+            fresh.append(m)
+            keys.add(m.key)
+            self.part_of[m.key] = name
+            if timeline:
+                self.timelines[m.key] = timeline
+        self.index.add_many(fresh)
+        out: list[AppliedChange] = []
+        if self.pending:
+            for m in fresh:
+                self._reconcile(m, out, None)
+        return out
+
+    def add_part(self, info: PartInfo) -> None:
+        """Know of a partition (from the manifest, a load, or a new day)."""
+        if info.name not in self.parts:
+            self.parts[info.name] = info
+            self._days.setdefault((info.account, info.day), []).append(info)
+
+    def _ensure_day(self, account: str, day: str) -> None:
+        """Load the not-yet-loaded partitions of one account and day (a key may be there)."""
+        for info in list(self._days.get((account, day), ())):
+            if info.name not in self.loaded:
+                self._reconciled += self.install(info, self._load(info))
+
+    def _place(self, m: Message, day: str) -> None:
+        """Put a new message in its day's last partition with room, or open a new one."""
+        self._ensure_day(m.account, day)
+        chunks = self._days.get((m.account, day), [])
+        room = [i for i in chunks if len(self.members.get(i.name, ())) < CHUNK]
+        if room:
+            info = max(room, key=lambda i: i.chunk)
+        else:
+            info = PartInfo(m.account, day, max((i.chunk for i in chunks), default=-1) + 1)
+            self.add_part(info)
+            self.loaded.add(info.name)
+        self.members.setdefault(info.name, set()).add(m.key)
+        self.part_of[m.key] = info.name
+        self.dirty.add(info.name)
+
+    def adopt(self, items: Sequence[tuple[Message, tuple[Entry, ...]]]) -> None:
+        """Take messages with their timelines as they are (a migrated cache)."""
+        fresh = [(m, t) for m, t in items if m.key not in self.index.by_key]
+        self.index.add_many(m for m, _ in fresh)
+        for m, timeline in fresh:
+            self._place(m, _day(m, m.updated_at or 0.0))
+            if timeline:
+                self.timelines[m.key] = timeline
+
+    def _move_if_redated(self, old: Message, new: Message, now: float) -> None:
+        """A message whose send time changed day moves to that day's partition."""
+        name = self.part_of[new.key]
+        self.dirty.add(name)
+        if old.sent_at != new.sent_at and _day(new, now) != self.parts[name].day:
+            self.members[name].discard(new.key)
+            self._place(new, _day(new, now))
+
+    def drop_partitions(self, names: Iterable[str]) -> int:
+        """Forget whole partitions (retention); returns the messages dropped from memory."""
+        keys: list[Key] = []
+        for name in names:
+            keys += self.members.pop(name, ())
+            info = self.parts.pop(name, None)
+            if info is not None:
+                self._days[(info.account, info.day)].remove(info)
+            self.loaded.discard(name)
+            self.dirty.discard(name)
+        for key in keys:
+            self.part_of.pop(key, None)
+            self.timelines.pop(key, None)
+        return self.index.remove_many(keys)
+
+    def summarise(self, name: str) -> PartInfo:
+        """A loaded partition's manifest entry, recounted from its messages."""
+        info = self.parts[name]
+        by_key = self.index.by_key
+        messages = [by_key[k] for k in self.members.get(name, ()) if k in by_key]
+        sent = [m.sent_at for m in messages if m.sent_at is not None]
+        info.count = len(messages)
+        info.states = dict(Counter(m.state.value for m in messages))
+        info.first_sent = min(sent, default=None)
+        info.last_sent = max(sent, default=None)
+        return info
+
+    # ---- applying -----------------------------------------------------------------------
+
+    def apply(
+        self, items: Iterable[Message | StatusChange], source: Source, now: float
+    ) -> list[AppliedChange]:
+        """Apply every item in order; returns the effective changes."""
+        out: list[AppliedChange] = []
+        for item in items:
+            if isinstance(item, StatusChange):
+                self._apply_change(item, out, now)
+            elif isinstance(item, Message):
+                self._apply_message(item, source, out, now)
+            else:
+                raise StoreError(f"cannot apply a {type(item).__name__}")
+        if self._reconciled:
+            out += self._reconciled
+            self._reconciled = []
+        return out
+
+    def _apply_message(
+        self, m: Message, source: Source, out: list[AppliedChange], now: float
+    ) -> None:
+        key = m.key
+        old = self.index.by_key.get(key)
+        if old is None:
+            self._ensure_day(m.account, _day(m, now))
+            old = self.index.by_key.get(key)
+        if old is None:
+            self.index.put(m)
+            self._place(m, _day(m, now))
+            out.append(AppliedChange("inserted", key, None, m))
+            self._add_entry(key, m, source, now)
+            self._reconcile(m, out, now)
+            return
+        new = merge_message(old, m)
+        if new is old:
+            return
+        self.index.put(new)
+        self._move_if_redated(old, new, now)
+        out.append(AppliedChange("updated", key, old, new))
+        if (new.state, new.raw_status, new.updated_at) != (old.state, old.raw_status,
+                                                           old.updated_at):  # fmt: skip
+            self._add_entry(key, new, source, now)
+
+    def _add_entry(self, key: Key, m: Message, source: Source, now: float) -> None:
+        """Timeline entry for a state learnt from a whole Message (history, send)."""
+        if m.state is DeliveryState.UNKNOWN and not m.raw_status:
+            return
+        at = m.updated_at if m.updated_at is not None else (m.sent_at or now)
+        self._insert_entry(key, (m.state, m.raw_status, float(at), source, m.error_code, now))
+
+    def _insert_entry(self, key: Key, entry: Entry) -> bool:
+        """Add an entry in time order; False when the same (state, raw, at) is there."""
+        timeline = self.timelines.get(key, ())
+        head = entry[:3]
+        if any(e[:3] == head for e in timeline):
+            return False  # a webhook retry, a repeated poll answer
+        if not timeline or timeline[-1][2] <= entry[2]:
+            self.timelines[key] = (*timeline, entry)
+        else:  # a late observation: keep the timeline chronological
+            self.timelines[key] = tuple(sorted((*timeline, entry), key=lambda e: e[2]))
+        self.dirty.add(self.part_of[key])
+        return True
+
+    def _resolve(self, c: StatusChange) -> Key | None:
+        """The message a change is about: by full key, or by id when that id is unique."""
+        if c.phone:
+            key = (c.account, c.message_id, c.phone)
+            return key if key in self.index.by_key else None
+        keys = self.index.ids(c.account, c.message_id)
+        return keys[0] if len(keys) == 1 else None
+
+    def _apply_change(self, c: StatusChange, out: list[AppliedChange], now: float | None) -> None:
+        if c.observed_at is None and now is not None:
+            c = replace(c, observed_at=now)  # when smstui learnt of it, parked or not
+        key = self._resolve(c)
+        if key is None:
+            self._park(c)
+            return
+        if not c.phone:
+            c = replace(c, phone=key[2])
+        if not self._insert_entry(key, change_to_entry(c)):
+            return
+        old = self.index.by_key[key]
+        new = apply_status(old, c)
+        if new is old:
+            out.append(AppliedChange("timeline", key, old, old, c))
+        else:
+            self.index.put(new)
+            out.append(AppliedChange("updated", key, old, new, c))
+
+    def _park(self, c: StatusChange) -> None:
+        """Keep a change for a message not here yet (deduplicated)."""
+        parked = self.pending.setdefault((c.account, c.message_id), [])
+        sig = (c.phone, c.state, c.raw_status, c.at)
+        if all((p.phone, p.state, p.raw_status, p.at) != sig for p in parked):
+            parked.append(c)
+            self.side_dirty = True
+
+    def _reconcile(self, m: Message, out: list[AppliedChange], now: float | None) -> None:
+        """Apply the parked changes that belong to a message that just appeared."""
+        ident = (m.account, m.message_id)
+        parked = self.pending.get(ident)
+        if not parked:
+            return
+        unique = len(self.index.ids(*ident)) == 1
+        mine = [c for c in parked if c.phone == m.phone or (not c.phone and unique)]
+        if not mine:
+            return
+        rest = [c for c in parked if c not in mine]
+        if rest:
+            self.pending[ident] = rest
+        else:
+            del self.pending[ident]
+        self.side_dirty = True
+        for c in sorted(mine, key=lambda c: c.at):
+            self._apply_change(c, out, now)
+
+
+def _day(m: Message, now: float) -> str:
+    """The day a message is filed under: its send day, else its last status's, else today's."""
+    if m.sent_at is not None:
+        return day_of(m.sent_at)
+    return day_of(m.updated_at if m.updated_at is not None else now)
