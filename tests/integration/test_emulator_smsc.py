@@ -150,9 +150,9 @@ async def test_status_mass_and_trailing_comma_give_arrays(emulator):
     assert isinstance(one.json(), list) and len(one.json()) == 1
 
 
-async def test_status_unknown_is_minus_3_and_text_forms(emulator):
+async def test_status_unknown_single_is_error_3_and_text_forms(emulator):
     r = await get(emulator, "/sys/status.php", id=1, phone="79161234567", fmt=3)
-    assert r.json()["status"] == -3
+    assert r.json() == {"error": "message not found", "error_code": 3}
     row = first_live(emulator)
     t0 = await get(emulator, "/sys/status.php", id=row["id"], phone=row["phone"])
     assert t0.text.startswith(f"Status = {row['status']}, check_time = ")

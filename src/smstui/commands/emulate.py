@@ -45,6 +45,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="a Webcom login whose account is blocked: every request gets E2 (repeatable)",
     )
     parser.add_argument(
+        "--history-empty-list",
+        action="store_true",
+        help="SMSC history with nothing to return answers [] instead of error 3 (the real one)",
+    )
+    parser.add_argument(
         "--account",
         action="append",
         default=[],
@@ -71,6 +76,7 @@ def options_from(args: argparse.Namespace) -> EmulatorOptions:
         webcom_blocked=tuple(args.webcom_blocked),
         accounts=tuple(args.account),
         live_messages=args.live_messages,
+        history_empty_list=args.history_empty_list,
     )
     opts.parsed_accounts()
     return opts

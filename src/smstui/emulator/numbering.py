@@ -18,17 +18,23 @@ class Operator:
     name: str  # as SMSC reports it
     name_en: str
     mnc: str
-    codes: tuple[str, ...]  # DEF codes (the three digits after 7)
+    codes: tuple[str, ...]  # DEF codes the campaign draws its numbers from
     price: Decimal  # per SMS part
     delay: tuple[float, float]  # typical seconds from hand-over to the delivery report
+    ranges: tuple[tuple[int, int], ...] = ()  # every DEF code (after the 7) it answers for
 
 
 OPERATORS = (
-    Operator("МТС", "MTS", "01", ("910", "915", "916", "985"), Decimal("2.10"), (2.0, 40.0)),
-    Operator("МегаФон", "MegaFon", "02", ("925", "926", "929"), Decimal("1.95"), (3.0, 90.0)),
-    Operator("Билайн", "Beeline", "99", ("903", "905", "962"), Decimal("2.25"), (5.0, 150.0)),
-    Operator("Tele2", "Tele2", "20", ("900", "952", "977"), Decimal("1.80"), (4.0, 240.0)),
-)
+    Operator("МТС", "MTS", "01", ("910", "915", "916", "985"), Decimal("2.10"), (2.0, 40.0),
+             ((910, 919), (978, 978), (980, 989))),
+    Operator("МегаФон", "MegaFon", "02", ("925", "926", "929"), Decimal("1.95"), (3.0, 90.0),
+             ((920, 949), (997, 997), (999, 999))),
+    Operator("Билайн", "Beeline", "99", ("903", "905", "962"), Decimal("2.25"), (5.0, 150.0),
+             ((903, 903), (905, 906), (909, 909), (960, 969))),
+    Operator("Tele2", "Tele2", "20", ("900", "952", "977"), Decimal("1.80"), (4.0, 240.0),
+             ((900, 902), (904, 904), (907, 908), (950, 959), (970, 977), (979, 979),
+              (990, 996), (998, 998))),
+)  # fmt: skip
 REGIONS = (
     ("г. Москва и Московская область", "3"),
     ("г. Санкт-Петербург и Ленинградская область", "3"),
@@ -37,7 +43,10 @@ REGIONS = (
     ("Республика Татарстан", "3"),
 )
 HLR_PRICE = Decimal("0.35")
-_BY_CODE = {code: op for op in OPERATORS for code in op.codes}
+# The whole Russian mobile plan (7 9xx …) routes: each DEF code goes to the operator that holds
+# most of that range, roughly as the regulator's allocation has it, so `79999999999` from the
+# vendor's examples is a MegaFon number, not an unroutable one.
+_BY_CODE = {str(code): op for op in OPERATORS for lo, hi in op.ranges for code in range(lo, hi + 1)}
 
 
 @dataclass(frozen=True)

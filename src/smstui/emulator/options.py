@@ -32,6 +32,12 @@ class EmulatorOptions:
     # --- SMSC choices (smsc.md §12) ---
     archive: bool = True  # the 03:00 MSK archive job
     archived_as_error: bool = False  # archived message → error 3 instead of status -3
+    # A single status request for an unknown (or archived) id → error 3, as the real gateway
+    # answers; False → a status −3 object (the older reading).
+    status_not_found_error: bool = True
+    # get_messages with nothing to return → error 3 "messages not found", as the real gateway
+    # answers (smsc.md §6.3); True → an empty list `[]` (the other reading).
+    history_empty_list: bool = False
     history_hour_rule_identical: bool = False  # 30/hour counts identical requests only
     incoming_limit: bool = True  # 3 identical get_answers per minute (older docs)
     status_concurrency: int = 5

@@ -10,7 +10,7 @@ from aiohttp import web
 from smstui.emulator import limits as L
 from smstui.emulator.core import Emulator
 from smstui.emulator.faults import FAULTS
-from smstui.emulator.smsc_wire import error_reply, flag, fmt_of, smsc_params
+from smstui.emulator.smsc_wire import BAD_BODY, error_reply, flag, fmt_of, smsc_params
 
 AUTH_KEYS = frozenset({"login", "psw", "apikey"})
 
@@ -28,11 +28,13 @@ class Call:
     endpoint: str
     error_code: int | None = None  # the API error this request was answered with, if any
 
-    def error(self, code: int, msg_id: object = None, *, limit: bool = False) -> web.Response:
+    def error(
+        self, code: int, msg_id: object = None, *, limit: bool = False, text: str | None = None
+    ) -> web.Response:
         """Count and build an error reply in this request's fmt and charset."""
         self.emu.stats_counters.error(f"smsc.{code}", limit=limit)
         self.error_code = code
-        return error_reply(code, self.fmt, self.charset, msg_id)
+        return error_reply(code, self.fmt, self.charset, msg_id, text)
 
     def identity(self) -> str:
         """The request minus credentials, sorted: what "identical request" means (§12.16)."""
@@ -113,7 +115,7 @@ async def serve(emu: Emulator, request: web.Request, script: str, handler: Handl
         call.now = emu.now()
         if emu.limiter.allows(limit_checks(call), call.now) is not None:
             return call.error(9, limit=True)
-        response = call.error(1) if "__bad_json__" in params else handler(call)
+        response = call.error(1) if BAD_BODY in params else handler(call)
         if endpoint == "smsc.send":
             emu.send_guard.outcome(ip, call.now, call.error_code)
         return response

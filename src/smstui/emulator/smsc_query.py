@@ -60,6 +60,9 @@ def handle_history(call: Call) -> web.Response:
             row.pop("comment", None)
             row.pop("operator_orig", None)
             rows.append({"int_id": m.int_id, "id": m.id_value, **row, "format": 0, "crc": 0})
+    if not rows and not call.emu.opts.history_empty_list:
+        # The real gateway has no empty history page: nothing to return is error 3 (§6.3).
+        return call.error(3, text="messages not found")
     return render(call, rows, single=False)
 
 
@@ -130,7 +133,7 @@ def handle_operator(call: Call) -> web.Response:
     for phone in raw:
         plan = numbering.lookup(numbering.normalize_phone(phone) or "")
         if plan is None:
-            return call.error(3)
+            return call.error(3, text="operator not found")
         rows.append(
             {
                 "country": "Россия",

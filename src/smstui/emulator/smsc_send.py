@@ -74,8 +74,11 @@ def handle_send(call: Call) -> web.Response:
     mes = p.get("mes", "")
     hlr = is_flag(call, "hlr") or mes.startswith("__HLR__")
     cost_mode = p.get("cost", "0").strip() or "0"
-    client_id = parse_id(p["id"]) if p.get("id", "").strip() else None
-    if cost_mode not in ("0", "1", "2", "3") or ("id" in p and p["id"].strip() and not client_id):
+    raw_id = p.get("id", "").strip()
+    # The official libraries always send `id`, 0 by default: 0 means "no client id" (smsc.md §11).
+    no_id = not raw_id or (raw_id.isdigit() and int(raw_id) == 0)
+    client_id = None if no_id else parse_id(raw_id)
+    if cost_mode not in ("0", "1", "2", "3") or (not no_id and not client_id):
         return call.error(1)
     lines = _recipients(p, mes)
     if not lines or any(not text and not hlr for _, text in lines) or len(mes) > 1000:

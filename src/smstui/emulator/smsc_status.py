@@ -77,13 +77,17 @@ def _find(call: Call, msg_id: str, phone: str) -> SmscMessage | None:
     return m
 
 
+def _ids(raw: str) -> list[str]:
+    """A comma list; one trailing comma (`id=1,2,`) only forces the list shape (§3.1)."""
+    items = raw.split(",")
+    return items[:-1] if len(items) > 1 and not items[-1].strip() else items
+
+
 def handle_status(call: Call) -> web.Response:
-    """status.php: single → object, comma lists → array; del=1 deletes."""
-    ids = [x for x in call.params.get("id", "").split(",")]
-    phones = [x for x in call.params.get("phone", "").split(",")]
-    mass = len(ids) > 1 or len(phones) > 1
-    if mass and ids[-1] == "" and phones[-1] == "":  # a trailing comma only forces the list
-        ids, phones = ids[:-1], phones[:-1]
+    """status.php: single → object (error 3 when unknown), comma lists → array; del=1 deletes."""
+    raw_ids, raw_phones = call.params.get("id", ""), call.params.get("phone", "")
+    mass = "," in raw_ids or "," in raw_phones
+    ids, phones = _ids(raw_ids), _ids(raw_phones)
     level = int_param(call.params.get("all"), 0, 0, 2)
     if level is None or not ids or len(ids) != len(phones) or not all(ids) or not all(phones):
         return call.error(1)
@@ -96,47 +100,69 @@ def handle_status(call: Call) -> web.Response:
             return call.error(5)
         m.deleted_at = call.now
         return reply("OK", 0, call.charset)
+    opts = call.emu.opts
     rows = []
     for msg_id, phone in zip(ids, phones, strict=True):
         m = _find(call, msg_id, phone)
-        archived = m is not None and call.emu.opts.archive and m.archived(call.now)
-        if archived and not mass and call.emu.opts.archived_as_error:
-            return call.error(3)
+        archived = m is not None and opts.archive and m.archived(call.now)
         if m is None or archived:
-            row: dict = {"status": -3, "last_date": "", "last_timestamp": 0, "flag": 0, "err": 0}
+            # The real gateway answers a single request for an unknown message with error 3;
+            # only list-shaped requests get status −3 rows (smsc.md §11).
+            single_error = opts.status_not_found_error or (archived and opts.archived_as_error)
+            if not mass and single_error:
+                return call.error(3, text="message not found")
+            row = _not_found_fields(level)
         else:
             row = message_fields(m, call.now, level)
         if mass:
+            # Captured mass rows carry id and phone last, the phone without "+" (smsc.md §11).
             shown = int(msg_id) if msg_id.strip().isdigit() else msg_id.strip()
-            row = {"id": shown, "phone": numbering.normalize_phone(phone) or phone, **row}
+            row = {**row, "id": shown, "phone": numbering.normalize_phone(phone) or phone}
+        if call.fmt in (0, 1):  # text forms keep the vendor libraries' field positions
+            row = _text_status(row, level, call.fmt, hlr=m is not None and bool(m.hlr), mass=mass)
         rows.append(row)
-    if call.fmt in (0, 1):  # text forms keep the documented field order
-        rows = [_text_status(r, level, call.fmt) for r in rows]
     return render(call, rows, single=not mass)
 
 
-def _text_status(row: dict, level: int, fmt: int) -> dict:
-    """fmt 0/1 field order: status, check_time/timestamp, err, then the all=1/2 fields."""
+def _not_found_fields(level: int) -> dict:
+    """A −3 row: with status_name (a published client indexes it) and null dates, no message."""
+    row: dict[str, object] = {
+        "status": -3,
+        "last_date": None,
+        "last_timestamp": 0,
+        "flag": 0,
+        "err": 0,
+        "status_name": STATUS_NAMES[-3],
+    }
+    if level >= 1:
+        row.update({"send_date": None, "send_timestamp": 0})
+    return row
+
+
+HLR_KEYS = ("imsi", "msc", "mcc", "mnc", "cn", "net", "rcn", "rnet")
+GEO_KEYS = ("country", "operator", "region")
+
+
+def _text_status(row: dict, level: int, fmt: int, *, hlr: bool, mass: bool) -> dict:
+    """fmt 0/1 field order as the official libraries index it (PHP/C#/Python `get_status`).
+
+    status, time, err; the 8 HLR fields for an HLR query; country, operator, region (all=2);
+    then send time, phone, cost, sender, status name and the message text last (all≥1), so
+    `split(",", 9)` (all=1) and `split(",", 12)` (all=2) keep a text with commas whole, and the
+    sender `HLR` lands at index 14 (all=1) or 17 (all=2). Mass rows end with id (and phone).
+    """
     out = {"Status" if fmt == 0 else "status": row["status"]}
     if fmt == 0:
         out.update({"check_time": row["last_date"], "err": row["err"]})
     else:
         out.update({"last_timestamp": row["last_timestamp"], "err": row["err"]})
-    keys = (
-        [
-            "send_date" if fmt == 0 else "send_timestamp",
-            "phone",
-            "cost",
-            "sender_id",
-            "status_name",
-            "message",
-        ]
-        if level >= 1
-        else []
-    )
-    keys += ["comment", "type"] if level >= 1 and fmt == 0 else []
-    keys += ["country", "operator", "region"] if level >= 2 else []
-    out.update({k: row.get(k, "") for k in keys})
-    if "id" in row:
-        out = {"id": row["id"], "phone": row["phone"], **out}
-    return out
+    keys: list[str] = list(HLR_KEYS) if hlr else []
+    keys += list(GEO_KEYS) if level >= 2 else []
+    if level >= 1:
+        keys += ["send_date" if fmt == 0 else "send_timestamp", "phone", "cost", "sender_id"]
+        keys += ["status_name", "message"] + (["comment", "type"] if fmt == 0 else [])
+    out.update({k: row.get(k) for k in keys})
+    if mass:
+        out["id"] = row["id"]
+        out.setdefault("phone", row["phone"])
+    return {k: "" if v is None else v for k, v in out.items()}

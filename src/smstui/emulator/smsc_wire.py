@@ -7,22 +7,27 @@ import json
 from urllib.parse import unquote_to_bytes
 from xml.sax.saxutils import escape
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 CHARSETS = {"windows-1251": "cp1251", "cp1251": "cp1251", "utf-8": "utf-8", "utf8": "utf-8"}
 CHARSETS["koi8-r"] = "koi8_r"
+# The `error` texts as the real server writes them where known (2, 3 on send, 4, 8: the vendor
+# libraries' tests and captured replies, smsc.md §11); clients must never match on them.
 ERROR_TEXT = {
     1: "parameters error",
-    2: "invalid login or password",
-    3: "not found",
+    2: "authorise error",
+    3: "no money",  # send.php; other endpoints pass their own "… not found" text
     4: "ip is blocked",
     5: "date format error",
     6: "message is denied",
     7: "invalid number",
-    8: "cannot deliver",
+    8: "can't to deliver",
     9: "duplicate request, wait a minute",
 }
 SEND_ID_ERRORS = frozenset({3, 6, 7, 8})
+MAX_MULTIPART_BYTES = 1024 * 1024  # aiohttp's own limit for form bodies
+BAD_BODY = "__bad_body__"  # marks a body that could not be parsed: answered with error 1
 
 
 def _json_escape(err: UnicodeEncodeError) -> tuple[str, int]:
@@ -54,8 +59,8 @@ async def read_params(request: web.Request) -> tuple[dict[str, str], str]:
     pairs = split_pairs(request.rel_url.raw_query_string.encode("latin-1", "replace"))
     if request.method == "POST":
         if request.content_type.startswith("multipart/"):
-            form = await request.post()
-            pairs += [(k, str(v).encode("utf-8")) for k, v in form.items()]
+            parts = await multipart_pairs(request)
+            pairs += [(BAD_BODY, b"1")] if parts is None else parts
         else:
             pairs += split_pairs(await request.read())
     charset_name = "windows-1251"
@@ -69,6 +74,32 @@ async def read_params(request: web.Request) -> tuple[dict[str, str], str]:
     return params, charset_name if charset_name in CHARSETS else "windows-1251"
 
 
+async def multipart_pairs(request: web.Request) -> list[tuple[str, bytes]] | None:
+    """multipart/form-data fields as raw bytes (None when malformed).
+
+    The official Node library posts every field as multipart, in the request's `charset`
+    (windows-1251 bytes included) and without a per-part charset, so the bytes are kept and
+    decoded later like form fields, never as UTF-8 here.
+    """
+    pairs: list[tuple[str, bytes]] = []
+    left = MAX_MULTIPART_BYTES
+    try:
+        reader = await request.multipart()
+        async for part in reader:
+            if not isinstance(part, BodyPartReader) or part.name is None:
+                continue  # nested multipart or a nameless part: nothing SMSC reads
+            data = bytearray()
+            while chunk := await part.read_chunk():
+                left -= len(chunk)
+                if left < 0:
+                    return None  # read in chunks so a huge part is refused, not buffered
+                data += chunk
+            pairs.append((part.name, bytes(part.decode(bytes(data)))))
+    except (HttpProcessingError, ValueError, AssertionError, RuntimeError, LookupError):
+        return None  # what aiohttp raises on a broken part: the request gets error 1, not a 500
+    return pairs
+
+
 async def rest_params(request: web.Request) -> tuple[dict[str, str], str]:
     """POST /rest/send/: the same parameters as one JSON object (UTF-8)."""
     try:
@@ -76,7 +107,7 @@ async def rest_params(request: web.Request) -> tuple[dict[str, str], str]:
     except (UnicodeDecodeError, json.JSONDecodeError):
         body = None
     if not isinstance(body, dict):
-        return {"__bad_json__": "1"}, "utf-8"
+        return {BAD_BODY: "1"}, "utf-8"
     params = {
         str(k): (",".join(map(str, v)) if isinstance(v, list) else str(v)) for k, v in body.items()
     }
@@ -120,9 +151,11 @@ def reply(body: object, fmt: int, charset: str) -> web.Response:
     return web.Response(body=data, headers={"Content-Type": f"{ctype}; charset={charset}"})
 
 
-def error_reply(code: int, fmt: int, charset: str, msg_id: object = None) -> web.Response:
+def error_reply(
+    code: int, fmt: int, charset: str, msg_id: object = None, text: str | None = None
+) -> web.Response:
     """The error envelope per fmt (§1.4), HTTP 200; send errors 3/6/7/8 carry the id."""
-    text = ERROR_TEXT.get(code, "error")
+    text = text or ERROR_TEXT.get(code, "error")
     with_id = msg_id is not None and code in SEND_ID_ERRORS
     if fmt == 3:
         body: object = {"error": text, "error_code": code}

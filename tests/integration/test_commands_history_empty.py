@@ -1,0 +1,76 @@
+"""`smstui history --json` against an SMSC that answers get_messages with error 3: exit 0, `[]`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+import pytest
+
+from smstui.cli import main
+from smstui.commands import history as history_command
+from smstui.gateways import base
+
+SECRET = "Emp7y-Hist0ry-Pw"
+
+
+def config(tmp_path, base_url: str, login: str) -> str:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'[[accounts]]\nname = "smsc"\nprovider = "smsc"\nbase_url = "{base_url}"\n'
+        f'login = "{login}"\npassword = "{SECRET}"\ntimeout = 3\n',
+        encoding="utf-8",
+    )
+    path.chmod(0o600)
+    return str(path)
+
+
+@pytest.fixture
+def cli(capsys):
+    async def run(*argv: str) -> tuple[int, str, str]:
+        code = await asyncio.to_thread(main, list(argv))
+        out, err = capsys.readouterr()
+        assert SECRET not in out + err and "Traceback" not in err
+        return code, out, err
+
+    return run
+
+
+async def test_fake_smsc_error_3_prints_an_empty_json_list(cli, tmp_path, monkeypatch):
+    asked: list[dict] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(dict(request.url.params))
+        return httpx.Response(200, json={"error": "messages not found", "error_code": 3})
+
+    def gateway_on_fake(account, **kwargs):
+        return base.make_gateway(account, transport=httpx.MockTransport(handler), **kwargs)
+
+    monkeypatch.setattr(history_command, "make_gateway", gateway_on_fake)
+    code, out, err = await cli("history", "--json", "--config", config(tmp_path, "https://x", "u"))
+    assert (code, json.loads(out), err) == (0, [], "")
+    assert len(asked) == 1 and "get_messages" in asked[0]
+
+
+@pytest.mark.parametrize("empty_list", [False, True], ids=["error 3 (real)", "[] switch"])
+async def test_emulator_account_without_messages(cli, tmp_path, make_emulator, empty_list):
+    async with make_emulator(
+        seed=1, messages=20, accounts=(f"quiet:{SECRET}", f"demo:{SECRET}"),
+        history_empty_list=empty_list,
+    ) as emu:  # fmt: skip
+        code, out, _ = await cli(
+            "history", "--json", "--config", config(tmp_path, emu.base_url, "quiet")
+        )
+        assert (code, json.loads(out)) == (0, [])
+        code, out, _ = await cli(
+            "history", "--json", "--phone", "79999999999",
+            "--config", config(tmp_path, emu.base_url, "demo"),
+        )  # fmt: skip
+        assert (code, json.loads(out)) == (0, [])
+        code, out, _ = await cli(
+            "history", "--json", "--limit", "3", "--config", config(tmp_path, emu.base_url, "demo")
+        )
+        assert code == 0 and len(json.loads(out)) == 3
+        errors = emu.stats()["errors"]
+        assert errors.get("smsc.3", 0) == (0 if empty_list else 2)
