@@ -18,7 +18,12 @@ class ConfigError(SmstuiError):
 
 
 class GatewayError(SmstuiError):
-    """Anything that went wrong talking to a gateway."""
+    """Anything that went wrong talking to a gateway.
+
+    `retry_after`: seconds the gateway asked us to wait (HTTP 429/503 `Retry-After`), if it did.
+    """
+
+    retry_after: float | None = None
 
     def __init__(self, message: str, *, provider: str = "", account: str = "") -> None:
         self.provider = provider

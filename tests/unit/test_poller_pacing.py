@@ -11,7 +11,7 @@ from smstui.budget import Budget, default_limits
 from smstui.clock import FakeClock
 from smstui.errors import AuthError, BadPayload, GatewayTimeout, IpBlocked, RateLimited
 from smstui.model import DeliveryState, Message, Provider
-from smstui.poller.guard import AUTH_PAUSE_S, BLOCK_S, PENALTY_S, FailureGuard
+from smstui.poller.guard import BLOCK_S, LOGIN_BLOCK_S, PENALTY_S, FailureGuard
 from smstui.poller.schedule import StatusSchedule, check_interval
 
 NOW = 1_763_700_000.0
@@ -77,11 +77,13 @@ def test_error_4_blocks_the_whole_account_for_the_block_period(guard):
     assert budget.can_spend("balance")
 
 
-def test_auth_failure_pauses_long_enough_not_to_earn_an_ip_block(guard):
+def test_two_failed_logins_in_a_row_block_long_enough_not_to_earn_an_ip_block(guard):
     clock, budget, g = guard
     g.failure(AuthError("wrong password", code=2), "balance", clock.now())
-    assert budget.blocked_until == pytest.approx(NOW + AUTH_PAUSE_S)
-    assert g.state.auth_failed
+    assert g.state.auth_failed and budget.blocked_until is None  # a fixed typo may ask again
+    g.failure(AuthError("wrong password", code=2), "history", clock.now())
+    assert budget.blocked_until == pytest.approx(NOW + LOGIN_BLOCK_S)
+    assert "check the password/API key in the config" in budget.blocked_reason
 
 
 def test_transport_failures_back_off_exponentially_with_jitter_and_recover(guard):

@@ -1,5 +1,6 @@
 """Request budgets: the gateways' documented limits as data, enforced with sliding windows."""
 
+from smstui.budget.account import budget_for
 from smstui.budget.limits import (
     CONCURRENCY,
     SMSC_LIMITS,
@@ -13,6 +14,7 @@ from smstui.budget.limits import (
     Limit,
     default_limits,
 )
+from smstui.budget.shared import budget_path
 from smstui.budget.windows import Budget
 
 __all__ = [
@@ -27,5 +29,7 @@ __all__ = [
     "BudgetExceeded",
     "Concurrency",
     "Limit",
+    "budget_for",
+    "budget_path",
     "default_limits",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
+from datetime import datetime
 
 from smstui.errors import SmstuiError
 from smstui.model import Provider
@@ -123,9 +124,20 @@ class BudgetEvent:
 class BudgetExceeded(SmstuiError):
     """A request was refused locally because it would break a limit; retry at `next_allowed_at`."""
 
-    def __init__(self, endpoint: str, key: Hashable, next_allowed_at: float, limit: str) -> None:
+    def __init__(
+        self,
+        endpoint: str,
+        key: Hashable,
+        next_allowed_at: float,
+        limit: str,
+        *,
+        text: str | None = None,
+    ) -> None:
         self.endpoint = endpoint
         self.key = key
         self.next_allowed_at = next_allowed_at
         self.limit = limit
-        super().__init__(f"{endpoint} refused by {limit}; next allowed at {next_allowed_at:.0f}")
+        # Budget.refusal() gives the full sentence; the fallback still names a local time,
+        # never a raw epoch.
+        when = datetime.fromtimestamp(next_allowed_at).strftime("%H:%M:%S")
+        super().__init__(text or f"{endpoint} refused by {limit}; next allowed at {when}")

@@ -1,15 +1,28 @@
-"""Sliding-window request budgets over the limit rows, with back-offs for errors 9 and 4."""
+"""Sliding-window request budgets over the limit rows, with back-offs for errors 9 and 4.
+
+With a `path` the state lives in a file every smstui process on the cache shares (shared.py);
+without one it lives in this process's memory (unit tests, benchmarks).
+"""
 
 from __future__ import annotations
 
+import contextlib
 from collections import deque
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from pathlib import Path
 
 from smstui.budget.limits import UNLIMITED, BudgetEvent, BudgetExceeded, Limit
+from smstui.budget.shared import BudgetState, SharedState
+from smstui.budget.wording import ask_again, row_text
 from smstui.clock import Clock
 from smstui.controller import LimitLeft
 
-_GC_EVERY = 1024  # spends between sweeps of idle per-key windows
+_GC_EVERY = 1024  # in-memory spends between sweeps of idle per-key windows
+
+
+def key_text(key: Hashable) -> str:
+    """A per-key window's name: the repr of the key (tuples of str/int/None: stable, JSON-safe)."""
+    return repr(key)
 
 
 class Budget:
@@ -24,31 +37,60 @@ class Budget:
         clock: Clock,
         rows: Iterable[Limit] = (),
         *,
+        path: Path | None = None,
+        name: str = "",
         on_event: Callable[[BudgetEvent], None] | None = None,
         max_events: int = 200,
     ) -> None:
         self._clock = clock
         self.rows = tuple(rows)
+        self.name = name
         self._by_endpoint: dict[str, list[Limit]] = {}
         for row in self.rows:
             self._by_endpoint.setdefault(row.endpoint, []).append(row)
-        self._windows: dict[tuple[str, Hashable], deque[float]] = {}
-        self._penalties: dict[str, float] = {}
-        self._blocked_until = 0.0
+        self._window_s = {r.name: r.window_s for r in self.rows}
+        self._shared = SharedState(path) if path is not None else None
+        self._mem = BudgetState()
         self._on_event = on_event
         self.events: deque[BudgetEvent] = deque(maxlen=max_events)
         self.spent = 0
         self._since_gc = 0
 
-    # ---- asking -------------------------------------------------------------------------
+    @property
+    def path(self) -> Path | None:
+        """The shared state file, or None for an in-memory budget."""
+        return self._shared.path if self._shared is not None else None
 
-    def _window(self, row: Limit, key: Hashable, now: float) -> deque[float] | None:
+    @property
+    def _windows(self) -> dict[tuple[str, str], deque[float]]:
+        """The live (row, key) windows as judged now (for tests and debugging)."""
+        return self._state().windows
+
+    # ---- state --------------------------------------------------------------------------
+
+    def _state(self) -> BudgetState:
+        """The state to judge by now: the shared file's latest, or this process's own."""
+        return self._shared.read(self._clock.now()) if self._shared is not None else self._mem
+
+    @contextlib.contextmanager
+    def _changing(self) -> Iterator[BudgetState]:
+        """The state to change: read-modify-write under the file's lock when shared."""
+        if self._shared is None:
+            yield self._mem
+            return
+        now = self._clock.now()
+        with self._shared.update(now) as state:
+            yield state
+            self._sweep(state, now)  # the file holds only windows that still count
+
+    def _window(self, st: BudgetState, row: Limit, key: Hashable, now: float) -> deque[float]:
         """The live timestamps of one (row, key) window, expired ones dropped."""
-        dq = self._windows.get((row.name, key if row.per_key else None))
-        if dq is not None:
-            edge = now - row.window_s
-            while dq and dq[0] <= edge:
-                dq.popleft()
+        dq = st.windows.get((row.name, key_text(key) if row.per_key else ""))
+        if dq is None:
+            return deque()
+        edge = now - row.window_s
+        while dq and dq[0] <= edge:
+            dq.popleft()
         return dq
 
     def _rows(self, endpoint: str, key: Hashable) -> list[Limit]:
@@ -56,102 +98,159 @@ class Budget:
         # Without a key a per-key row cannot be judged; it is not what the caller is asking.
         return rows if key is not None else [r for r in rows if not r.per_key]
 
-    def next_allowed_at(self, endpoint: str, key: Hashable = None) -> float:
-        """The earliest moment a request to `endpoint` (for `key`) is allowed; now if it is."""
-        now = self._clock.now()
-        at = max(now, self._blocked_until, self._penalties.get(endpoint, 0.0))
+    def _penalty(self, st: BudgetState, endpoint: str) -> float:
+        return st.penalties.get(endpoint, (0.0, ""))[0]
+
+    # ---- asking -------------------------------------------------------------------------
+
+    def _next_allowed(self, st: BudgetState, endpoint: str, key: Hashable, now: float) -> float:
+        at = max(now, st.blocked_until, self._penalty(st, endpoint))
         for row in self._rows(endpoint, key):
-            dq = self._window(row, key, now)
-            if dq is not None and len(dq) >= row.max:
+            dq = self._window(st, row, key, now)
+            if len(dq) >= row.max:
                 # The oldest request that must leave the window before one more fits.
                 at = max(at, dq[len(dq) - row.max] + row.window_s)
         return at
 
+    def next_allowed_at(self, endpoint: str, key: Hashable = None) -> float:
+        """The earliest moment a request to `endpoint` (for `key`) is allowed; now if it is."""
+        return self._next_allowed(self._state(), endpoint, key, self._clock.now())
+
     def can_spend(self, endpoint: str, key: Hashable = None) -> bool:
         """True when one more request would break no row and no back-off is active."""
-        return self.next_allowed_at(endpoint, key) <= self._clock.now()
+        now = self._clock.now()
+        return self._next_allowed(self._state(), endpoint, key, now) <= now
+
+    def _blocking(self, st: BudgetState, endpoint: str, key: Hashable, now: float) -> str:
+        if st.blocked_until > now:
+            return "account blocked"
+        if self._penalty(st, endpoint) > now:
+            return f"{endpoint} penalised"
+        for row in self._rows(endpoint, key):
+            if len(self._window(st, row, key, now)) >= row.max:
+                return row.name
+        return ""
 
     def blocking_row(self, endpoint: str, key: Hashable = None) -> str:
         """The name of what refuses a request right now ('' when it is allowed)."""
-        now = self._clock.now()
-        if self._blocked_until > now:
-            return "account blocked"
-        if self._penalties.get(endpoint, 0.0) > now:
-            return f"{endpoint} penalised"
-        for row in self._rows(endpoint, key):
-            dq = self._window(row, key, now)
-            if dq is not None and len(dq) >= row.max:
-                return row.name
-        return ""
+        return self._blocking(self._state(), endpoint, key, self._clock.now())
 
     def remaining(self, endpoint: str, key: Hashable = None) -> int:
         """How many requests are allowed right now (UNLIMITED when no row applies)."""
         now = self._clock.now()
-        if self._blocked_until > now or self._penalties.get(endpoint, 0.0) > now:
+        st = self._state()
+        if st.blocked_until > now or self._penalty(st, endpoint) > now:
             return 0
         left = UNLIMITED
         for row in self._rows(endpoint, key):
-            dq = self._window(row, key, now)
-            left = min(left, row.max - (len(dq) if dq else 0))
+            left = min(left, row.max - len(self._window(st, row, key, now)))
         return max(0, left)
+
+    def refusal(self, endpoint: str, key: Hashable = None) -> BudgetExceeded:
+        """The error for a refused request, saying why and when to ask again in words."""
+        now = self._clock.now()
+        st = self._state()
+        at = self._next_allowed(st, endpoint, key, now)
+        blocking = self._blocking(st, endpoint, key, now)
+        if st.blocked_until > now:
+            who = f"account {self.name!r}" if self.name else "this account"
+            why = f"requests to {who} are paused ({st.blocked_reason or 'blocked'})"
+        elif self._penalty(st, endpoint) > now:
+            reason = st.penalties[endpoint][1] or "the gateway asked us to slow down"
+            why = f"{endpoint} requests are paused ({reason})"
+        else:
+            row = next((r for r in self.rows if r.name == blocking), None)
+            why = f"{row_text(row)} is spent" if row else f"{endpoint} is refused"
+        return BudgetExceeded(endpoint, key, at, blocking, text=f"{why}; {ask_again(at, now)}")
 
     # ---- recording ----------------------------------------------------------------------
 
     def try_spend(self, endpoint: str, key: Hashable = None) -> bool:
         """Record a request if it is allowed; False (and nothing recorded) when it is not."""
-        if not self.can_spend(endpoint, key):
-            return False
         now = self._clock.now()
-        for row in self._by_endpoint.get(endpoint, []):
-            wkey = (row.name, key if row.per_key else None)
-            dq = self._windows.get(wkey)
-            if dq is None:
-                dq = self._windows[wkey] = deque()
-            dq.append(now)
+        with self._changing() as st:
+            if self._next_allowed(st, endpoint, key, now) > now:
+                return False
+            for row in self._by_endpoint.get(endpoint, []):
+                wkey = (row.name, key_text(key) if row.per_key else "")
+                st.windows.setdefault(wkey, deque()).append(now)
         self.spent += 1
         self._since_gc += 1
-        if self._since_gc >= _GC_EVERY:
-            self._gc(now)
+        if self._shared is None and self._since_gc >= _GC_EVERY:
+            self._sweep(self._mem, now)
         return True
 
     def spend(self, endpoint: str, key: Hashable = None) -> None:
         """Record a request; raises BudgetExceeded (recording nothing) when it is not allowed."""
         if not self.try_spend(endpoint, key):
-            raise BudgetExceeded(
-                endpoint, key, self.next_allowed_at(endpoint, key), self.blocking_row(endpoint, key)
-            )
+            raise self.refusal(endpoint, key)
 
-    def _gc(self, now: float) -> None:
+    def _sweep(self, st: BudgetState, now: float) -> None:
         """Forget windows whose every request has aged out (status keys come and go)."""
         self._since_gc = 0
-        windows = {r.name: r.window_s for r in self.rows}
-        idle = [k for k, dq in self._windows.items() if not dq or dq[-1] <= now - windows[k[0]]]
+        idle = [
+            k
+            for k, dq in st.windows.items()
+            if not dq or dq[-1] <= now - self._window_s.get(k[0], 0.0)
+        ]
         for k in idle:
-            del self._windows[k]
+            del st.windows[k]
+        for endpoint in [e for e, (until, _) in st.penalties.items() if until <= now]:
+            del st.penalties[endpoint]
 
     # ---- back-offs ----------------------------------------------------------------------
 
     def penalise(self, endpoint: str, until: float, reason: str = "") -> None:
         """Refuse `endpoint` until `until` (after error 9: our model of the limits was wrong)."""
-        if until > self._penalties.get(endpoint, 0.0):
-            self._penalties[endpoint] = until
+        with self._changing() as st:
+            longer = until > self._penalty(st, endpoint)
+            if longer:
+                st.penalties[endpoint] = (until, reason)
+        if longer:
             self._emit(BudgetEvent("penalised", endpoint, until, self._clock.now(), reason))
 
     def block_account(self, until: float, reason: str = "") -> None:
-        """Refuse everything until `until` (after error 4: the gateway blocked our IP)."""
-        if until > self._blocked_until:
-            self._blocked_until = until
+        """Refuse everything until `until` (after error 4, or logins that keep failing)."""
+        with self._changing() as st:
+            longer = until > st.blocked_until
+            if longer:
+                st.blocked_until, st.blocked_reason = until, reason
+        if longer:
             self._emit(BudgetEvent("blocked", "*", until, self._clock.now(), reason))
+
+    def login_failed(self) -> int:
+        """Count a failed login (shared by every process on the account); the count in a row."""
+        with self._changing() as st:
+            st.failed_logins += 1
+            return st.failed_logins
+
+    def login_succeeded(self) -> None:
+        """A request was accepted: the failed-login count starts again from zero."""
+        if self._state().failed_logins:  # no write (and no fsync) on the common path
+            with self._changing() as st:
+                st.failed_logins = 0
+
+    @property
+    def failed_logins(self) -> int:
+        """Failed logins in a row on this account, as every process has counted them."""
+        return self._state().failed_logins
 
     @property
     def blocked_until(self) -> float | None:
         """When an account-wide block ends, or None when there is none now."""
-        return self._blocked_until if self._blocked_until > self._clock.now() else None
+        until = self._state().blocked_until
+        return until if until > self._clock.now() else None
+
+    @property
+    def blocked_reason(self) -> str:
+        """Why the account is blocked ('' when it is not)."""
+        st = self._state()
+        return st.blocked_reason if st.blocked_until > self._clock.now() else ""
 
     def backoff_until(self) -> float | None:
         """The latest active endpoint penalty, or None."""
         now = self._clock.now()
-        active = [t for t in self._penalties.values() if t > now]
+        active = [until for until, _ in self._state().penalties.values() if until > now]
         return max(active) if active else None
 
     def _emit(self, event: BudgetEvent) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from smstui.commands._budgeted import budgeted
 from smstui.commands._common import add_config_args, add_json_arg, load, print_json, print_table
-from smstui.config import Account
-from smstui.gateways.base import make_gateway
+from smstui.config import Account, Config
 from smstui.model import Balance
 
 
@@ -19,19 +19,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-async def fetch_balance(account: Account) -> Balance:
-    """Ask the gateway for the balance (one request)."""
-    gateway = make_gateway(account)
-    try:
-        return await gateway.balance()
-    finally:
-        await gateway.aclose()
+async def fetch_balance(config: Config, account: Account) -> Balance:
+    """Ask the gateway for the balance (one request, from the shared budget)."""
+    async with budgeted(config, account) as gw:
+        return await gw.call("balance", None, gw.gateway.balance)
 
 
 async def run(args: argparse.Namespace) -> int:
     """Print the balance as a table or one JSON document."""
-    account = load(args).account(args.account)
-    balance = await fetch_balance(account)
+    config = load(args)
+    account = config.account(args.account)
+    balance = await fetch_balance(config, account)
     if args.json:
         print_json(balance)
     else:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+from functools import partial
 
+from smstui.budget import BudgetExceeded
+from smstui.commands._budgeted import budgeted
 from smstui.commands._cache import add_cached_arg, cached_history
 from smstui.commands._common import add_config_args, add_json_arg, load, print_json, print_table
 from smstui.commands.status import HEADERS, message_row
-from smstui.config import Account
+from smstui.config import Account, Config
 from smstui.export import COLUMNS, message_record, safe_cell
-from smstui.gateways.base import make_gateway
 from smstui.model import DeliveryState, Message
 
 PAGE = 1000
@@ -41,24 +43,36 @@ def _positive(text: str) -> int:
 
 
 async def fetch_history(
-    account: Account, *, limit: int, state: str | None = None, phone: str | None = None
-) -> tuple[list[Message], bool]:
-    """Up to `limit` messages (filtered by state) and whether the page cap cut the search."""
-    gateway = make_gateway(account)
+    config: Config,
+    account: Account,
+    *,
+    limit: int,
+    state: str | None = None,
+    phone: str | None = None,
+) -> tuple[list[Message], str]:
+    """Up to `limit` messages (filtered by state), and a note when the search stopped early.
+
+    Each page is spent from the shared budget; when it refuses the first page, BudgetExceeded
+    says when to ask again; a later page ends the search with what the earlier pages held.
+    """
     rows: list[Message] = []
     before = None
-    try:
-        for _ in range(MAX_PAGES):
-            page = await gateway.history(
-                limit=min(PAGE, limit) if not state else PAGE, before=before, phone=phone
-            )
+    cnt = min(PAGE, limit) if not state else PAGE
+    async with budgeted(config, account) as gw:
+        for pages in range(MAX_PAGES):
+            key = ("history", before) if phone is None else ("history", before, phone)
+            try:
+                ask = partial(gw.gateway.history, limit=cnt, before=before, phone=phone)
+                page = await gw.call("history", key, ask)
+            except BudgetExceeded as refused:
+                if not pages:
+                    raise
+                return rows[:limit], f"stopped after {pages} page(s): {refused}"
             rows += [m for m in page.messages if not state or m.state.value == state]
             before = page.next_before
             if len(rows) >= limit or before is None:
-                return rows[:limit], False
-    finally:
-        await gateway.aclose()
-    return rows[:limit], True
+                return rows[:limit], ""
+    return rows[:limit], f"searched the last {MAX_PAGES * PAGE} messages only"
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -69,10 +83,10 @@ async def run(args: argparse.Namespace) -> int:
         rows = cached_history(
             config, account.name, limit=args.limit, state=args.state, phone=args.phone
         )
-        cut = False
+        note = ""
     else:
-        rows, cut = await fetch_history(
-            account, limit=args.limit, state=args.state, phone=args.phone
+        rows, note = await fetch_history(
+            config, account, limit=args.limit, state=args.state, phone=args.phone
         )
     if args.json:
         print_json(rows)
@@ -84,6 +98,6 @@ async def run(args: argparse.Namespace) -> int:
             writer.writerow([safe_cell(record[c]) for c in COLUMNS])
     else:
         print_table(HEADERS, [message_row(m) for m in rows])
-    if cut:
-        print(f"smstui: searched the last {MAX_PAGES * PAGE} messages only", file=sys.stderr)
+    if note:
+        print(f"smstui: {note}", file=sys.stderr)
     return 0

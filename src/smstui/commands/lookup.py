@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from smstui.commands._budgeted import budgeted
 from smstui.commands._common import add_config_args, add_json_arg, load, print_json, print_table
-from smstui.config import Account
-from smstui.gateways.base import make_gateway
+from smstui.config import Account, Config
 from smstui.model import NumberInfo
 
 
@@ -22,13 +22,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-async def fetch_lookup(account: Account, phone: str, *, hlr: bool) -> NumberInfo:
-    """Ask the gateway about a number."""
-    gateway = make_gateway(account)
-    try:
-        return await gateway.lookup(phone, hlr=hlr)
-    finally:
-        await gateway.aclose()
+async def fetch_lookup(config: Config, account: Account, phone: str, *, hlr: bool) -> NumberInfo:
+    """Ask the gateway about a number (an HLR query is a send; keys as the dashboard's)."""
+    endpoint, key = ("send", ("hlr", phone)) if hlr else ("operator", phone)
+    async with budgeted(config, account) as gw:
+        return await gw.call(endpoint, key, lambda: gw.gateway.lookup(phone, hlr=hlr))
 
 
 def _reachable(info: NumberInfo) -> str:
@@ -40,13 +38,14 @@ async def run(args: argparse.Namespace) -> int:
     if args.hlr and not args.yes:
         print("smstui: an HLR lookup is charged like an SMS; add --yes to confirm", file=sys.stderr)
         return 2
-    account = load(args).account(args.account)
+    config = load(args)
+    account = config.account(args.account)
     if args.hlr:
         print(
             "smstui: sending an HLR query; the network's answer can take up to 30 s…",
             file=sys.stderr,
         )
-    info = await fetch_lookup(account, args.phone, hlr=args.hlr)
+    info = await fetch_lookup(config, account, args.phone, hlr=args.hlr)
     if args.json:
         print_json(info)
         return 0

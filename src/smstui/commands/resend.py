@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
+from smstui.commands._budgeted import budgeted
 from smstui.commands._common import add_config_args, add_json_arg, load, print_json
 from smstui.commands.send import print_result
 from smstui.commands.status import find_messages
-from smstui.config import Account
+from smstui.config import Account, Config
 from smstui.errors import ConfigError
-from smstui.gateways.base import fresh_client_id, make_gateway
+from smstui.gateways.base import fresh_client_id
 from smstui.model import DeliveryState, Message, SendResult
 
 
@@ -26,14 +27,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 async def resend_message(
-    account: Account, message_id: str, phone: str | None
+    config: Config, account: Account, message_id: str, phone: str | None
 ) -> tuple[Message, SendResult]:
     """Fetch the original (status all=2 or history), then send its text with a fresh id."""
-    gateway = make_gateway(account)
-    try:
+    async with budgeted(config, account) as gw:
         found = [
             m
-            for m in await find_messages(gateway, message_id, phone)
+            for m in await find_messages(gw, message_id, phone)
             if m.state is not DeliveryState.NOT_FOUND
         ]
         if not found:
@@ -50,15 +50,15 @@ async def resend_message(
                 f"{message_id}, so it cannot be resent from here"
             )
         # A fresh client id: never an SMSC "identical request", never a Webcom idempotent replay.
-        result = await gateway.send(
-            original.phone,
-            original.text,
-            sender=original.sender or None,
-            client_id=fresh_client_id(),
+        client_id = fresh_client_id()
+        result = await gw.call(
+            "send",
+            ("resend", original.key, client_id),
+            lambda: gw.gateway.send(
+                original.phone, original.text, sender=original.sender or None, client_id=client_id
+            ),
         )
         return original, result
-    finally:
-        await gateway.aclose()
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -66,8 +66,9 @@ async def run(args: argparse.Namespace) -> int:
     if not args.yes:
         print("smstui: resending costs money; add --yes to resend", file=sys.stderr)
         return 2
-    account = load(args).account(args.account)
-    original, result = await resend_message(account, args.message_id, args.phone)
+    config = load(args)
+    account = config.account(args.account)
+    original, result = await resend_message(config, account, args.message_id, args.phone)
     if original.state is DeliveryState.DELIVERED:
         print(f"smstui: note: {args.message_id} had already been delivered", file=sys.stderr)
     if args.json:

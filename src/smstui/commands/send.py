@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from smstui.commands._budgeted import budgeted
 from smstui.commands._common import add_config_args, add_json_arg, load, print_json
-from smstui.config import Account
-from smstui.gateways.base import make_gateway
+from smstui.config import Account, Config
+from smstui.gateways.base import fresh_client_id
 from smstui.model import SendResult
 
 
@@ -24,14 +25,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 async def send_message(
-    account: Account, phone: str, text: str, *, sender: str | None, client_id: str | None = None
+    config: Config, account: Account, phone: str, text: str, *, sender: str | None
 ) -> SendResult:
-    """One send through the gateway (never retried)."""
-    gateway = make_gateway(account)
-    try:
-        return await gateway.send(phone, text, sender=sender, client_id=client_id)
-    finally:
-        await gateway.aclose()
+    """One send through the gateway and the shared budget (never retried)."""
+    client_id = fresh_client_id()  # its own id: never an "identical request" of another send
+    async with budgeted(config, account) as gw:
+        return await gw.call(
+            "send",
+            ("send", client_id),
+            lambda: gw.gateway.send(phone, text, sender=sender, client_id=client_id),
+        )
 
 
 def print_result(result: SendResult, *, as_json: bool) -> None:
@@ -56,7 +59,8 @@ async def run(args: argparse.Namespace) -> int:
     if not args.text.strip():
         print("smstui: refusing to send an empty text", file=sys.stderr)
         return 2
-    account = load(args).account(args.account)
-    result = await send_message(account, args.phone, args.text, sender=args.sender)
+    config = load(args)
+    account = config.account(args.account)
+    result = await send_message(config, account, args.phone, args.text, sender=args.sender)
     print_result(result, as_json=args.json)
     return 0

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from functools import partial
 
 from smstui.codes import explain
+from smstui.commands._budgeted import BudgetedGateway, budgeted
 from smstui.commands._cache import add_cached_arg, cached_status
 from smstui.commands._common import add_config_args, add_json_arg, load, print_json, print_table
-from smstui.config import Account
+from smstui.config import Account, Config
 from smstui.errors import ConfigError
 from smstui.export import iso_time
-from smstui.gateways.base import Gateway, make_gateway
 from smstui.model import DeliveryState, Message
 
 HEADERS = ["ID", "PHONE", "STATE", "RAW", "ERR", "SENT (MSK)", "COST", "SENDER", "EXPLANATION"]
@@ -50,17 +51,20 @@ def message_row(message: Message) -> list[str]:
     ]
 
 
-async def find_messages(gateway: Gateway, message_id: str, phone: str | None) -> list[Message]:
+async def find_messages(gw: BudgetedGateway, message_id: str, phone: str | None) -> list[Message]:
     """The message(s) with this id: status(all=2) when the phone is known, else from history.
 
     SMSC gives one id to every phone of a multi-phone send, so without a phone this may return
-    several messages.
+    several messages. Every request is spent from the shared budget (keys as the poller's).
     """
+    gateway = gw.gateway
     if phone or not gateway.supports_history:
-        return [await gateway.status(message_id, phone or "")]
+        key = (gateway.account.name, message_id, phone or "")
+        return [await gw.call("status", key, lambda: gateway.status(message_id, phone or ""))]
     before = None
     for _ in range(SEARCH_PAGES):
-        page = await gateway.history(limit=1000, before=before)
+        ask = partial(gateway.history, limit=1000, before=before)
+        page = await gw.call("history", ("history", before), ask)
         found = [m for m in page.messages if m.message_id == message_id]
         if found or page.next_before is None:
             return found
@@ -70,13 +74,12 @@ async def find_messages(gateway: Gateway, message_id: str, phone: str | None) ->
     )
 
 
-async def fetch_status(account: Account, message_id: str, phone: str | None) -> list[Message]:
+async def fetch_status(
+    config: Config, account: Account, message_id: str, phone: str | None
+) -> list[Message]:
     """Rows for `status` from the live gateway (a cached source can replace this function)."""
-    gateway = make_gateway(account)
-    try:
-        return await find_messages(gateway, message_id, phone)
-    finally:
-        await gateway.aclose()
+    async with budgeted(config, account) as gw:
+        return await find_messages(gw, message_id, phone)
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -85,7 +88,7 @@ async def run(args: argparse.Namespace) -> int:
     account = config.account(args.account)
     if args.cached:
         return _print_cached(args, cached_status(config, account.name, args.message_id, args.phone))
-    messages = await fetch_status(account, args.message_id, args.phone)
+    messages = await fetch_status(config, account, args.message_id, args.phone)
     known = [m for m in messages if m.state is not DeliveryState.NOT_FOUND]
     if args.json:
         print_json(messages)

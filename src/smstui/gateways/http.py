@@ -10,13 +10,14 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
 from smstui.clock import Clock, SystemClock
 from smstui.config import Account
-from smstui.errors import BadPayload, GatewayError, GatewayTimeout, TransportError
+from smstui.errors import BadPayload, GatewayError, GatewayTimeout, RateLimited, TransportError
 from smstui.secrets import mask_text
 
 log = logging.getLogger("smstui.gateways")
@@ -211,6 +212,10 @@ class HttpCore:
             len(body),
             time.monotonic() - started,
         )
+        if response.status_code in (429, 503):
+            wait = retry_after_s(response.headers.get("retry-after"), self.clock.now())
+            if wait is not None:  # the gateway said when: honoured through the budget, no retry
+                raise _asked_to_wait(self, endpoint, response.status_code, wait)
         return Reply(response.status_code, body, response.headers.get("content-type", ""), shown)
 
     async def _read_capped(self, response: httpx.Response, endpoint: str) -> bytes:
@@ -285,3 +290,24 @@ class AccountClient:
     def __repr__(self) -> str:
         name = type(self).__name__
         return f"{name}(account={self.account.name!r}, base_url={self.account.base_url!r})"
+
+
+def retry_after_s(value: str | None, now: float) -> float | None:
+    """Seconds to wait from a `Retry-After` header (delta-seconds or an HTTP date); None if absent
+    or unreadable."""
+    text = (value or "").strip()
+    if text.isdigit() and text.isascii():
+        return float(text)
+    try:
+        return max(0.0, parsedate_to_datetime(text).timestamp() - now) if text else None
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def _asked_to_wait(core: HttpCore, endpoint: str, status: int, wait: float) -> GatewayError:
+    """HTTP 429 is a rate limit, 503 an unavailable gateway; both carry the wait asked for."""
+    text = f"{core.provider}: HTTP {status} ({endpoint}); the gateway asks to wait {wait:.0f} s"
+    cls = RateLimited if status == 429 else BadPayload
+    err = cls(text, provider=core.provider, account=core.account.name)
+    err.retry_after = wait
+    return err

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from smstui.budget import Budget, BudgetExceeded, default_limits
+from smstui.budget import BudgetExceeded, budget_for
 from smstui.clock import Clock, SystemClock
 from smstui.codes import smsc_error
 from smstui.config import Config
@@ -58,7 +58,7 @@ class Engine:
                 clock=self.clock,
                 retries=0,  # the cycle is the retry: budget-aware
             )
-            budget = Budget(self.clock, default_limits(account.provider))
+            budget = budget_for(account, self.clock, config.cache_dir)
             self.pollers[account.name] = AccountPoller(
                 account, gateway, store, budget, self.clock, config.poll
             )

@@ -7,6 +7,8 @@ import random
 from dataclasses import dataclass
 
 from smstui.budget import Budget
+from smstui.budget.wording import duration
+from smstui.codes import webcom_error
 from smstui.errors import (
     ApiError,
     AuthError,
@@ -21,8 +23,14 @@ log = logging.getLogger("smstui.poller")
 
 PENALTY_S = 65.0  # after error 9: the documented windows are a minute long
 BLOCK_S = 30 * 60.0  # error 4: SMSC blocks the IP for 30 minutes (smsc.md §9)
-AUTH_PAUSE_S = 10 * 60.0  # 5 auth failures in 30 min get the IP blocked: never hammer
+# SMSC blocks the IP after 5 failed logins in 30 min: every smstui process on the account stops
+# after 2 in a row, and for the gateway's whole counting window.
+LOGINS_BEFORE_BLOCK = 2
+LOGIN_BLOCK_S = 30 * 60.0
+RETRY_AFTER_MAX_S = 3600.0  # a hostile or broken Retry-After must not park an endpoint for days
 DOWN_BASE_S, DOWN_MAX_S = 5.0, 300.0
+# Webcom E2 / M3 (webcom.md §1.4, §6.2): the account is locked until Webcom unlocks it.
+_WEBCOM_LOCKED = frozenset({"Ваш аккаунт заблокирован", "Аккаунт заблокирован."})
 
 
 @dataclass
@@ -41,10 +49,14 @@ class GuardState:
 class FailureGuard:
     """Maps each gateway error to a back-off of the right scope and remembers it for health()."""
 
-    def __init__(self, budget: Budget, *, rng: random.Random | None = None) -> None:
+    def __init__(
+        self, budget: Budget, *, rng: random.Random | None = None, quiet: bool = False
+    ) -> None:
         self.budget = budget
         self.state = GuardState()
         self._rng = rng or random.Random()
+        # The CLI prints the error itself: a WARNING log line as well would say it twice.
+        self._level = logging.DEBUG if quiet else logging.WARNING
 
     def paused_until(self, now: float) -> float | None:
         """While the gateway is down, polling waits until this moment."""
@@ -56,12 +68,17 @@ class FailureGuard:
         self.state.failures_in_a_row = 0
         self.state.down_until = 0.0
         self.state.auth_failed = False
+        self.budget.login_succeeded()
 
     def failure(self, err: GatewayError, endpoint: str, now: float) -> str:
         """Record a failure; returns the one-line text the event log and health line show."""
         text = f"{endpoint}: {err}"
         self.state.last_error, self.state.last_error_at = text, now
-        if isinstance(err, RateLimited):
+        if err.retry_after is not None:  # HTTP 429/503 said how long: exactly that, no guess
+            self.state.limit_errors += isinstance(err, RateLimited)
+            wait = min(max(err.retry_after, 0.0), RETRY_AFTER_MAX_S)
+            self.budget.penalise(endpoint, now + wait, f"the gateway asked for {duration(wait)}")
+        elif isinstance(err, RateLimited):
             self.state.limit_errors += 1
             self.budget.penalise(endpoint, now + PENALTY_S, "error 9 from the gateway")
         elif isinstance(err, IpBlocked):
@@ -69,7 +86,19 @@ class FailureGuard:
             self.budget.block_account(now + BLOCK_S, "error 4: IP blocked by the gateway")
         elif isinstance(err, AuthError):
             self.state.auth_failed = True
-            self.budget.block_account(now + AUTH_PAUSE_S, "authorisation failed; check config")
+            failed = self.budget.login_failed()
+            if failed >= LOGINS_BEFORE_BLOCK:
+                reason = (
+                    f"login failed {failed} times in a row; "
+                    "check the password/API key in the config"
+                )
+                if self.budget.path is not None:  # a fixed config need not wait the 30 min out
+                    reason += f", then delete {self.budget.path} to ask sooner"
+                self.budget.block_account(now + LOGIN_BLOCK_S, reason)
+        elif isinstance(err, ApiError) and _account_locked(err):
+            self.budget.block_account(
+                now + BLOCK_S, "webcom: account locked (E2); ask Webcom to unlock it"
+            )
         elif isinstance(err, TransportError | BadPayload):
             self.state.failures_in_a_row += 1
             self.state.gateway_down = True
@@ -78,5 +107,10 @@ class FailureGuard:
             self.state.down_until = now + base * self._rng.uniform(0.8, 1.2)
         elif isinstance(err, ApiError):
             pass  # a refused request (bad parameters, unknown id): nothing to back off
-        log.warning("%s", text)
+        log.log(self._level, "%s", text)
         return text
+
+
+def _account_locked(err: ApiError) -> bool:
+    """True for Webcom's "account locked" errors (they arrive as plain ApiErrors)."""
+    return err.provider == "webcom" and webcom_error(err.text).ru in _WEBCOM_LOCKED

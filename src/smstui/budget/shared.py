@@ -1,0 +1,213 @@
+"""One account's budget state in a JSON file that every smstui process on the cache shares.
+
+Changes are read-modify-write under an flock on `<account>.lock` beside the file and land by
+temp file + fsync + rename, so a reader without the lock still sees a whole file. A corrupt or
+unreadable file is a logged warning and a fresh state, never a crash: at worst one request more.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import math
+import os
+import re
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("smstui.budget")
+
+SCHEMA = 1
+BUDGET_DIR = "budget"
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
+Signature = tuple[int, int, int]  # inode, mtime_ns, size: os.replace gives each write a new one
+
+
+@dataclass
+class BudgetState:
+    """What a budget remembers: request times per (row, key), back-offs and failed logins."""
+
+    # (row name, key text) → request times; key text is "" for rows counted per login.
+    windows: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
+    penalties: dict[str, tuple[float, str]] = field(default_factory=dict)  # endpoint → until, why
+    blocked_until: float = 0.0
+    blocked_reason: str = ""
+    failed_logins: int = 0  # in a row, on this account
+
+
+def budget_path(cache_dir: Path, account_name: str) -> Path:
+    """`<cache>/budget/<account>.json`, safe for any account name (a hash keeps names apart)."""
+    safe = _UNSAFE.sub("_", account_name)[:64].lstrip(".")
+    if safe != account_name or not safe:
+        # "a/b" and "a_b" must not share a file: the hash of the real name keeps them apart.
+        digest = hashlib.sha256(account_name.encode("utf-8")).hexdigest()[:10]
+        safe = f"{safe or 'account'}-{digest}"
+    return cache_dir / BUDGET_DIR / f"{safe}.json"
+
+
+class SharedState:
+    """The BudgetState of one file: cached reads, locked atomic updates, failures only logged."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lock_path = path.with_suffix(".lock")
+        self._cached: tuple[Signature | None, BudgetState] = (None, BudgetState())
+        self._warned: set[str] = set()
+
+    def read(self, now: float) -> BudgetState:
+        """The latest state without the lock (a rename never shows half a file); cached by stat."""
+        sig = self._signature()
+        if sig is None:
+            return BudgetState()
+        if sig != self._cached[0]:
+            self._cached = (sig, self._load(now)[0])
+        return self._cached[1]
+
+    @contextlib.contextmanager
+    def update(self, now: float) -> Iterator[BudgetState]:
+        """Yield the current state under the lock; write it back when the block ends cleanly."""
+        with self._locked():
+            state, raw = self._load(now)  # always from disk: another process may have written
+            yield state
+            data = encode(state)
+            if data != raw:  # a refusal or a no-op changes nothing: no write, no fsync
+                self._write(data, state)
+
+    # ---- files --------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        # Opened per update, not once per process: a deleted budget directory must not leave
+        # this process locking a file nobody else can see.
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as err:
+            self._warn(f"cannot lock {self.lock_path} ({err.strerror or err}); budget not shared")
+            yield
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the flock
+
+    def _signature(self) -> Signature | None:
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def _load(self, now: float) -> tuple[BudgetState, bytes]:
+        """The file's state and bytes; a missing, unreadable or corrupt file is a fresh state."""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return BudgetState(), b""
+        except OSError as err:
+            self._warn(f"cannot read {self.path} ({err.strerror or err}); starting a fresh budget")
+            return BudgetState(), b""
+        try:
+            return decode(raw, now), raw
+        except (ValueError, TypeError, KeyError, RecursionError) as err:
+            self._warn(f"budget file {self.path} is unreadable ({err}); starting a fresh budget")
+            return BudgetState(), b""
+
+    def _write(self, data: bytes, state: BudgetState) -> None:
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, self.path)
+        except OSError as err:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            self._warn(f"cannot write {self.path} ({err.strerror or err}); budget not shared")
+            self._cached = (None, state)
+            return
+        self._cached = (self._signature(), state)
+
+    def _warn(self, text: str) -> None:
+        # Once per distinct problem: a full disk must not print a line per request.
+        if text not in self._warned:
+            self._warned.add(text)
+            log.warning("%s", text)
+
+
+def encode(state: BudgetState) -> bytes:
+    """The file's bytes: compact JSON, windows as [row, key, [times…]]."""
+    doc = {
+        "schema": SCHEMA,
+        "windows": [[row, key, list(times)] for (row, key), times in state.windows.items()],
+        "penalties": {ep: [until, why] for ep, (until, why) in state.penalties.items()},
+        "blocked": [state.blocked_until, state.blocked_reason],
+        "failed_logins": state.failed_logins,
+    }
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def decode(raw: bytes, now: float) -> BudgetState:
+    """The state in a file; ValueError/TypeError/KeyError on anything not written by encode().
+
+    Request times later than `now` (a clock set back) count as now, so they still leave
+    their window instead of holding it shut until the clock catches up.
+    """
+    doc = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
+        raise ValueError(f"not a schema-{SCHEMA} budget document")
+    state = BudgetState()
+    for row, key, times in _list(doc["windows"]):
+        if not isinstance(row, str) or not isinstance(key, str):
+            raise TypeError("window names must be strings")
+        state.windows[(row, key)] = deque(min(_time(t), now) for t in _list(times))
+    for endpoint, value in _dict(doc["penalties"]).items():
+        until, why = _list(value)
+        state.penalties[endpoint] = (_time(until), _text(why))
+    until, why = _list(doc["blocked"])
+    state.blocked_until, state.blocked_reason = _time(until), _text(why)
+    count = doc["failed_logins"]
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        raise TypeError("failed_logins must be a count")
+    state.failed_logins = count
+    return state
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a time")
+
+
+def _time(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise TypeError(f"{value!r} is not a time")
+    return float(value)
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{value!r} is not a reason")
+    return value
+
+
+def _list(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list, got {type(value).__name__}")
+    return value
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise TypeError(f"expected an object, got {type(value).__name__}")
+    return value
