@@ -5,20 +5,19 @@ from __future__ import annotations
 import asyncio
 import json
 
-import httpx
 import pytest
+from aiohttp import web
 
 from smstui.cli import main
-from smstui.commands import history as history_command
-from smstui.gateways import base
 
 SECRET = "Emp7y-Hist0ry-Pw"
 
 
 def config(tmp_path, base_url: str, login: str) -> str:
-    path = tmp_path / "config.toml"
+    path = tmp_path / f"{login}.toml"
     path.write_text(
-        f'[[accounts]]\nname = "smsc"\nprovider = "smsc"\nbase_url = "{base_url}"\n'
+        f'[cache]\ndir = "{tmp_path}"\n\n'
+        f'[[accounts]]\nname = "{login}"\nprovider = "smsc"\nbase_url = "{base_url}"\n'
         f'login = "{login}"\npassword = "{SECRET}"\ntimeout = 3\n',
         encoding="utf-8",
     )
@@ -37,18 +36,25 @@ def cli(capsys):
     return run
 
 
-async def test_fake_smsc_error_3_prints_an_empty_json_list(cli, tmp_path, monkeypatch):
+async def test_fake_smsc_error_3_prints_an_empty_json_list(cli, tmp_path):
     asked: list[dict] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        asked.append(dict(request.url.params))
-        return httpx.Response(200, json={"error": "messages not found", "error_code": 3})
+    async def get_php(request: web.Request) -> web.Response:
+        asked.append(dict(request.query))
+        return web.json_response({"error": "messages not found", "error_code": 3})
 
-    def gateway_on_fake(account, **kwargs):
-        return base.make_gateway(account, transport=httpx.MockTransport(handler), **kwargs)
-
-    monkeypatch.setattr(history_command, "make_gateway", gateway_on_fake)
-    code, out, err = await cli("history", "--json", "--config", config(tmp_path, "https://x", "u"))
+    app = web.Application()
+    app.router.add_get("/sys/get.php", get_php)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        url = f"http://127.0.0.1:{port}"
+        code, out, err = await cli("history", "--json", "--config", config(tmp_path, url, "u"))
+    finally:
+        await runner.cleanup()
     assert (code, json.loads(out), err) == (0, [], "")
     assert len(asked) == 1 and "get_messages" in asked[0]
 
