@@ -172,8 +172,8 @@ def error_reply(
 
 
 def xml_fields(tag: str, fields: dict[str, object]) -> str:
-    """<tag><k>v</k>…</tag> with escaped values."""
-    inner = "".join(f"<{k}>{escape(str(v))}</{k}>" for k, v in fields.items())
+    """<tag><k>v</k>…</tag> with escaped values (None, an unknown date, as an empty element)."""
+    inner = "".join(f"<{k}>{'' if v is None else escape(str(v))}</{k}>" for k, v in fields.items())
     return f"<{tag}>{inner}</{tag}>"
 
 
