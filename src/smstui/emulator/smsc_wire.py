@@ -30,9 +30,11 @@ MAX_MULTIPART_BYTES = 1024 * 1024  # aiohttp's own limit for form bodies
 BAD_BODY = "__bad_body__"  # marks a body that could not be parsed: answered with error 1
 
 
-def _json_escape(err: UnicodeEncodeError) -> tuple[str, int]:
+def _json_escape(err: UnicodeError) -> tuple[str, int]:
     """Characters the reply charset lacks travel as JSON \\u escapes (surrogate pairs too)."""
-    out = []
+    if not isinstance(err, UnicodeEncodeError):  # registered for encoding only
+        raise err
+    out: list[str] = []
     for ch in err.object[err.start : err.end]:
         data = ch.encode("utf-16-be")
         out.extend(f"\\u{data[i]:02x}{data[i + 1]:02x}" for i in range(0, len(data), 2))
