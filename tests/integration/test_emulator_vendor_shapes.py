@@ -48,6 +48,15 @@ async def test_official_send_with_default_id_0_gets_a_server_id(emulator):
     assert any(r["id"] == int(message_id) and r["phone"] == "79999999999" for r in emulator.truth())
 
 
+async def test_csharp_library_posts_values_unencoded(emulator):
+    # The C# library skips URL-encoding on POST: raw UTF-8 bytes, spaces and colons as they are.
+    text = "Ваш пароль: 123"
+    body = official(f"cost=3&phones=79999999999&mes={text}&id=0&translit=0").encode("utf-8")
+    message_id = (await post(emulator, "send", body)).text.split(",")[0]
+    status = official(f"phone=79999999999&id={message_id}&all=1")
+    assert (await post(emulator, "status", status)).text.split(",", 8)[8] == text
+
+
 async def test_official_php_hlr_example_with_id_0(emulator):
     # `send_sms("79999999999", "", 0, 0, 0, 3)`: an HLR query, empty text, id=0.
     body = official("cost=3&phones=79999999999&mes=&translit=0&id=0&hlr=1")
@@ -191,6 +200,8 @@ async def test_hlr_text_status_carries_the_hlr_fields_where_the_libraries_index_
     assert one[14] == "HLR" and one[:11] == base  # PHP/C#/Python: m[14] == "HLR" (all=1)
     two = (await post(emulator, "status", official(arg + "&all=2"))).text.split(",")
     assert two[17] == "HLR" and two[:11] == base  # PHP/C#: m[17] == "HLR" (all=2)
+    keyed = (await post(emulator, "status", official(arg + "&all=0", fmt=0))).text
+    assert ", imsi = 25002" in keyed and ", net = MegaFon, rcn = " in keyed
     json_row = (await post(emulator, "status", official(arg + "&all=0", fmt=3))).json()
     assert {k: str(json_row[k]) for k in ("mcc", "mnc", "net")} == {
         "mcc": "250",
