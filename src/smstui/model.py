@@ -124,6 +124,9 @@ class StatusChange:
     error_code: int | None = None
     phone: str = ""
     observed_at: float | None = None  # when smstui learnt of it (Unix seconds)
+    # The time the gateway claimed when it lay too far in the future and `at` was clamped to
+    # `observed_at` (a push dated 2099 must not outrank every true status); None otherwise.
+    claimed_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,3 +179,14 @@ class SendResult:
     parts: int | None = None
     cost: Decimal | None = None
     balance: Decimal | None = None
+
+
+def sent_message(
+    result: SendResult, provider: Provider, text: str, sender: str, phone: str, now: float
+) -> Message:
+    """The message a successful send created, as the cache records it (queued, now)."""
+    return Message(
+        account=result.account, provider=provider, message_id=result.message_id,
+        phone=result.phone or phone, state=DeliveryState.QUEUED, text=text, sender=sender,
+        sent_at=now, cost=result.cost, parts=result.parts, updated_at=now,
+    )  # fmt: skip

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import time
 
-from smstui.config import Config
+from smstui.config import Account, Config
 from smstui.errors import ConfigError
-from smstui.model import Message, StatusChange
+from smstui.model import Message, SendResult, Source, StatusChange, sent_message
 from smstui.runtime import cache_path, open_store
 from smstui.store import Store
 
@@ -59,5 +60,21 @@ def cached_status(
             if not phone or m.phone.lstrip("+") == phone.lstrip("+")
         ]  # fmt: skip
         return [(m, store.timeline(m.key)) for m in found]
+    finally:
+        store.close()
+
+
+def record_sent(
+    config: Config, account: Account, result: SendResult, text: str, sender: str | None
+) -> None:
+    """Journal a message this command just sent, durably, before anyone is told "sent".
+
+    Any smstui process may append: a running `smstui poll` or dashboard follows the journal
+    and shows the message within a second, and the poller tracks its status from then on.
+    """
+    message = sent_message(result, account.provider, text, sender or "", result.phone, time.time())
+    store = open_store(config, readonly=True)
+    try:
+        store.apply([message], source=Source.SEND)
     finally:
         store.close()

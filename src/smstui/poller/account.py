@@ -140,7 +140,7 @@ class AccountPoller:
             1.0 if self.discovery.gaps else self.settings.history_interval_s
         )
         report.discovered += result.new
-        report.changes += len(self.store.apply(messages, source=Source.HISTORY))
+        report.changes += len(await self.store.apply_async(messages, source=Source.HISTORY))
 
     async def _statuses(self, report: CycleReport) -> None:
         now = self.clock.now()
@@ -161,9 +161,9 @@ class AccountPoller:
         self.schedule.checked((m.key for m in due), now)
         self._next_status_at = now + (SAFETY_NET_CYCLE_S if safety_net else 0.0)
         report.asked += len(refs)
-        report.changes += self.apply_polled(results)
+        report.changes += await self.apply_polled(results)
 
-    def apply_polled(self, results: list[Message]) -> int:
+    async def apply_polled(self, results: list[Message]) -> int:
         """Apply polled statuses; a known message the gateway no longer finds is left alone."""
         keep = []
         for m in results:
@@ -172,7 +172,7 @@ class AccountPoller:
                 self._gone.add(m.key)
                 continue
             keep.append(m)
-        applied = self.store.apply(keep, source=Source.POLL)
+        applied = await self.store.apply_async(keep, source=Source.POLL)
         self.schedule.forget(c.key for c in applied if c.after.state.is_final)
         return len(applied)
 

@@ -17,7 +17,6 @@ from smstui.errors import GatewayError, SmstuiError, StoreError
 from smstui.gateways.base import Gateway, make_gateway
 from smstui.model import (
     Balance,
-    DeliveryState,
     ErrorClass,
     IncomingMessage,
     Message,
@@ -25,6 +24,7 @@ from smstui.model import (
     SendResult,
     Source,
     StatusChange,
+    sent_message,
 )
 from smstui.poller.account import AccountPoller, CycleReport
 from smstui.store import Store
@@ -73,21 +73,22 @@ class Engine:
             raise StoreError(f"{self.store.path} is held by another writer; cannot poll")
         self._stop.clear()
         self._tasks = [asyncio.create_task(self._loop(p)) for p in self.pollers.values()]
-        self._tasks.append(asyncio.create_task(self._flusher()))
+        self._tasks.append(asyncio.create_task(self._checkpointer()))
+        self._tasks.append(asyncio.create_task(self.store.follow()))
         try:
             await self._stop.wait()
         finally:
             for task in self._tasks:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
-            await self.store.flush_async()
+            await self.store.checkpoint_async(force=True)
 
     async def run_once(self) -> list[CycleReport]:
-        """One cycle of every account, then a flush (`smstui poll --once`)."""
+        """One cycle of every account, then a checkpoint (`smstui poll --once`)."""
         reports = [await p.cycle() for p in self.pollers.values()]
         for report, poller in zip(reports, self.pollers.values(), strict=True):
             self._report(report, poller)
-        await self.store.flush_async()
+        await self.store.checkpoint_async(force=True)
         return reports
 
     def stop(self) -> None:
@@ -105,16 +106,20 @@ class Engine:
             delay = max(0.0, (poller.next_poll_at or self.clock.now() + 1) - self.clock.now())
             await self.clock.sleep(delay)
 
-    async def _flusher(self) -> None:
+    async def _checkpointer(self) -> None:
+        """Checkpoint on a cadence (the journal is durable already: this bounds its length)."""
         interval = self.config.poll.flush_interval_s
         retention = self.config.poll.retention_days * 86400
         next_prune = 0.0
         while True:
-            await asyncio.sleep(interval)  # real time: durability is about the wall clock
-            if self.clock.now() >= next_prune:
-                self.store.prune(retention)
-                next_prune = self.clock.now() + 3600
-            await self.store.flush_async()
+            await asyncio.sleep(interval)  # real time: the journal's length is about wall time
+            try:
+                if self.clock.now() >= next_prune:
+                    self.store.prune(retention)
+                    next_prune = self.clock.now() + 3600
+                await self.store.checkpoint_async()
+            except StoreError as err:  # shown on the health line; the next turn retries
+                log.error("cache: %s", err)
 
     def _report(self, report: CycleReport, poller: AccountPoller) -> None:
         if self.on_cycle is not None:
@@ -130,8 +135,11 @@ class Engine:
     async def push_changes(self, changes: list[StatusChange]) -> None:
         """Statuses pushed by a gateway: the same store path as polled ones (source=webhook).
 
-        Webcom has no history call, so a push is how its messages are discovered: an unknown id
-        becomes a message of its own (details follow from polling) instead of waiting forever.
+        Returns once they are durable (the receiver acknowledges only then). A verified push
+        for an unknown id is a message of its own (phone, state, time, error); text, sender and
+        cost fill in when history or a status reply brings them. Webcom has no history call at
+        all, and SMSC history pages at most ~30,000 messages an hour: without this, a fast
+        campaign's messages would stay invisible though every status was pushed to us.
         """
         new = []
         now = self.clock.now()
@@ -139,8 +147,8 @@ class Engine:
             poller = self.pollers.get(change.account)
             if poller is not None:
                 poller.pushes_seen_at = now
-            if poller is None or poller.gateway.supports_history:
-                continue  # SMSC: history will bring the message; the store keeps it pending
+            if poller is None or (not change.phone and poller.gateway.supports_history):
+                continue  # an SMSC change without its phone cannot name the message: parked
             if not self.store.find(change.account, change.message_id):
                 new.append(
                     Message(
@@ -150,7 +158,7 @@ class Engine:
                         updated_at=change.at,
                     )
                 )  # fmt: skip
-        self.store.apply([*new, *changes], source=Source.WEBHOOK)
+        await self.store.apply_async([*new, *changes], source=Source.WEBHOOK)
 
     async def push_incoming(self, items: list[IncomingMessage]) -> None:
         """Incoming SMS pushed by a gateway."""
@@ -166,6 +174,7 @@ class Engine:
             webhook_url=self.webhook_url,
             webhook_counters=dict(self.webhook_counters()) if self.webhook_counters else {},
             writer=not self.store.readonly,
+            cache_problem=self.store.health().problem,
         )
 
     def _poller(self, account: str) -> AccountPoller:
@@ -199,7 +208,7 @@ class Engine:
         message = await self._act(
             poller, "status", key, lambda: poller.gateway.status(message_id, phone)
         )
-        poller.apply_polled([message])
+        await poller.apply_polled([message])
         return self.store.get(key) or message
 
     async def lookup(self, account: str, phone: str, *, hlr: bool = False) -> NumberInfo:
@@ -226,18 +235,9 @@ class Engine:
             lambda: poller.gateway.send(message.phone, message.text, sender=message.sender or None,
                                         client_id=client_id),
         )  # fmt: skip
-        now = self.clock.now()
-        self.store.apply(
-            [
-                Message(
-                    account=message.account, provider=message.provider,
-                    message_id=result.message_id, phone=result.phone or message.phone,
-                    state=DeliveryState.QUEUED, text=message.text, sender=message.sender,
-                    sent_at=now, cost=result.cost, parts=result.parts, updated_at=now,
-                )
-            ],
-            source=Source.SEND,
-        )  # fmt: skip
+        sent = sent_message(result, message.provider, message.text, message.sender,
+                            message.phone, self.clock.now())  # fmt: skip
+        await self.store.apply_async([sent], source=Source.SEND)
         return result
 
     async def refresh_balance(self, account: str) -> Balance:

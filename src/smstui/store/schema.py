@@ -21,8 +21,9 @@ from smstui.model import (
 SCHEMA_VERSION = 3
 
 Key = tuple[str, str, str]
-# A timeline entry: (state, raw_status, at, source, error_code, observed_at), a plain tuple so a
-# partition decodes without building a StatusChange per observation; `entry_to_change` makes one.
+# A timeline entry: (state, raw_status, at, source, error_code, observed_at, claimed_at), a plain
+# tuple so a partition decodes without building a StatusChange per observation; claimed_at is
+# the time a push claimed when it lay in the future and was clamped (None otherwise).
 Entry = tuple[Any, ...]
 
 _STATES = {s.value: s for s in DeliveryState}
@@ -90,8 +91,11 @@ def doc_to_message(doc: dict[str, Any]) -> tuple[Message, tuple[Entry, ...]]:
 
 
 def entry(values: Any) -> Entry:
-    """A timeline entry from its stored list, checked for shape."""
-    state, raw, at, source, err, observed = values
+    """A timeline entry from its stored list (6 fields before clamping was recorded)."""
+    state, raw, at, source, err, observed, *rest = values
+    if len(rest) > 1:
+        raise ValueError(f"a timeline entry has 6 or 7 fields, not {len(values)}")
+    claimed = rest[0] if rest else None
     return (
         _STATES.get(state, DeliveryState.UNKNOWN),
         str(raw),
@@ -99,17 +103,20 @@ def entry(values: Any) -> Entry:
         _SOURCES.get(source, Source.POLL),
         None if err is None else int(err),
         None if observed is None else float(observed),
+        None if claimed is None else float(claimed),
     )
 
 
 def change_to_entry(c: StatusChange) -> Entry:
     """The timeline entry for one status change."""
-    return (c.state, c.raw_status, float(c.at), c.source, c.error_code, c.observed_at)
+    return (
+        c.state, c.raw_status, float(c.at), c.source, c.error_code, c.observed_at, c.claimed_at
+    )  # fmt: skip
 
 
 def entry_to_change(key: Key, e: Entry) -> StatusChange:
     """The StatusChange a timeline entry stands for."""
-    state, raw, at, source, err, observed = e
+    state, raw, at, source, err, observed, claimed = e
     return StatusChange(
         account=key[0],
         message_id=key[1],
@@ -120,6 +127,7 @@ def entry_to_change(key: Key, e: Entry) -> StatusChange:
         source=_SOURCES.get(source, Source.POLL),
         error_code=err,
         observed_at=observed,
+        claimed_at=claimed,
     )
 
 

@@ -187,7 +187,7 @@ class State:
         if m.state is DeliveryState.UNKNOWN and not m.raw_status:
             return
         at = m.updated_at if m.updated_at is not None else (m.sent_at or now)
-        self._insert_entry(key, (m.state, m.raw_status, float(at), source, m.error_code, now))
+        self._insert_entry(key, (m.state, m.raw_status, float(at), source, m.error_code, now, None))
 
     def _insert_entry(self, key: Key, entry: Entry) -> bool:
         """Add an entry in time order; False when the same (state, raw, at) is there."""
