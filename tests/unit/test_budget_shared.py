@@ -135,9 +135,22 @@ def test_a_budget_that_cannot_be_written_still_works_and_says_so(clock, tmp_path
     blocker.write_text("not a directory")
     budget = Budget(clock, SMSC_LIMITS, path=blocker / "budget" / "main.json")
     with caplog.at_level(logging.WARNING, logger="smstui.budget"):
-        for _ in range(3):
+        for _ in range(10):
             assert budget.try_spend("balance")
+        assert not budget.try_spend("balance")  # not shared, but still this process's budget
     assert "budget not shared" in caplog.text and caplog.text.count("cannot lock") == 1
+
+
+def test_an_unreadable_budget_file_is_a_warning_not_a_crash(clock, path, caplog) -> None:
+    path.mkdir(parents=True)  # a directory where the file should be: unreadable, unwritable
+    budget = Budget(clock, SMSC_LIMITS, path=path)
+    with caplog.at_level(logging.WARNING, logger="smstui.budget"):
+        assert budget.try_spend("balance") and budget.remaining("balance") == 9  # still counted
+    assert f"cannot read {path}" in caplog.text and f"cannot write {path}" in caplog.text
+    assert not list(path.parent.glob(".*.tmp"))  # no temp file left behind
+    path.rmdir()  # repaired: the next change writes this process's count back for everyone
+    budget.spend("balance")
+    assert Budget(clock, SMSC_LIMITS, path=path).remaining("balance") == 8
 
 
 def test_a_clock_set_back_does_not_hold_a_window_shut(clock, path) -> None:

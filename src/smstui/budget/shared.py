@@ -58,10 +58,15 @@ class SharedState:
         self.path = path
         self.lock_path = path.with_suffix(".lock")
         self._cached: tuple[Signature | None, BudgetState] = (None, BudgetState())
+        # Set while the file cannot be written: this process keeps its own count meanwhile
+        # (not shared, but never forgotten) and writes it back once it can.
+        self._local: BudgetState | None = None
         self._warned: set[str] = set()
 
     def read(self, now: float) -> BudgetState:
         """The latest state without the lock (a rename never shows half a file); cached by stat."""
+        if self._local is not None:
+            return self._local
         sig = self._signature()
         if sig is None:
             return BudgetState()
@@ -73,7 +78,10 @@ class SharedState:
     def update(self, now: float) -> Iterator[BudgetState]:
         """Yield the current state under the lock; write it back when the block ends cleanly."""
         with self._locked():
-            state, raw = self._load(now)  # always from disk: another process may have written
+            if self._local is not None:
+                state, raw = self._local, b""
+            else:  # always from disk: another process may have just written
+                state, raw = self._load(now)
             yield state
             data = encode(state)
             if data != raw:  # a refusal or a no-op changes nothing: no write, no fsync
@@ -136,8 +144,9 @@ class SharedState:
             with contextlib.suppress(OSError):
                 tmp.unlink()
             self._warn(f"cannot write {self.path} ({err.strerror or err}); budget not shared")
-            self._cached = (None, state)
+            self._local = state
             return
+        self._local = None
         self._cached = (self._signature(), state)
 
     def _warn(self, text: str) -> None:
