@@ -40,6 +40,8 @@ def health_text(
     if not snap.writer:
         who = f"pid {escape(writer_pid)}" if writer_pid and writer_pid != "?" else "another smstui"
         sections.insert(0, f"[$warning b]read-only: following {who}'s cache[/]")  # never cut off
+    if snap.cache_problem:  # first: a cache that cannot write is the operator's first problem
+        sections.insert(0, f"[$error b]CACHE: {escape(snap.cache_problem)}[/]")
     if action_error:
         sections.append(f"[$error]action failed: {escape(action_error)}[/]")
     return " │ ".join(sections)
@@ -60,6 +62,8 @@ class HealthLine(Static):
         if text == self._text:
             return
         self._text = text
-        bad = any(a.gateway_down or (a.blocked_until or 0) > now for a in snap.accounts)
+        bad = bool(snap.cache_problem) or any(
+            a.gateway_down or (a.blocked_until or 0) > now for a in snap.accounts
+        )
         self.set_class(bad, "-down")
         self.update(text)
