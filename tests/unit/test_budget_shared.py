@@ -147,7 +147,8 @@ def test_an_unreadable_budget_file_is_a_warning_not_a_crash(clock, path, caplog)
     with caplog.at_level(logging.WARNING, logger="smstui.budget"):
         assert budget.try_spend("balance") and budget.remaining("balance") == 9  # still counted
     assert f"cannot read {path}" in caplog.text and f"cannot write {path}" in caplog.text
-    assert not list(path.parent.glob(".*.tmp"))  # no temp file left behind
+    left = sorted(p.name for p in path.parent.iterdir())
+    assert left == ["main.json", "main.lock"]  # no temp file left behind
     path.rmdir()  # repaired: the next change writes this process's count back for everyone
     budget.spend("balance")
     assert Budget(clock, SMSC_LIMITS, path=path).remaining("balance") == 8

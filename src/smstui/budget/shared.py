@@ -1,7 +1,8 @@
 """One account's budget state in a JSON file that every smstui process on the cache shares.
 
 Changes are read-modify-write under an flock on `<account>.lock` beside the file and land by
-temp file + fsync + rename, so a reader without the lock still sees a whole file. A corrupt or
+the cache's one atomic write (temp file + fsync + rename), so a reader without the lock still
+sees a whole file. A corrupt or
 unreadable file is a logged warning and a fresh state, never a crash: at worst one request more.
 """
 
@@ -20,6 +21,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from smstui.errors import StoreError
+from smstui.store.atomic import write_atomic
 
 log = logging.getLogger("smstui.budget")
 
@@ -129,21 +133,10 @@ class SharedState:
             return BudgetState(), b""
 
     def _write(self, data: bytes, state: BudgetState) -> None:
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(tmp, self.path)
-        except OSError as err:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            self._warn(f"cannot write {self.path} ({err.strerror or err}); budget not shared")
+            write_atomic(self.path, data)
+        except (StoreError, OSError) as err:  # OSError: its cleanup can raise one (ENOTDIR)
+            self._warn(f"{err}; budget not shared")
             self._local = state
             return
         self._local = None
