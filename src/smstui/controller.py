@@ -83,5 +83,9 @@ class Controller(Protocol):
         """Write these messages to CSV or JSONL (off the event loop); return rows written."""
         ...
 
+    async def load_older(self) -> int:
+        """Bring the next older day of the cache into memory (off the loop); messages added."""
+        ...
+
 
 RESENDABLE = frozenset({DeliveryState.FAILED, DeliveryState.EXPIRED, DeliveryState.REJECTED})

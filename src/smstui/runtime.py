@@ -117,6 +117,10 @@ class ReadOnlyController:
         """Exports only read the cache, so they work here too."""
         return await self._engine.export(path, keys, fmt)
 
+    async def load_older(self):
+        """Reading older days of the cache spends no budget: allowed here too."""
+        return await self._engine.load_older()
+
 
 async def follow(store: Store, *, interval_s: float = 0.25) -> None:
     """Keep a following store in step with the journal other processes append to.

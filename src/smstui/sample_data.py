@@ -187,6 +187,10 @@ class SampleController:
         self.store.record_balance(balance)
         return balance
 
+    async def load_older(self) -> int:
+        """The store's next older partition (a real read, off the loop)."""
+        return await self.store.load_older()
+
     async def export(self, path: Path, keys: list[tuple[str, str, str]], fmt: str) -> int:
         """Write the keyed messages with smstui's real exporter, off the event loop."""
         messages = [m for m in (self.store.get(k) for k in keys) if m is not None]

@@ -32,4 +32,4 @@ async def test_demo_fills_the_dashboard_from_the_emulator(tmp_path):
             await pilot.press("q")
     finally:
         store.close()
-    assert (tmp_path / "cache.json").exists()  # the engine flushed on the way out
+    assert (tmp_path / "manifest.json").exists()  # the engine checkpointed on the way out

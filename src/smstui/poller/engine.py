@@ -247,6 +247,10 @@ class Engine:
         self.store.record_balance(balance)
         return balance
 
+    async def load_older(self) -> int:
+        """The next older partition of the cache, read in a thread (the history scrolled)."""
+        return await self.store.load_older()
+
     async def export(self, path: Path, keys: list[Key], fmt: str) -> int:
         """Write these messages to CSV/JSONL in a thread (the loop never waits on disk)."""
         from smstui.export import export_messages

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input
 
 from smstui.controller import HealthSnapshot
+from smstui.errors import SmstuiError
 from smstui.filtering import Filter
 from smstui.model import Message
 from smstui.ui.filtered_rows import FilteredRows
@@ -75,6 +76,7 @@ class MainScreen(MainActions, Screen):
         self._ticks = 0
         self._health: HealthSnapshot | None = None
         self._oldest_sent: float | None = None  # sent_at of the oldest non-final message
+        self._loading_older = False  # a worker is reading the next older day of the cache
 
     def compose(self) -> ComposeResult:
         """Header, the two summary panes, history beside the feed, the health line, the footer."""
@@ -159,9 +161,30 @@ class MainScreen(MainActions, Screen):
         self.history.set_rows(self.visible_rows())
         self._update_history_title()
 
+    def on_history_table_near_end(self, _event: HistoryTable.NearEnd) -> None:
+        """Scrolled near the last loaded row: read the next older day of the cache."""
+        if self._loading_older or not self.store.unloaded_partitions():
+            return
+        self._loading_older = True
+        self.app.run_worker(self._load_older(), group="older", exit_on_error=False)
+
+    async def _load_older(self) -> None:
+        try:
+            added = await self.controller.load_older()
+        except SmstuiError as err:  # an unreadable day must say so, not stop the screen
+            self.set_action_error(f"loading older messages: {err}")
+            return
+        finally:
+            self._loading_older = False
+        if added:
+            self.refresh_rows()
+
     def _update_history_title(self) -> None:
         table = self.history
         parts = [f"History · {len(table.rows):,} rows".replace(",", " ")]
+        total = self.store.total()
+        if total > len(self.store):  # older days stay on disk until scrolled to
+            parts.append(f"{len(self.store):,} of {total:,} loaded".replace(",", " "))
         if self.filter_text:
             parts.append(f"filter: {self.filter_text}")
         if self.failed_only:

@@ -55,6 +55,9 @@ class HistoryTable(Widget, can_focus=True):
             super().__init__()
             self.message = message
 
+    class NearEnd(TextualMessage):
+        """The view came within a page of the last row: older rows may be wanted."""
+
     def __init__(self, *, clock, tz: tzinfo | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self._clock = clock
@@ -130,6 +133,11 @@ class HistoryTable(Widget, can_focus=True):
         self._update_position()
         if changed or notify:
             self.post_message(self.Highlighted(message))
+        self._check_near_end()
+
+    def _check_near_end(self) -> None:
+        if self._rows and self._top + 2 * self._body_height() >= len(self._rows):
+            self.post_message(self.NearEnd())
 
     @property
     def top(self) -> int:
@@ -253,6 +261,7 @@ class HistoryTable(Widget, can_focus=True):
     def _wheel(self, rows: int) -> None:
         body = self._body_height()
         self._top = max(0, min(self._top + rows, max(0, len(self._rows) - body)))
+        self._check_near_end()
         self.refresh()
 
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
