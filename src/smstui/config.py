@@ -15,6 +15,7 @@ import platformdirs
 from smstui.errors import ConfigError
 from smstui.model import Provider
 from smstui.secrets import Secret
+from smstui.webhook.signature import ALGORITHMS, DEFAULT_ALGORITHMS
 
 APP_NAME = "smstui"
 DEFAULT_BASE_URLS = {Provider.SMSC: "https://smsc.ru", Provider.WEBCOM: "https://my3.webcom.mobi"}
@@ -65,6 +66,10 @@ class WebhookSettings:
     listen: str | None = None  # "HOST:PORT"; None = off
     path_secret: Secret | None = None  # optional extra path segment behind a reverse proxy
     smsc_secret: Secret | None = None
+    smsc_hashes: tuple[str, ...] = DEFAULT_ALGORITHMS  # control hashes accepted (crc32 if listed)
+    header_timeout_s: float = 10.0  # request line + headers must arrive within this
+    body_timeout_s: float = 10.0  # the whole body must arrive within this
+    max_future_s: float = 300.0  # push times further ahead of receipt are clamped to receipt
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,11 +154,7 @@ def parse_config(data: dict[str, Any], *, path: Path | None = None) -> Config:
     return Config(
         accounts=accounts,
         poll=reader.poll(poll),
-        webhook=WebhookSettings(
-            listen=reader.listen(webhook),
-            path_secret=reader.secret(webhook, "path_secret", "webhook"),
-            smsc_secret=reader.secret(webhook, "smsc_secret", "webhook"),
-        ),
+        webhook=reader.webhook(webhook),
         keymap={str(k): str(v) for k, v in reader.table(ui, "keymap", "ui.keymap").items()},
         theme=ui.get("theme") if isinstance(ui.get("theme"), str) else None,
         path=path,
@@ -266,6 +267,46 @@ class _Reader:
                 for name in PollSettings.__slots__
             }
         )
+
+    def webhook(self, raw: dict[str, Any]) -> WebhookSettings:
+        """The [webhook] table: address, secrets, accepted hashes, deadlines, clock tolerance."""
+        defaults = WebhookSettings()
+
+        def seconds(name: str, low: float, high: float) -> float:
+            value = raw.get(name, getattr(defaults, name))
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise self.error(f"webhook.{name}", "must be a number of seconds")
+            if not low <= value <= high:  # NaN fails this too
+                raise self.error(f"webhook.{name}", f"must be between {low:g} and {high:g}")
+            return float(value)
+
+        return WebhookSettings(
+            listen=self.listen(raw),
+            path_secret=self.secret(raw, "path_secret", "webhook"),
+            smsc_secret=self.secret(raw, "smsc_secret", "webhook"),
+            smsc_hashes=self.hashes(raw),
+            header_timeout_s=seconds("header_timeout_s", 0.1, 300),
+            body_timeout_s=seconds("body_timeout_s", 0.1, 600),
+            max_future_s=seconds("max_future_s", 0, 86400),
+        )
+
+    def hashes(self, raw: dict[str, Any]) -> tuple[str, ...]:
+        """`smsc_hashes`: which SMSC control hashes count (a name or a list of md5/sha1/crc32)."""
+        value = raw.get("smsc_hashes", list(DEFAULT_ALGORITHMS))
+        values = [value] if isinstance(value, str) else value
+        if (
+            not isinstance(values, list)
+            or not values
+            or any(not isinstance(v, str) for v in values)
+        ):
+            raise self.error("webhook.smsc_hashes", f"must list some of {', '.join(ALGORITHMS)}")
+        names = tuple(dict.fromkeys(v.strip().lower() for v in values))
+        unknown = [n for n in names if n not in ALGORITHMS]
+        if unknown:
+            raise self.error(
+                "webhook.smsc_hashes", f"unknown hash {unknown[0]!r} (use {', '.join(ALGORITHMS)})"
+            )
+        return names
 
     def listen(self, raw: dict[str, Any]) -> str | None:
         if "listen" not in raw:

@@ -38,12 +38,18 @@ def received_states(sink: MemorySink, keys) -> dict[tuple[str, str, str], str]:
 
 
 async def run_campaign(
-    make_emulator, *, query: str, messages: int, settle_s: float = 20.0, **emulator_kwargs
+    make_emulator,
+    *,
+    query: str,
+    messages: int,
+    settle_s: float = 20.0,
+    hashes: tuple[str, ...] = ("md5", "sha1"),
+    **emulator_kwargs,
 ):
     """Push a live campaign of `messages` SMSC sends (+1/5 Webcom) and settle; return results."""
     clock = FakeClock(DEMO_START)
     sink = MemorySink()
-    opts = ReceiverOptions(smsc_secret=Secret(SECRET), accounts=ACCOUNTS)
+    opts = ReceiverOptions(smsc_secret=Secret(SECRET), accounts=ACCOUNTS, smsc_algorithms=hashes)
     async with WebhookReceiver(opts, sink=sink, clock=clock) as receiver, make_emulator(
         seed=11, messages=0, rate=600.0, live_messages=messages, clock=clock,
         start=DEMO_START, push_retry_interval=1.0,
@@ -76,14 +82,30 @@ async def test_campaign_pushed_to_the_receiver_matches_truth(make_emulator, mess
     assert counters["statuses"] >= len(expected)
 
 
-@pytest.mark.parametrize("query", ["?md5={s}", "?charset=utf-8&sha1={s}&fmt=3", "?crc32={s}&fmt=2"])
-async def test_charset_fmt_and_algorithm_variants(make_emulator, query: str) -> None:
-    """windows-1251 default, JSON and XML bodies, sha1 and crc32 all verify end to end."""
+@pytest.mark.parametrize(
+    ("query", "hashes"),
+    [
+        ("?md5={s}", ("md5", "sha1")),
+        ("?charset=utf-8&sha1={s}&fmt=3", ("md5", "sha1")),
+        ("?crc32={s}&fmt=2", ("crc32",)),  # crc32 only because the config asks for it
+        ("?charset=koi8-r&md5={s}", ("md5",)),
+    ],
+)
+async def test_charset_fmt_and_algorithm_variants(make_emulator, query: str, hashes) -> None:
+    """windows-1251 default, koi8-r, JSON and XML bodies, sha1 and crc32 verify end to end."""
     expected, got, counters, _ = await run_campaign(
-        make_emulator, query=query.format(s=SECRET), messages=40
+        make_emulator, query=query.format(s=SECRET), messages=40, hashes=hashes
     )
     assert expected and got == expected
     assert counters["rejected_403"] == 0 and counters["bad_400"] == 0
+
+
+async def test_crc32_signed_pushes_are_refused_unless_configured(make_emulator) -> None:
+    _expected, got, counters, _ = await run_campaign(
+        make_emulator, query=f"?crc32={SECRET}", messages=20, settle_s=0.5, smsc_push_attempts=1
+    )
+    assert {k: v for k, v in got.items() if k[0] == "main"} == {}
+    assert counters["rejected_403"] > 0
 
 
 async def test_wrong_secret_in_the_handler_url_stores_nothing(make_emulator) -> None:

@@ -83,3 +83,50 @@ async def test_run_receiver_serves_until_cancelled() -> None:
             await task
         with pytest.raises(httpx.ConnectError):
             await http.post(f"{url}/webcom", json=[])
+
+
+def webhook_config(**webhook: object):
+    account = {"name": "main", "provider": "smsc", "login": "l", "password": "p"}
+    return parse_config({"accounts": [account], "webhook": webhook})
+
+
+def test_hash_kinds_default_to_md5_and_sha1_and_crc32_only_when_listed() -> None:
+    assert options_from_config(webhook_config()).smsc_algorithms == ("md5", "sha1")
+    assert ReceiverOptions().smsc_algorithms == ("md5", "sha1")
+    listed = webhook_config(smsc_hashes=["MD5", "crc32", "md5"])
+    assert listed.webhook.smsc_hashes == ("md5", "crc32")
+    assert options_from_config(listed).smsc_algorithms == ("md5", "crc32")
+    assert webhook_config(smsc_hashes="crc32").webhook.smsc_hashes == ("crc32",)
+
+
+@pytest.mark.parametrize("value", [[], ["sha256"], [1], "nope", {"md5": True}, ["md5", ""]])
+def test_bad_hash_kinds_name_the_key(value: object) -> None:
+    with pytest.raises(ConfigError, match=r"webhook\.smsc_hashes"):
+        webhook_config(smsc_hashes=value)
+
+
+def test_deadlines_and_future_tolerance_come_from_the_config() -> None:
+    config = webhook_config(header_timeout_s=2, body_timeout_s=3.5, max_future_s=0)
+    opts = options_from_config(config)
+    assert (opts.header_timeout_s, opts.body_timeout_s, opts.max_future_s) == (2.0, 3.5, 0.0)
+    defaults = options_from_config(webhook_config())
+    assert (defaults.header_timeout_s, defaults.body_timeout_s) == (10.0, 10.0)
+    assert defaults.max_future_s == 300.0
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("header_timeout_s", 0), ("header_timeout_s", 1e9), ("body_timeout_s", -1),
+     ("body_timeout_s", "10"), ("max_future_s", -5), ("max_future_s", float("nan")),
+     ("header_timeout_s", True)],
+)  # fmt: skip
+def test_out_of_range_seconds_are_config_errors(key: str, value: object) -> None:
+    with pytest.raises(ConfigError, match=rf"webhook\.{key}"):
+        webhook_config(**{key: value})
+
+
+def test_bad_deadline_options_are_refused() -> None:
+    with pytest.raises(ConfigError, match="header_timeout_s"):
+        ReceiverOptions(header_timeout_s=0)
+    with pytest.raises(ConfigError, match="max_future_s"):
+        ReceiverOptions(max_future_s=-1)

@@ -153,12 +153,21 @@ def test_no_secret_configured_refuses_unless_allowed() -> None:
     assert check_signature(push, None, allow_unsigned=True) is Verdict.UNSIGNED_ALLOWED
 
 
-def test_only_allowed_algorithms_count() -> None:
+def test_crc32_counts_only_when_configured() -> None:
     crc = smsc_hash("crc32", ["1001", "79991234567", "1"], SECRET)
     push = decode_smsc_push(f"id=1001&phone=79991234567&status=1&crc32={crc}".encode(), FORM)
-    assert check_signature(push, SECRET) is Verdict.VERIFIED
+    # By default a (correct) crc32 is not enough: 32 bits are brute-forceable online.
+    with pytest.raises(ForgedPush, match=r"signed with crc32, which is not accepted.*md5/sha1"):
+        check_signature(push, SECRET)
+    assert check_signature(push, SECRET, algorithms=("md5", "crc32")) is Verdict.VERIFIED
+    # A wrong crc32 next to a right md5 is ignored when crc32 is not accepted.
+    both = decode_smsc_push(WORKED_BODY + b"&crc32=1", FORM)
+    assert check_signature(both, SECRET) is Verdict.VERIFIED
+    with pytest.raises(ForgedPush, match="wrong md5/crc32"):
+        check_signature(both, SECRET, algorithms=("md5", "sha1", "crc32"))
+    unsigned = decode_smsc_push(b"id=1001&phone=79991234567&status=1", FORM)
     with pytest.raises(ForgedPush, match="without a control hash"):
-        check_signature(push, SECRET, algorithms=("md5", "sha1"))
+        check_signature(unsigned, SECRET, algorithms=("crc32",))
 
 
 def test_every_present_hash_must_match() -> None:

@@ -8,9 +8,11 @@ import signal
 import sys
 import time
 
+from smstui.cli import EXIT_USAGE
 from smstui.commands._common import add_config_args, load
 from smstui.poller import CycleReport
 from smstui.runtime import cache_path, only_account, open_engine, receiver_for
+from smstui.webhook.errors import ReceiverError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,9 +41,13 @@ async def run(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, engine.stop)
-        async with receiver_for(engine, config, args.listen, engine.clock) as receiver:
-            if receiver is not None:
-                print(f"smstui poll: webhook receiver on {receiver.url}", file=sys.stderr,
-                      flush=True)  # fmt: skip
-            await engine.run()
+        try:
+            async with receiver_for(engine, config, args.listen, engine.clock) as receiver:
+                if receiver is not None:
+                    print(f"smstui poll: webhook receiver on {receiver.url}", file=sys.stderr,
+                          flush=True)  # fmt: skip
+                await engine.run()
+        except ReceiverError as err:  # e.g. the port is taken: one line, not a traceback
+            print(f"smstui: {err}", file=sys.stderr, flush=True)
+            return EXIT_USAGE
     return 0

@@ -17,7 +17,8 @@ COUNTER_NAMES = (
     "bad_400",
     "not_found_404",
     "method_405",
-    "timeouts",  # bodies not received within the deadline (408)
+    "timeouts",  # headers (connection closed) or bodies (408) not received within their deadline
+    "future_clamped",  # push times too far ahead of receipt, clamped to the receipt time
     "too_large_413",
     "sink_errors",  # the sink refused; answered 503 so the gateway retries
 )
@@ -29,6 +30,7 @@ _LABELS = {
     "method_405": "405",
     "too_large_413": "too big",
     "sink_errors": "sink err",
+    "future_clamped": "future-dated",
 }
 
 
@@ -43,7 +45,8 @@ def health_line(counters: Mapping[str, int]) -> str:
     if counters.get("duplicates"):
         parts.append(f"{counters['duplicates']:,} dup")
     problems = ("rejected_403", "bad_400", "too_large_413", "timeouts", "not_found_404")
-    for name in (*problems, "method_405", "sink_errors", "hash_mismatch", "unacked"):
+    others = ("method_405", "sink_errors", "hash_mismatch", "unacked", "future_clamped")
+    for name in (*problems, *others):
         value = counters.get(name, 0)
         if value:
             parts.append(f"{value:,} {_LABELS.get(name, name.replace('_', ' '))}")

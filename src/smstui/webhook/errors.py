@@ -15,3 +15,7 @@ class MalformedPush(PushError):
 
 class ForgedPush(PushError):
     """The control hash is missing or wrong, or no secret is configured (HTTP 403)."""
+
+
+class ReceiverError(SmstuiError):
+    """The receiver cannot run, e.g. its address is taken; the message says where and why."""

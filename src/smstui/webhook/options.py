@@ -9,7 +9,7 @@ from smstui.config import Config
 from smstui.errors import ConfigError
 from smstui.model import Provider
 from smstui.secrets import Secret
-from smstui.webhook.signature import ALGORITHMS
+from smstui.webhook.signature import ALGORITHMS, DEFAULT_ALGORITHMS
 
 
 @dataclass(frozen=True)
@@ -24,17 +24,21 @@ class ReceiverOptions:
     accounts: Mapping[str, Provider] = field(default_factory=dict)  # account name → provider
     allow_unsigned: bool = False  # accept SMSC pushes when no smsc_secret is configured
     body_timeout_s: float = 10.0  # deadline for receiving a whole body (slow clients → 408)
-    # Which control parameters count. crc32 is linear, so one captured push lets an attacker
-    # forge others of the same length; drop it here when the handler URL uses md5 or sha1.
-    smsc_algorithms: tuple[str, ...] = ALGORITHMS
+    header_timeout_s: float = 10.0  # deadline for request line + headers (drippers are cut off)
+    # Which control parameters count ([webhook] smsc_hashes). crc32 is linear, so one captured
+    # push lets an attacker forge others; it counts only when the handler URL uses it.
+    smsc_algorithms: tuple[str, ...] = DEFAULT_ALGORITHMS
+    max_future_s: float = 300.0  # push times further ahead of receipt are clamped to receipt
     dedup_capacity: int = 200_000  # remembered push identities for counting/skipping retries
 
     def __post_init__(self) -> None:
         unknown = [a for a in self.smsc_algorithms if a not in ALGORITHMS]
         if unknown or not self.smsc_algorithms:
             raise ConfigError(f"smsc_algorithms must be a subset of {ALGORITHMS}, got {unknown}")
-        if self.max_body <= 0 or self.body_timeout_s <= 0:
-            raise ConfigError("max_body and body_timeout_s must be positive")
+        if min(self.max_body, self.body_timeout_s, self.header_timeout_s) <= 0:
+            raise ConfigError("max_body, body_timeout_s and header_timeout_s must be positive")
+        if not self.max_future_s >= 0:
+            raise ConfigError("max_future_s must be zero or more")
         if self.path_secret is not None and "/" in self.path_secret.reveal():
             raise ConfigError("path_secret must be a single path segment (no '/')")
 
@@ -55,13 +59,16 @@ def parse_listen(value: str) -> tuple[str, int]:
 
 def options_from_config(config: Config, listen: str | None = None, **overrides) -> ReceiverOptions:
     """Receiver options from the [webhook] table and the accounts; `listen` overrides the file."""
-    address = listen or config.webhook.listen or "127.0.0.1:0"
+    settings = config.webhook
+    address = listen or settings.listen or "127.0.0.1:0"
     host, port = parse_listen(address)
-    return ReceiverOptions(
-        host=host,
-        port=port,
-        smsc_secret=config.webhook.smsc_secret,
-        path_secret=config.webhook.path_secret,
-        accounts={a.name: a.provider for a in config.accounts},
-        **overrides,
-    )
+    values = {
+        "smsc_secret": settings.smsc_secret,
+        "path_secret": settings.path_secret,
+        "smsc_algorithms": settings.smsc_hashes,
+        "header_timeout_s": settings.header_timeout_s,
+        "body_timeout_s": settings.body_timeout_s,
+        "max_future_s": settings.max_future_s,
+        "accounts": {a.name: a.provider for a in config.accounts},
+    }
+    return ReceiverOptions(host=host, port=port, **{**values, **overrides})

@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hmac
 import logging
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from smstui.clock import Clock, SystemClock
-from smstui.model import Provider
+from smstui.model import Provider, StatusChange
 from smstui.secrets import mask_text
 from smstui.webhook import smsc_push, webcom_push
+from smstui.webhook.charsets import check_request_charsets
 from smstui.webhook.counters import fresh_counters
-from smstui.webhook.errors import ForgedPush, MalformedPush
+from smstui.webhook.deadline import GuardedSite, HeaderDeadline
+from smstui.webhook.dedupe import PushMemory
+from smstui.webhook.errors import ForgedPush, MalformedPush, ReceiverError
 from smstui.webhook.options import ReceiverOptions
+from smstui.webhook.serverlog import ServerLog
 from smstui.webhook.sink import PushSink
+from smstui.webhook.smsc_decode import split_form
+from smstui.webhook.times import is_ahead
 
-__all__ = ["ReceiverOptions", "WebhookReceiver", "run_receiver"]
+__all__ = ["ReceiverError", "ReceiverOptions", "WebhookReceiver", "run_receiver"]
 
 log = logging.getLogger("smstui.webhook")
 _ALLOWED_METHODS = {Provider.SMSC: ("POST", "GET"), Provider.WEBCOM: ("POST",)}
@@ -33,6 +40,10 @@ class _BodyTooLarge(Exception):
     """The body exceeds max_body."""
 
 
+class _BadBody(Exception):
+    """The body's framing is broken (bad chunking, cut short): HTTP 400."""
+
+
 class WebhookReceiver:
     """Listens for SMSC and Webcom pushes and hands verified ones to a sink."""
 
@@ -41,7 +52,8 @@ class WebhookReceiver:
         self.sink = sink
         self.clock = clock or SystemClock()
         self.counters: dict[str, int] = fresh_counters()
-        self._seen: OrderedDict[Hashable, None] = OrderedDict()
+        self._memory = PushMemory(options.dedup_capacity)
+        self._deadline = HeaderDeadline(options.header_timeout_s, self._header_timeout)
         self._runner: web.AppRunner | None = None
         self._url = ""
         self.app = web.Application()
@@ -65,11 +77,23 @@ class WebhookReceiver:
         return "/".join(parts)
 
     async def start(self) -> None:
-        """Bind and serve (no access log: paths may carry the secret segment)."""
-        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+        """Bind and serve (no access log: paths may carry the secret segment).
+
+        ReceiverError (one line, e.g. "cannot listen on 127.0.0.1:8080: address already in
+        use") when the address cannot be bound; nothing is left running then.
+        """
+        server_log = ServerLog(logging.getLogger("aiohttp.server"), self._masked,
+                               lambda: self._count("bad_400"))  # fmt: skip
+        self._runner = web.AppRunner(
+            self.app, access_log=None, handle_signals=False, logger=server_log
+        )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.options.host, self.options.port)
-        await site.start()
+        site = GuardedSite(self._runner, self.options.host, self.options.port, self._deadline)
+        try:
+            await site.start()
+        except ReceiverError:
+            await self.stop()
+            raise
         host, port = self._runner.addresses[0][:2]
         self._url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
         if self.options.smsc_secret is None and not self.options.allow_unsigned:
@@ -84,6 +108,7 @@ class WebhookReceiver:
         """Stop listening; pushes in flight are finished first."""
         if self._runner is not None:
             await self._runner.cleanup()
+            self._deadline.close()
             self._runner = None
             self._url = ""
 
@@ -99,16 +124,25 @@ class WebhookReceiver:
     def _masked(self, text: str) -> str:
         return mask_text(text, [self.options.path_secret, self.options.smsc_secret])
 
-    def _refuse(self, status: int, counter: str, reason: str, request: web.Request) -> web.Response:
-        """Count, log (throttled under a flood) and answer a refused request."""
+    def _count(self, counter: str) -> bool:
+        """Count one event; True when it should be logged (the first 20, then every 100th)."""
         self.counters[counter] += 1
         seen = self.counters[counter]
-        if seen <= 20 or seen % 100 == 0:  # the first 20, then every 100th: the log stays readable
+        return seen <= 20 or seen % 100 == 0  # the log stays readable under a flood
+
+    def _refuse(self, status: int, counter: str, reason: str, request: web.Request) -> web.Response:
+        """Count, log (throttled under a flood) and answer a refused request."""
+        if self._count(counter):
             level = logging.WARNING if status == 403 else logging.INFO
             log.log(level, "%s %s from %s: %s (%d so far)", status,
                     self._masked(request.path_qs), request.remote, self._masked(reason),
-                    seen)  # fmt: skip
+                    self.counters[counter])  # fmt: skip
         return web.Response(status=status, text=reason.split(":")[0] + "\n")
+
+    def _header_timeout(self, peer: str) -> None:
+        if self._count("timeouts"):
+            log.info("closed a connection from %s: no complete request headers within %g s",
+                     peer, self.options.header_timeout_s)  # fmt: skip
 
     def _route(self, path: str) -> tuple[Provider, str]:
         segments = [s for s in path.split("/") if s]
@@ -134,15 +168,29 @@ class WebhookReceiver:
         if request.content_length is not None and request.content_length > limit:
             raise _BodyTooLarge
         chunks, size = [], 0
-        async with asyncio.timeout(self.options.body_timeout_s):
-            async for chunk in request.content.iter_chunked(65536):
-                size += len(chunk)
-                if size > limit:
-                    raise _BodyTooLarge
-                chunks.append(chunk)
+        try:
+            async with asyncio.timeout(self.options.body_timeout_s):
+                async for chunk in request.content.iter_chunked(65536):
+                    size += len(chunk)
+                    if size > limit:
+                        raise _BodyTooLarge
+                    chunks.append(chunk)
+        except (HttpProcessingError, ConnectionError) as err:
+            raise _BadBody(type(err).__name__) from None
         return b"".join(chunks)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        protocol = request.protocol
+        self._deadline.started(protocol)  # headers are in: the body has its own deadline
+        response = None
+        try:
+            response = await self._answer(request)
+            return response
+        finally:
+            closing = response is not None and response.keep_alive is False
+            self._deadline.finished(protocol, closing=closing)
+
+    async def _answer(self, request: web.Request) -> web.StreamResponse:
         try:
             provider, account = self._route(request.path)
         except _NotFound as err:
@@ -151,20 +199,24 @@ class WebhookReceiver:
             response = self._refuse(405, "method_405", "method not allowed", request)
             response.headers["Allow"] = ", ".join(_ALLOWED_METHODS[provider])
             return response
+        ctype = request.headers.get("Content-Type", "")
+        query = request.rel_url.raw_query_string if provider is Provider.SMSC else ""
+        try:
+            # Before the body is even read: only utf-8, windows-1251 and koi8-r are spoken.
+            pairs = split_form(query.encode("utf-8", "replace"))
+            check_request_charsets([v for k, v in pairs if k == b"charset"], ctype)
+        except MalformedPush as err:
+            return self._refuse(400, "bad_400", f"malformed push: {err}", request)
         try:
             body = await self._read_body(request)
         except _BodyTooLarge:
-            response = self._refuse(413, "too_large_413", "body too large", request)
-            response.force_close()  # the rest of the body is not worth reading
-            return response
+            return _closing(self._refuse(413, "too_large_413", "body too large", request))
         except TimeoutError:
-            response = self._refuse(408, "timeouts", "body not received in time", request)
-            response.force_close()
-            return response
-        ctype = request.headers.get("Content-Type", "")
+            return _closing(self._refuse(408, "timeouts", "body not received in time", request))
+        except _BadBody as err:
+            return _closing(self._refuse(400, "bad_400", f"broken body: {err}", request))
         try:
             if provider is Provider.SMSC:
-                query = request.rel_url.raw_query_string
                 return await self._smsc(account, body, ctype, query, request)
             return await self._webcom(account, body, ctype, request)
         except MalformedPush as err:
@@ -182,13 +234,20 @@ class WebhookReceiver:
             return False
         return True
 
-    def _is_seen(self, ident: Hashable) -> bool:
-        return ident in self._seen
+    def _received(self, change: StatusChange) -> StatusChange:
+        """The change, its time clamped to receipt when it claims to be from the future."""
+        now = change.observed_at
+        if now is None or not is_ahead(change.at, now, self.options.max_future_s):
+            return change
+        self._count("future_clamped")
+        return dataclasses.replace(change, at=now, claimed_at=change.at)
 
-    def _remember(self, ident: Hashable) -> None:
-        self._seen[ident] = None
-        if len(self._seen) > self.options.dedup_capacity:
-            self._seen.popitem(last=False)
+    def _not_ahead(self, at: float, now: float) -> float:
+        """A pushed time, or the receipt time when it lies too far in the future."""
+        if not is_ahead(at, now, self.options.max_future_s):
+            return at
+        self._count("future_clamped")
+        return now
 
     async def _smsc(
         self, account: str, body: bytes, ctype: str, query: str, request: web.Request
@@ -205,26 +264,32 @@ class WebhookReceiver:
                         push.kind)  # fmt: skip
         now = self.clock.now()
         if push.kind is smsc_push.SmscEvent.STATUS:
-            change = smsc_push.to_status_change(push, account, now)
+            change = self._received(smsc_push.to_status_change(push, account, now))
             ident: Hashable = ("s", account, change.message_id, change.phone,
-                               change.raw_status, change.at)  # fmt: skip
+                               change.raw_status, change.claimed_at or change.at)  # fmt: skip
             item_counter, call = "statuses", lambda: self.sink.push_changes([change])
         elif push.kind is smsc_push.SmscEvent.INCOMING:
             message = smsc_push.to_incoming(push, account, now)
+            if message.received_at is not None:
+                at = self._not_ahead(message.received_at, now)
+                message = dataclasses.replace(message, received_at=at)
             ident = ("i", account, message.incoming_id)
             item_counter, call = "incoming", lambda: self.sink.push_incoming([message])
         else:
             confirmation = smsc_push.to_call(push, account, now)
             ident = ("w", account, confirmation.phone, confirmation.at)
+            confirmation = dataclasses.replace(
+                confirmation, at=self._not_ahead(confirmation.at, now)
+            )
             push_calls = getattr(self.sink, "push_calls", None)
             item_counter = "waitcall"
             call = (lambda: push_calls([confirmation])) if push_calls else _nothing
-        if self._is_seen(ident):
+        if ident in self._memory:
             self.counters["duplicates"] += 1
         else:
             if not await self._deliver(call, request):
                 return web.Response(status=503, text="try again\n")
-            self._remember(ident)
+            self._memory.remember([ident])
             self.counters[item_counter] += 1
         self.counters["accepted"] += 1
         return web.Response(text="OK")
@@ -234,28 +299,33 @@ class WebhookReceiver:
     ) -> web.Response:
         batch = webcom_push.decode_webcom_push(body, ctype)
         now = self.clock.now()
-        fresh, idents, acked = [], [], []
-        for entry in batch.entries:
-            ident = ("c", account, entry.message_id, entry.state_word, entry.time_text)
-            acked.append(entry.raw_id)
-            if self._is_seen(ident) or ident in idents:
-                self.counters["duplicates"] += 1
-                continue
-            idents.append(ident)
-            fresh.append(webcom_push.to_status_change(entry, account, now))
+        entries = batch.entries
+        idents = [("c", account, e.message_id, e.state_word, e.time_text) for e in entries]
+        positions = self._memory.fresh(idents)
+        fresh = [
+            self._received(webcom_push.to_status_change(entries[i], account, now))
+            for i in positions
+        ]
+        self.counters["duplicates"] += len(entries) - len(positions)
         if fresh and not await self._deliver(lambda: self.sink.push_changes(fresh), request):
             return web.Response(status=503, text="try again\n")
-        for ident in idents:
-            self._remember(ident)
+        self._memory.remember(idents[i] for i in positions)
         self.counters["statuses"] += len(fresh)
         self.counters["unacked"] += batch.rejected
         self.counters["accepted"] += 1
-        ack, content_type = webcom_push.ack_body(list(dict.fromkeys(acked)), batch.fmt)
+        acked = dict.fromkeys(e.raw_id for e in entries)  # each id once, in arrival order
+        ack, content_type = webcom_push.ack_body(list(acked), batch.fmt)
         return web.Response(body=ack, headers={"Content-Type": content_type})
 
 
 async def _nothing() -> None:
     """Stands in for a sink method the sink does not have."""
+
+
+def _closing(response: web.Response) -> web.Response:
+    """The response, with the connection closed after it (the rest of the body is not wanted)."""
+    response.force_close()
+    return response
 
 
 async def run_receiver(

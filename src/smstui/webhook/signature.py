@@ -15,6 +15,9 @@ from collections.abc import Sequence
 from smstui.secrets import Secret
 
 ALGORITHMS = ("md5", "sha1", "crc32")
+# Accepted unless the config asks for more: crc32 is 32 bits and linear, so a forger can search
+# it online (or derive it from one captured push); only a handler URL with ?crc32= needs it.
+DEFAULT_ALGORITHMS = ("md5", "sha1")
 
 
 def _secret_text(secret: Secret | str) -> str:

@@ -8,12 +8,12 @@ handler URL's own parameters) are merged in, the body winning (open question 3).
 
 from __future__ import annotations
 
-import codecs
 import json
-import xml.etree.ElementTree as ET
 from urllib.parse import unquote_to_bytes
 
+from smstui.webhook.charsets import content_type_charset, normalise_charset
 from smstui.webhook.errors import MalformedPush
+from smstui.webhook.xml_safe import parse_xml
 
 DEFAULT_CHARSET = "windows-1251"  # SMSC's default when the handler URL names none
 _FORM, _JSON, _XML = "form", "json", "xml"
@@ -30,24 +30,6 @@ def split_form(raw: bytes) -> list[tuple[bytes, bytes]]:
             (unquote_to_bytes(key.replace(b"+", b" ")), unquote_to_bytes(value.replace(b"+", b" ")))
         )
     return pairs
-
-
-def normalise_charset(name: str) -> str:
-    """A charset label SMSC may use → the Python codec name; MalformedPush if unknown."""
-    label = name.strip().strip("\"'").lower()
-    try:
-        return codecs.lookup(label).name
-    except LookupError:
-        raise MalformedPush(f"unknown charset {label[:30]!r}") from None
-
-
-def content_type_charset(content_type: str) -> str | None:
-    """The `charset=` parameter of a Content-Type header, if any."""
-    for param in content_type.split(";")[1:]:
-        key, _, value = param.partition("=")
-        if key.strip().lower() == "charset" and value.strip():
-            return value
-    return None
 
 
 def pick_charset(query: list[tuple[bytes, bytes]], body_kind: str, body: bytes, ctype: str) -> str:
@@ -113,24 +95,9 @@ def decode_json(body: bytes, charset: str) -> dict[str, str]:
     return {str(k): _scalar(v) for k, v in data.items()}
 
 
-def parse_xml(body: bytes, charset: str) -> ET.Element:
-    """An XML document with entity declarations refused (no expansion tricks)."""
-    if b"<!DOCTYPE" in body.upper() or b"<!ENTITY" in body.upper():
-        raise MalformedPush("XML with a DOCTYPE or entity declaration is refused")
-    text = _text(body, charset, "XML body")
-    if text.startswith("<?xml"):
-        # The text is already decoded; drop the declaration so expat does not re-decode it.
-        end = text.find("?>")
-        text = text[end + 2 :] if end >= 0 else text
-    try:
-        return ET.fromstring(text)
-    except ET.ParseError as err:
-        raise MalformedPush(f"body is not well-formed XML ({err})") from None
-
-
 def decode_xml(body: bytes, charset: str) -> dict[str, str]:
     """Every leaf element (first occurrence wins) and attribute of the document, flattened."""
-    root = parse_xml(body, charset)
+    root = parse_xml(body, charset, charset)
     fields: dict[str, str] = {}
     for element in root.iter():
         for key, value in element.attrib.items():

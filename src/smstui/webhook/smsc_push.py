@@ -11,7 +11,7 @@ from smstui import codes
 from smstui.model import IncomingMessage, Source, StatusChange
 from smstui.secrets import Secret
 from smstui.webhook.errors import ForgedPush, MalformedPush
-from smstui.webhook.signature import ALGORITHMS, verify_smsc_hash
+from smstui.webhook.signature import ALGORITHMS, DEFAULT_ALGORITHMS, verify_smsc_hash
 from smstui.webhook.smsc_decode import decode_smsc_body
 from smstui.webhook.times import parse_any_time, parse_unix
 
@@ -95,12 +95,13 @@ def check_signature(
     push: SmscPush,
     secret: Secret | None,
     *,
-    algorithms: Sequence[str] = ALGORITHMS,
+    algorithms: Sequence[str] = DEFAULT_ALGORITHMS,
     allow_unsigned: bool = False,
 ) -> Verdict:
-    """Verify the md5/sha1/crc32 control value; ForgedPush when the push must be refused.
+    """Verify the control value; ForgedPush when the push must be refused.
 
-    Every allowed algorithm present must match. A missing hash is always refused when a secret
+    Only `algorithms` count (default md5 and sha1: crc32 is forgeable), and every one of them
+    present must match. A missing hash is always refused when a secret
     is configured; a wrong one is refused for statuses and only reported for incoming SMS and
     call confirmations, whose formulas are not from the vendor (open question 5).
     """
@@ -110,7 +111,12 @@ def check_signature(
         raise ForgedPush("no SMSC secret configured: refusing an unverifiable push")
     present = [a for a in algorithms if a in ALGORITHMS and push.fields.get(a, "").strip()]
     if not present:
-        raise ForgedPush(f"SMSC {push.kind} push without a control hash ({'/'.join(algorithms)})")
+        allowed = "/".join(algorithms)
+        others = [a for a in ALGORITHMS if a not in algorithms and push.fields.get(a, "").strip()]
+        if others:  # say so: a handler URL with ?crc32= needs [webhook] smsc_hashes to list it
+            raise ForgedPush(f"SMSC {push.kind} push signed with {others[0]}, which is not "
+                             f"accepted (smsc_hashes: {allowed})")  # fmt: skip
+        raise ForgedPush(f"SMSC {push.kind} push without a control hash ({allowed})")
     parts = push.hash_parts()
     ok = all(
         verify_smsc_hash(a, parts, secret, push.fields[a], encoding=push.charset) for a in present

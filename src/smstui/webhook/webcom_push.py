@@ -13,9 +13,11 @@ from xml.sax.saxutils import escape
 
 from smstui import codes
 from smstui.model import Source, StatusChange
+from smstui.webhook.charsets import content_type_charset, normalise_charset
 from smstui.webhook.errors import MalformedPush
-from smstui.webhook.smsc_decode import body_kind, content_type_charset, normalise_charset, parse_xml
+from smstui.webhook.smsc_decode import body_kind
 from smstui.webhook.times import parse_moscow
+from smstui.webhook.xml_safe import parse_xml
 
 _STATE_WORD = re.compile(r"^[a-z_]{1,40}$")
 _ID = re.compile(r"^\d{1,20}$")
@@ -30,6 +32,7 @@ class WebcomEntry:
     message_id: str
     state_word: str
     time_text: str
+    at: float | None  # time_text read as Moscow time; None when empty (state `send`)
 
 
 @dataclass(slots=True)
@@ -55,14 +58,15 @@ def _entry(raw_id: object, state: object, time_text: object) -> WebcomEntry | No
         time_text = ""
     if not isinstance(time_text, str):
         return None
+    at = None
     if time_text.strip():
         try:
-            parse_moscow(time_text)
+            at = parse_moscow(time_text)
         except MalformedPush:
             return None
     elif word != "send":
         return None  # only `send` comes without a time (webcom.md §2)
-    return WebcomEntry(raw_id, message_id, word, time_text.strip())
+    return WebcomEntry(raw_id, message_id, word, time_text.strip(), at)
 
 
 def _json_batch(body: bytes, charset: str) -> WebcomBatch:
@@ -86,8 +90,8 @@ def _json_batch(body: bytes, charset: str) -> WebcomBatch:
     return batch
 
 
-def _xml_batch(body: bytes, charset: str) -> WebcomBatch:
-    root = parse_xml(body, charset)
+def _xml_batch(body: bytes, charset: str | None) -> WebcomBatch:
+    root = parse_xml(body, charset, "utf-8")
     if root.tag not in XML_ROOTS:
         raise MalformedPush(
             f"Webcom XML push root must be <response> or <request>, not <{root.tag}>"
@@ -110,16 +114,18 @@ def decode_webcom_push(body: bytes, content_type: str) -> WebcomBatch:
     if not body.strip():
         raise MalformedPush("empty Webcom push")
     header = content_type_charset(content_type)
-    charset = normalise_charset(header) if header else "utf-8"
+    charset = normalise_charset(header) if header else None
     kind = body_kind(content_type, body)
     if kind == "form":
         raise MalformedPush("Webcom pushes are JSON or XML")
-    return _xml_batch(body, charset) if kind == "xml" else _json_batch(body, charset)
+    if kind == "xml":
+        return _xml_batch(body, charset)  # no header charset: the XML declaration's, else UTF-8
+    return _json_batch(body, charset or "utf-8")
 
 
 def to_status_change(entry: WebcomEntry, account: str, observed_at: float) -> StatusChange:
     """One entry → StatusChange; an empty time (state `send`) means "as of now"."""
-    at = parse_moscow(entry.time_text) if entry.time_text else observed_at
+    at = observed_at if entry.at is None else entry.at
     return StatusChange(
         account=account,
         message_id=entry.message_id,
