@@ -56,7 +56,7 @@ class PollSettings:
     balance_interval_s: float = 60.0
     max_age_h: float = 26.0  # stop polling a non-final message after this long (validity ≤ 24 h)
     retention_days: float = 30.0
-    flush_interval_s: float = 2.0
+    flush_interval_s: float = 10.0  # checkpoint cadence: the journal is already durable
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +78,7 @@ class Config:
 
     accounts: tuple[Account, ...] = ()
     cache_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)))
+    memory_messages: int = 10_000  # [cache] messages kept in memory at open (newest first)
     poll: PollSettings = field(default_factory=PollSettings)
     webhook: WebhookSettings = field(default_factory=WebhookSettings)
     keymap: dict[str, str] = field(default_factory=dict)
@@ -151,6 +152,11 @@ def parse_config(data: dict[str, Any], *, path: Path | None = None) -> Config:
     kwargs: dict[str, Any] = {}
     if "dir" in cache:
         kwargs["cache_dir"] = Path(reader.string(cache, "dir", "cache.dir")).expanduser()
+    if "memory_messages" in cache:
+        memory = reader.number(cache, "memory_messages", "cache.memory_messages", 10_000)
+        if memory != int(memory) or not 1_000 <= memory <= 5_000_000:
+            raise reader.error("cache.memory_messages", "must be a whole number, 1000 to 5000000")
+        kwargs["memory_messages"] = int(memory)
     return Config(
         accounts=accounts,
         poll=reader.poll(poll),

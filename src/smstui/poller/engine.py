@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from smstui.budget import BudgetExceeded, budget_for
+from smstui.budget import budget_for
 from smstui.clock import Clock, SystemClock
 from smstui.codes import smsc_error
 from smstui.config import Config
@@ -187,10 +187,7 @@ class Engine:
         """A user action: same budget as polling, but refusals and failures are raised."""
         budget = poller.budget
         if not budget.try_spend(endpoint, key):
-            raise BudgetExceeded(
-                endpoint, key, budget.next_allowed_at(endpoint, key),
-                budget.blocking_row(endpoint, key),
-            )  # fmt: skip
+            raise budget.refusal(endpoint, key)  # says when, in words, as the CLI does
         poller.requests += 1
         try:
             result = await action()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 from pathlib import Path
@@ -31,7 +32,8 @@ def write_atomic(path: Path, payload: bytes, *, mode: int = 0o600) -> None:
             os.close(fd)
         os.replace(tmp, path)
     except OSError as err:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # e.g. the parent is not a directory at all
+            tmp.unlink(missing_ok=True)
         raise StoreError(f"cannot write {path}: {err.strerror or err}") from err
     fsync_dir(path.parent)
 

@@ -33,7 +33,7 @@ __all__ = ["Store", "StoreHealth"]
 
 log = logging.getLogger("smstui.store")
 Listener = Callable[[list[AppliedChange]], None]
-DEFAULT_MEMORY_MESSAGES = 20_000
+DEFAULT_MEMORY_MESSAGES = 10_000
 
 
 @dataclass(frozen=True, slots=True)

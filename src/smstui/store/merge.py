@@ -65,6 +65,9 @@ def apply_status(m: Message, c: StatusChange) -> Message:
         and m.updated_at == c.at
     ):
         return m
-    return replace(
-        m, state=state, raw_status=c.raw_status, error_code=c.error_code, updated_at=c.at
-    )
+    # The constructor, not dataclasses.replace: this runs for every change of every cycle, and
+    # replace() re-inspects the dataclass's fields each call (three times the cost).
+    return Message(
+        m.account, m.provider, m.message_id, m.phone, state, m.text, m.sender, m.sent_at,
+        c.raw_status, c.error_code, m.cost, m.parts, m.country, m.operator, m.region, c.at,
+    )  # fmt: skip

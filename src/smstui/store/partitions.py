@@ -67,14 +67,15 @@ class AtomicStorage(Storage):
 
 
 def read_tables(path: Path, names: Iterable[str]) -> dict[str, list[dict[str, Any]]] | None:
-    """The documents of some tables (one parse of the file); None when the file is missing."""
-    if not path.exists():
+    """The documents of some tables, in doc-id order; None when the file is missing.
+
+    Read through the Storage (one parse), not Table.all(), which copies every document into
+    a Document twice over: at 10,000 messages a partition that is a third of the open time.
+    """
+    data = AtomicStorage(path).read()
+    if data is None:
         return None
-    db = TinyDB(path, storage=CachingMiddleware(AtomicStorage))
-    try:
-        return {name: [dict(d) for d in db.table(name, cache_size=0).all()] for name in names}
-    finally:
-        db.close()
+    return {name: list(data.get(name, {}).values()) for name in names}
 
 
 def write_tables(path: Path, tables: Mapping[str, Iterable[Mapping[str, Any]]]) -> None:

@@ -16,6 +16,15 @@ from smstui.store import schema as s
 # other processes' (catch-up) and hands the results to the caller that wrote them.
 TOKEN = f"{os.getpid()}.{secrets.token_hex(4)}"
 _ids = itertools.count()
+
+
+def _new_token() -> None:
+    """A forked child is another process: it must not take its parent's records for its own."""
+    global TOKEN
+    TOKEN = f"{os.getpid()}.{secrets.token_hex(4)}"
+
+
+os.register_at_fork(after_in_child=_new_token)
 Item = Message | StatusChange
 
 
