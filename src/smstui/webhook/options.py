@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from smstui.config import Config
 from smstui.errors import ConfigError
@@ -57,7 +58,9 @@ def parse_listen(value: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def options_from_config(config: Config, listen: str | None = None, **overrides) -> ReceiverOptions:
+def options_from_config(
+    config: Config, listen: str | None = None, **overrides: Any
+) -> ReceiverOptions:
     """Receiver options from the [webhook] table and the accounts; `listen` overrides the file."""
     settings = config.webhook
     address = listen or settings.listen or "127.0.0.1:0"

@@ -6,9 +6,11 @@ webcom.md §3.3); the rest of the batch is still accepted.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from xml.sax.saxutils import escape
 
 from smstui import codes
@@ -24,9 +26,12 @@ _ID = re.compile(r"^\d{1,20}$")
 XML_ROOTS = ("response", "request")  # Webcom documents <response>, its siblings <request> (Q8)
 
 
-@dataclass(frozen=True, slots=True)
-class WebcomEntry:
-    """One readable status in a batch, with the id exactly as it arrived (echoed in the ack)."""
+class WebcomEntry(NamedTuple):
+    """One readable status in a batch, with the id exactly as it arrived (echoed in the ack).
+
+    A tuple, not a frozen dataclass: an 18,000-entry batch builds one per entry, at a quarter
+    of the cost.
+    """
 
     raw_id: int | str
     message_id: str
@@ -46,27 +51,37 @@ class WebcomBatch:
 
 def _entry(raw_id: object, state: object, time_text: object) -> WebcomEntry | None:
     """A valid entry, or None when any part is malformed (then it is simply not acked)."""
-    if isinstance(raw_id, bool) or not isinstance(raw_id, int | str):
+    if type(raw_id) is int:  # what Webcom sends; bool (an int subclass) is refused below
+        message_id = str(raw_id) if 0 <= raw_id < 10**20 else ""
+    elif isinstance(raw_id, str):
+        message_id = raw_id.strip()
+        message_id = message_id if _ID.match(message_id) else ""
+    else:
         return None
-    message_id = str(raw_id).strip()
-    if not _ID.match(message_id) or not isinstance(state, str):
-        return None
-    word = state.strip().lower()
-    if not _STATE_WORD.match(word):
+    word = _state_word(state) if isinstance(state, str) else None
+    if not message_id or word is None:
         return None
     if time_text is None:
         time_text = ""
     if not isinstance(time_text, str):
         return None
     at = None
-    if time_text.strip():
+    time_text = time_text.strip()
+    if time_text:
         try:
             at = parse_moscow(time_text)
         except MalformedPush:
             return None
     elif word != "send":
         return None  # only `send` comes without a time (webcom.md §2)
-    return WebcomEntry(raw_id, message_id, word, time_text.strip(), at)
+    return WebcomEntry(raw_id, message_id, word, time_text, at)
+
+
+@functools.lru_cache(maxsize=256)  # a batch repeats a handful of words thousands of times
+def _state_word(state: str) -> str | None:
+    """The state as a lower-case word, or None when it cannot be one."""
+    word = state.strip().lower()
+    return word if _STATE_WORD.match(word) else None
 
 
 def _json_batch(body: bytes, charset: str) -> WebcomBatch:
