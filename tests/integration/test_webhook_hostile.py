@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import json
+import logging
 from urllib.parse import urlencode
 
 import httpx
@@ -186,3 +187,21 @@ async def test_receiver_dedupe_work_is_linear_in_the_batch(receiver, http, monke
         calls.append(CountingId.calls)
     # The list scan this replaces made ~n²/8 tests (over 40 million at 18,000 ids).
     assert calls[1] <= 4 * 18_000 and calls[1] <= 12 * max(calls[0], 1)
+
+
+async def test_malformed_http_is_one_masked_line_not_an_error_with_the_secret(caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    opts = ReceiverOptions(smsc_secret=SECRET, path_secret=Secret("hidden-seg"), accounts=ACCOUNTS)
+    async with WebhookReceiver(opts, sink=MemorySink()) as rec:
+        host, port = rec.url.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        # Bare LF line ends: aiohttp's parser refuses the request and quotes its bytes.
+        writer.write(
+            b"POST /hidden-seg/smsc?md5=" + SECRET.reveal().encode() + b" HTTP/1.1\nHost: x\n\n"
+        )
+        status_line = await asyncio.wait_for(reader.readline(), timeout=5)
+        writer.close()
+    assert b" 400 " in status_line and rec.counters["bad_400"] == 1
+    assert "hidden-seg" not in caplog.text and SECRET.reveal() not in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert "malformed HTTP" in caplog.text

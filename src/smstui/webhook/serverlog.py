@@ -42,8 +42,8 @@ class ServerLog(logging.LoggerAdapter):  # type: ignore[type-arg]
         if isinstance(exc, HttpProcessingError):
             if self._malformed():
                 first = str(exc.message or "").strip().splitlines()[:1]
-                why = self._mask(first[0][:80]) if first else type(exc).__name__
-                self.logger.info("400 malformed HTTP: %s (%s)", why, text)
+                why = self._mask(first[0][:80].rstrip(": ")) if first else type(exc).__name__
+                self.logger.info("400 malformed HTTP (%s): %s", why, text)
             return
         if self.isEnabledFor(level):
             kwargs.setdefault("stacklevel", 2)
