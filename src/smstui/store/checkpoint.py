@@ -155,10 +155,6 @@ class Checkpointer:
         self._done(taken)
         return True
 
-    # Older names, kept for callers that flush.
-    flush = checkpoint
-    flush_async = checkpoint_async
-
     def _prune(self, cutoff: float) -> None:
         """Forget partitions whose every message is settled and older than the cutoff."""
         state = self.state

@@ -26,7 +26,7 @@ from smstui.store.journal import Journal, Record, encode
 from smstui.store.lock import WriterLock
 from smstui.store.opening import Opener
 from smstui.store.reads import ReadAPI
-from smstui.store.schema import AppliedChange, StoreEvent
+from smstui.store.schema import AppliedChange, StoreEvent, doc_to_side, side_to_doc
 from smstui.store.state import State
 
 __all__ = ["Store", "StoreHealth"]
@@ -215,7 +215,7 @@ class Store(ReadAPI, Opener, Checkpointer):
 
     def record_balance(self, balance: Balance) -> None:
         """Keep a balance sample."""
-        self._commit(rec.balance_body(balance), balance)
+        self._commit(rec.body("balance", b=side_to_doc(balance)), balance)
 
     def record_incoming(self, items: Iterable[IncomingMessage]) -> list[IncomingMessage]:
         """Keep incoming messages; returns the ones not seen before."""
@@ -223,7 +223,7 @@ class Store(ReadAPI, Opener, Checkpointer):
         new = [m for m in batch if self.state.side.incoming.get(m.account, {}).get(m.incoming_id)
                != m]  # fmt: skip
         if new:
-            self._commit(rec.incoming_body(new), new)
+            self._commit(rec.body("incoming", items=[side_to_doc(m) for m in new]), new)
         return new
 
     def record_event(
@@ -231,17 +231,17 @@ class Store(ReadAPI, Opener, Checkpointer):
     ) -> None:
         """Add a line to the event log (budget back-offs, gateway errors, notices)."""
         when = self._clock.now() if at is None else at
-        self._commit(rec.event_body(StoreEvent(kind, text, when, account)))
+        self._commit(rec.body("event", e=side_to_doc(StoreEvent(kind, text, when, account))))
 
     def set_cursor(self, name: str, value: Any) -> None:
         """Persist a poller value (e.g. history gaps per account); JSON data only."""
         self.state.side.check_cursor(name, value)
-        self._commit(rec.cursor_body(name, value))
+        self._commit(rec.body("cursor", name=name, value=value))
 
     def prune(self, older_than_s: float) -> int:
         """Drop whole partitions of settled messages older than the retention; returns count."""
         before = len(self.state.index)
-        self._commit(rec.prune_body(self._clock.now() - older_than_s))
+        self._commit(rec.body("prune", cutoff=self._clock.now() - older_than_s))
         return before - len(self.state.index)
 
     # ---- applying records (own and others') ---------------------------------------------
@@ -256,17 +256,13 @@ class Store(ReadAPI, Opener, Checkpointer):
                 items, source, now = objs, Source(body["src"]), body["now"]
             return state.apply(items, source, now)
         if op == "balance":
-            from smstui.store.schema import doc_to_balance
-
-            state.side.add_balance(objs if objs is not None else doc_to_balance(body["b"]))
+            state.side.add_balance(objs or doc_to_side(Balance, body["b"]))
         elif op == "incoming":
-            from smstui.store.schema import doc_to_incoming
-
-            state.side.add_incoming(objs or [doc_to_incoming(d) for d in body["items"]])
+            state.side.add_incoming(
+                objs or [doc_to_side(IncomingMessage, d) for d in body["items"]]
+            )
         elif op == "event":
-            from smstui.store.schema import doc_to_event
-
-            state.side.events.append(doc_to_event(body["e"]))
+            state.side.events.append(doc_to_side(StoreEvent, body["e"]))
         elif op == "cursor":
             state.side.set_cursor(str(body["name"]), body["value"])
         elif op == "prune":

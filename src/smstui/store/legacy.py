@@ -1,8 +1,8 @@
-"""Reading a schema 1 or 2 `cache.json` (one whole-file TinyDB database) to migrate it.
+"""Reading a schema 2 `cache.json` (one whole-file TinyDB database) to migrate it.
 
 Schema 2 kept each message as one `|`-separated row string (escapes: `\\\\`, `\\p` = `|`,
-`\\w` = `~`, a whole `\\N` = None) and its timeline as entries joined by `~`; schema 1 as
-positional JSON arrays. Plain decoding: a migration runs once.
+`\\w` = `~`, a whole `\\N` = None) and its timeline as entries joined by `~`. Plain
+decoding: a migration runs once.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from smstui.store.schema import Entry, StoreEvent
 LEGACY_NAME = "cache.json"
 _ESCAPE = re.compile(r"\\(.)", re.S)
 _UNESCAPED = {"\\": "\\", "p": "|", "w": "~"}
+_SIDE = ("balances", "incoming", "events")
 
 
 @dataclass
@@ -72,33 +73,21 @@ def _timeline(text: str) -> tuple[Entry, ...]:
     return tuple(out)
 
 
-def _v1(doc: dict[str, Any]) -> tuple[Message, tuple[Entry, ...]]:
-    (acc, prov, mid, phone, state, text, sender, sent, raw, err, cost, parts, country, op,
-     region, updated) = doc["m"]  # fmt: skip
-    m = Message(
-        acc, Provider(prov), mid, phone, DeliveryState(state), text, sender, sent, raw, err,
-        None if cost is None else Decimal(cost), parts, country, op, region, updated,
-    )  # fmt: skip
-    return m, tuple(s.entry(e) for e in doc.get("t", ()))
-
-
 def read(path: Path) -> LegacySnapshot:
     """Decode an old cache file; StoreError when it is not one."""
     tables = AtomicStorage(path).read() or {}
     meta = list(tables.get("meta", {}).values())
     version = meta[0].get("schema") if meta else None
-    if version not in (1, 2):
+    if version != 2:  # schema 1 was migrated to 2 on open by smstui 0.1 already
         raise StoreError(f"{path}: schema {version!r} is not one this smstui migrates")
     snap = LegacySnapshot(schema=version)
     try:
         for doc in tables.get("messages", {}).values():
-            if version == 2:
-                snap.messages.append((_row(doc["r"]), _timeline(doc.get("t", ""))))
-            else:
-                snap.messages.append(_v1(doc))
-        snap.balances = [s.doc_to_balance(d) for d in tables.get("balances", {}).values()]
-        snap.incoming = [s.doc_to_incoming(d) for d in tables.get("incoming", {}).values()]
-        snap.events = [s.doc_to_event(d) for d in tables.get("events", {}).values()]
+            snap.messages.append((_row(doc["r"]), _timeline(doc.get("t", ""))))
+        side = {name: list(tables.get(name, {}).values()) for name in _SIDE}
+        snap.balances = [s.doc_to_side(Balance, d) for d in side["balances"]]
+        snap.incoming = [s.doc_to_side(IncomingMessage, d) for d in side["incoming"]]
+        snap.events = [s.doc_to_side(StoreEvent, d) for d in side["events"]]
         snap.cursor = {d["name"]: d["value"] for d in tables.get("cursor", {}).values()}
         snap.pending = [
             s.entry_to_change((d["account"], d["message_id"], d["phone"]), s.entry(d["entry"]))

@@ -47,9 +47,9 @@ def read_manifest(root: Path) -> Manifest | None:
         return Manifest(
             journal_pos=int(meta.get("journal_pos", 0)),
             parts=[PartInfo.from_doc(d) for d in tables["partitions"]],
-            balances=[s.doc_to_balance(d) for d in tables["balances"]],
-            incoming=[s.doc_to_incoming(d) for d in tables["incoming"]],
-            events=[s.doc_to_event(d) for d in tables["events"]],
+            balances=[s.doc_to_side(Balance, d) for d in tables["balances"]],
+            incoming=[s.doc_to_side(IncomingMessage, d) for d in tables["incoming"]],
+            events=[s.doc_to_side(s.StoreEvent, d) for d in tables["events"]],
             cursor={d["name"]: d["value"] for d in tables["cursor"]},
             pending=[s.doc_to_change(d["c"]) for d in tables["pending"]],
             saved_at=meta.get("saved_at"),
@@ -61,9 +61,9 @@ def read_manifest(root: Path) -> Manifest | None:
 def side_docs(side: SideTables, pending: list[StatusChange]) -> dict[str, list[dict[str, Any]]]:
     """The side tables as documents (taken on the loop: cheap, bounded)."""
     return {
-        "balances": [s.balance_to_doc(b) for b in side.all_balances()],
-        "incoming": [s.incoming_to_doc(m) for m in side.all_incoming()],
-        "events": [s.event_to_doc(e) for e in side.events],
+        "balances": [s.side_to_doc(b) for b in side.all_balances()],
+        "incoming": [s.side_to_doc(m) for m in side.all_incoming()],
+        "events": [s.side_to_doc(e) for e in side.events],
         "cursor": [{"name": k, "value": v} for k, v in side.cursor.items()],
         "pending": [{"c": s.change_to_doc(c)} for c in pending],
     }

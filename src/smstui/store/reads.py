@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
-from types import MappingProxyType
 from typing import Any
 
 from smstui.model import Balance, DeliveryState, IncomingMessage, Message, StatusChange
-from smstui.store.index import MessageIndex
-from smstui.store.schema import Key, StoreEvent, entry_to_change
+from smstui.store.index import MessageIndex, SortedView
+from smstui.store.schema import Key, entry_to_change
 from smstui.store.side import SideTables
 from smstui.store.state import State
-from smstui.store.view import SortedView
 
 
 class ReadAPI:
@@ -90,22 +88,6 @@ class ReadAPI:
         items = self.side.incoming.get(account, {}).values()
         return sorted(items, key=lambda m: -(m.received_at or 0.0))
 
-    def events(self, limit: int = 100) -> list[StoreEvent]:
-        """The newest events, newest first."""
-        if limit <= 0:
-            return []
-        out = []
-        for e in reversed(self.side.events):
-            out.append(e)
-            if len(out) >= limit:
-                break
-        return out
-
     def get_cursor(self, name: str, default: Any = None) -> Any:
         """A persisted poller value (a copy: mutating it changes nothing)."""
         return copy.deepcopy(self.side.cursor.get(name, default))
-
-    @property
-    def cursor(self) -> MappingProxyType[str, Any]:
-        """The whole cursor area, read-only."""
-        return MappingProxyType(self.side.cursor)

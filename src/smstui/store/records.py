@@ -5,11 +5,11 @@ from __future__ import annotations
 import itertools
 import os
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from smstui.errors import StoreError
-from smstui.model import Balance, IncomingMessage, Message, Source, StatusChange
+from smstui.model import Message, Source, StatusChange
 from smstui.store import schema as s
 
 # Each process tags its records, so it recognises its own when it reads them back among
@@ -60,29 +60,9 @@ def apply_items(body: dict[str, Any]) -> tuple[list[Item], Source, float]:
         raise StoreError(f"bad apply record: {err!r}") from err
 
 
-def balance_body(b: Balance) -> dict[str, Any]:
-    """A balance sample's record."""
-    return {"op": "balance", "b": s.balance_to_doc(b), "rid": record_id()}
-
-
-def incoming_body(items: Iterable[IncomingMessage]) -> dict[str, Any]:
-    """Incoming messages' record."""
-    return {"op": "incoming", "items": [s.incoming_to_doc(m) for m in items], "rid": record_id()}
-
-
-def event_body(e: s.StoreEvent) -> dict[str, Any]:
-    """An event-log line's record."""
-    return {"op": "event", "e": s.event_to_doc(e), "rid": record_id()}
-
-
-def cursor_body(name: str, value: Any) -> dict[str, Any]:
-    """A poller cursor's record."""
-    return {"op": "cursor", "name": name, "value": value, "rid": record_id()}
-
-
-def prune_body(cutoff: float) -> dict[str, Any]:
-    """A retention cut's record."""
-    return {"op": "prune", "cutoff": cutoff, "rid": record_id()}
+def body(op: str, **fields: Any) -> dict[str, Any]:
+    """The record of one side write: "balance", "incoming", "event", "cursor" or "prune"."""
+    return {"op": op, **fields, "rid": record_id()}
 
 
 def is_mine(body: dict[str, Any]) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from smstui.errors import StoreError
 from smstui.model import (
@@ -150,56 +150,28 @@ def doc_to_change(doc: list[Any]) -> StatusChange:
 
 # ---- side records -----------------------------------------------------------------------
 
-
-def balance_to_doc(b: Balance) -> dict[str, Any]:
-    """A balance sample as a document."""
-    return {
-        "account": b.account,
-        "amount": str(b.amount),
-        "currency": b.currency,
-        "credit": None if b.credit is None else str(b.credit),
-        "at": b.at,
-        "details": [list(d) for d in b.details],
-    }
+Side = Balance | IncomingMessage | StoreEvent
+SideT = TypeVar("SideT", Balance, IncomingMessage, StoreEvent)
 
 
-def doc_to_balance(doc: dict[str, Any]) -> Balance:
-    """Decode a balance document."""
+def side_to_doc(value: Side) -> dict[str, Any]:
+    """A balance, incoming message or event as a document: its fields, Decimals as text."""
+    doc: dict[str, Any] = {}
+    for f in fields(value):
+        v = getattr(value, f.name)
+        doc[f.name] = str(v) if isinstance(v, Decimal) else v
+    return doc
+
+
+def doc_to_side(cls: type[SideT], doc: dict[str, Any]) -> SideT:
+    """Decode a side-record document; StoreError when it is not one."""
     try:
-        credit = doc.get("credit")
-        return Balance(
-            account=doc["account"],
-            amount=Decimal(doc["amount"]),
-            currency=doc.get("currency", ""),
-            credit=None if credit is None else Decimal(credit),
-            at=doc.get("at"),
-            details=tuple((str(a), str(b)) for a, b in doc.get("details", ())),
-        )
+        values = dict(doc)
+        if cls is Balance:
+            values["amount"] = Decimal(values["amount"])
+            credit = values.get("credit")
+            values["credit"] = None if credit is None else Decimal(credit)
+            values["details"] = tuple((str(a), str(b)) for a, b in values.get("details", ()))
+        return cls(**values)  # type: ignore[arg-type]
     except (KeyError, TypeError, ValueError, ArithmeticError) as err:
-        raise StoreError(f"bad balance document: {err!r}") from err
-
-
-def incoming_to_doc(m: IncomingMessage) -> dict[str, Any]:
-    """An incoming message as a document."""
-    return {f.name: getattr(m, f.name) for f in fields(IncomingMessage)}
-
-
-def doc_to_incoming(doc: dict[str, Any]) -> IncomingMessage:
-    """Decode an incoming-message document."""
-    try:
-        return IncomingMessage(**doc)
-    except TypeError as err:
-        raise StoreError(f"bad incoming document: {err!r}") from err
-
-
-def event_to_doc(e: StoreEvent) -> dict[str, Any]:
-    """An event-log line as a document."""
-    return {"kind": e.kind, "text": e.text, "at": e.at, "account": e.account}
-
-
-def doc_to_event(doc: dict[str, Any]) -> StoreEvent:
-    """Decode an event document."""
-    try:
-        return StoreEvent(**doc)
-    except TypeError as err:
-        raise StoreError(f"bad event document: {err!r}") from err
+        raise StoreError(f"bad {cls.__name__} document: {err!r}") from err
