@@ -8,7 +8,6 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
@@ -16,10 +15,8 @@ from typing import IO, Any
 from smstui.codes import explain
 from smstui.errors import SmstuiError
 from smstui.model import DeliveryState, Message, Provider
+from smstui.moscow import iso_moscow
 from smstui.secrets import Secret, mask_text
-
-MSK = timezone(timedelta(hours=3), "MSK")
-"""Moscow time (UTC+3, no DST): the zone both gateways report in and smstui shows."""
 
 COLUMNS = (
     "time",
@@ -52,7 +49,7 @@ def iso_time(ts: float | None) -> str:
     """Unix seconds as ISO 8601 in Moscow time with its offset, or "" when unknown."""
     if ts is None:
         return ""
-    return datetime.fromtimestamp(ts, MSK).isoformat(timespec="seconds")
+    return iso_moscow(ts)
 
 
 def error_explanation(message: Message) -> str:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from functools import lru_cache
 
 from smstui.codes import smsc_error
 from smstui.errors import SmstuiError
 from smstui.model import DeliveryState, ErrorClass, Message
+from smstui.moscow import MSK
 
 Predicate = Callable[[Message, float | None], bool]
 
@@ -345,7 +346,6 @@ def _operator(value: str) -> Predicate:
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_MSK = timezone(timedelta(hours=3), "MSK")
 
 
 def _since(value: str) -> Predicate:
@@ -360,7 +360,7 @@ def _since(value: str) -> Predicate:
         raise FilterError(
             "use a duration like 30s, 10m, 2h, 1d or a date like 2026-11-21"
         ) from None
-    start = (moment if moment.tzinfo else moment.replace(tzinfo=_MSK)).timestamp()
+    start = (moment if moment.tzinfo else moment.replace(tzinfo=MSK)).timestamp()
     return lambda m, _now: _time_of(m) >= start
 
 

@@ -10,8 +10,8 @@ from textual.app import App
 from textual.screen import Screen
 
 from smstui.clock import FakeClock
-from smstui.export import MSK
 from smstui.model import DeliveryState, Message, NumberInfo, Provider, Source, StatusChange
+from smstui.moscow import MSK
 from smstui.ui.paths import styles_dir
 from smstui.ui.screens.detail import DetailAction
 

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from smstui.moscow import MSK as MOSCOW
 from smstui.webhook.errors import MalformedPush
-from smstui.webhook.times import MOSCOW, is_ahead, parse_moscow
+from smstui.webhook.times import is_ahead, parse_moscow
 
 FORMATS = ("%d.%m.%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%d.%m.%Y %H:%M", "%Y-%m-%d %H:%M")
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 import zlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-MSK = timezone(timedelta(hours=3), "MSK")
+from smstui.moscow import MSK, format_moscow
 
 
 @dataclass(frozen=True)
@@ -95,12 +95,12 @@ def is_mobile(phone: str) -> bool:
 
 def msk_date(ts: float) -> str:
     """SMSC date form DD.MM.YYYY hh:mm:ss in Moscow time."""
-    return datetime.fromtimestamp(int(ts), MSK).strftime("%d.%m.%Y %H:%M:%S")
+    return format_moscow(int(ts), "%d.%m.%Y %H:%M:%S")
 
 
 def msk_iso(ts: float) -> str:
     """Webcom date form YYYY-MM-DD HH:MM:SS in Moscow time."""
-    return datetime.fromtimestamp(int(ts), MSK).strftime("%Y-%m-%d %H:%M:%S")
+    return format_moscow(int(ts), "%Y-%m-%d %H:%M:%S")
 
 
 def parse_msk_day(text: str) -> float:

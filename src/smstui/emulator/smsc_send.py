@@ -13,6 +13,7 @@ from smstui.emulator import numbering
 from smstui.emulator.scenario import SENDERS
 from smstui.emulator.smsc import Call, is_flag
 from smstui.emulator.smsc_wire import reply, xml_fields
+from smstui.moscow import MSK
 
 REGISTERED_SENDERS = frozenset({*SENDERS, "SMSC.RU", ""})
 FORBIDDEN_WORDS = ("казино", "casino", "ставки на спорт")
@@ -55,14 +56,14 @@ def parse_time(raw: str, now: float) -> float | None:
             return max(now, float(int(raw)))
         if re.fullmatch(r"\d{1,2}-\d{1,2}", raw):
             h1, h2 = (int(x) for x in raw.split("-"))
-            local = datetime.fromtimestamp(now, numbering.MSK)
+            local = datetime.fromtimestamp(now, MSK)
             if h1 <= local.hour < h2:
                 return now
             start = local.replace(hour=h1 % 24, minute=0, second=0, microsecond=0)
             ts = start.timestamp()
             return ts if ts > now else ts + 86400
         fmt = "%d%m%y%H%M" if raw.isdigit() else "%d.%m.%y %H:%M"
-        when = datetime.strptime(raw, fmt).replace(tzinfo=numbering.MSK).timestamp()
+        when = datetime.strptime(raw, fmt).replace(tzinfo=MSK).timestamp()
         return max(now, when)
     except ValueError:
         return None

@@ -4,24 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from smstui.errors import BadPayload
+from smstui.moscow import format_moscow, parse_moscow
 from smstui.secrets import mask_text
 
-# Both gateways report Moscow time; Russia has kept UTC+3 without DST since 2014.
-MOSCOW = timezone(timedelta(hours=3), "MSK")
-_DATE_FORMATS = (
-    "%d.%m.%Y %H:%M:%S",  # SMSC
-    "%d.%m.%Y %H:%M",
-    "%Y-%m-%d %H:%M:%S",  # Webcom
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%dT%H:%M:%S",
-    "%d.%m.%Y",
-    "%Y-%m-%d",
-)
 SNIPPET_CHARS = 80
 # Plausible message times: after 2000-01-01 and before 2100-01-01 (anything else is junk that
 # would only overflow a date conversion further up).
@@ -123,12 +112,12 @@ def to_time(value: Any, field: str, *, provider: str) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise _wrong(field, value, "a date", provider)
     if isinstance(value, str) and not (value.strip().isdigit() and value.strip().isascii()):
-        moment = _parse_date(value.strip())
-        if moment is None:
+        try:
+            unix = parse_moscow(value)
+        except ValueError:
             raise _wrong(
                 field, value, "a date (DD.MM.YYYY hh:mm:ss or YYYY-MM-DD HH:MM:SS)", provider
-            )
-        unix = moment.replace(tzinfo=MOSCOW).timestamp()
+            ) from None
     else:
         unix = float(value)
     if not math.isfinite(unix) or not _MIN_TIME <= unix < _MAX_TIME:
@@ -136,23 +125,14 @@ def to_time(value: Any, field: str, *, provider: str) -> float | None:
     return unix
 
 
-def _parse_date(text: str) -> datetime | None:
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-    return None
-
-
 def format_smsc_date(unix: float) -> str:
     """Unix seconds → SMSC request date `dd.mm.yyyy` in Moscow time."""
-    return datetime.fromtimestamp(unix, MOSCOW).strftime("%d.%m.%Y")
+    return format_moscow(unix, "%d.%m.%Y")
 
 
 def format_webcom_time(unix: float) -> str:
     """Unix seconds → Webcom `YYYY-MM-DD HH:MM:SS` in Moscow time."""
-    return datetime.fromtimestamp(unix, MOSCOW).strftime("%Y-%m-%d %H:%M:%S")
+    return format_moscow(unix, "%Y-%m-%d %H:%M:%S")
 
 
 def require_dict(value: Any, what: str, *, provider: str) -> dict[str, Any]:

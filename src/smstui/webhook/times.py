@@ -2,44 +2,19 @@
 
 from __future__ import annotations
 
-import calendar
-import functools
-import re
-from datetime import datetime, timedelta, timezone
-
+from smstui.moscow import parse_moscow as _parse_moscow
 from smstui.webhook.errors import MalformedPush
 
-MOSCOW = timezone(timedelta(hours=3), "MSK")  # no DST since 2014
-_MSK_OFFSET_S = 3 * 3600
-# `DD.MM.YYYY hh:mm[:ss]` or `YYYY-MM-DD hh:mm[:ss]`; a regex instead of strptime, which costs
-# ~10 µs a try and was most of the time of an 18,000-entry Webcom batch.
-_DMY = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})\s+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?", re.ASCII)
-_YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})\s+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?", re.ASCII)
 # Unix seconds outside this window are not a push time, they are garbage (or milliseconds).
 _MIN_TS, _MAX_TS = 946_684_800, 4_102_444_800  # 2000-01-01 .. 2100-01-01
 
 
 def parse_moscow(text: str) -> float:
-    """`DD.MM.YYYY hh:mm:ss` or `YYYY-MM-DD HH:MM:SS` in Moscow time → Unix seconds."""
-    return _moscow(text.strip())
-
-
-@functools.lru_cache(maxsize=4096)  # a batch repeats its times; errors are not cached
-def _moscow(value: str) -> float:
-    found = _DMY.fullmatch(value)
-    if found:
-        day, month, year, hour, minute, second = found.groups()
-    else:
-        found = _YMD.fullmatch(value)
-        if not found:
-            raise MalformedPush(f"unreadable time {value[:40]!r}")
-        year, month, day, hour, minute, second = found.groups()
-    parts = (int(year), int(month), int(day), int(hour), int(minute), int(second or 0))
+    """`DD.MM.YYYY hh:mm[:ss]` or `YYYY-MM-DD hh:mm[:ss]` in Moscow time → Unix seconds."""
     try:
-        datetime(*parts)  # validates the calendar (no 30 February, no hour 24)
+        return _parse_moscow(text, time_required=True)
     except ValueError:
-        raise MalformedPush(f"unreadable time {value[:40]!r}") from None
-    return float(calendar.timegm(parts) - _MSK_OFFSET_S)
+        raise MalformedPush(f"unreadable time {text.strip()[:40]!r}") from None
 
 
 def parse_unix(text: str) -> float:

@@ -20,9 +20,9 @@ from textual.widgets import Footer, Static
 from smstui.clock import Clock
 from smstui.codes import ACTIONS, explain
 from smstui.controller import RESENDABLE
-from smstui.export import MSK
 from smstui.filtering import error_class_of
 from smstui.model import ErrorClass, Message, NumberInfo, StatusChange
+from smstui.moscow import MSK
 from smstui.secrets import mask_text
 from smstui.ui.widgets.timeline import Timeline, age_text, format_time, state_style, zone_label
 

@@ -9,8 +9,8 @@ from textual.markup import escape
 from textual.widgets import Static
 
 from smstui.codes import explain
-from smstui.export import MSK
 from smstui.model import DeliveryState, Provider, StatusChange
+from smstui.moscow import MSK
 
 
 def state_style(state: DeliveryState) -> str:
