@@ -239,15 +239,20 @@ class WebhookReceiver:
         now = change.observed_at
         if now is None or not is_ahead(change.at, now, self.options.max_future_s):
             return change
-        self._count("future_clamped")
+        self._note_future(change.at, now)
         return dataclasses.replace(change, at=now, claimed_at=change.at)
 
     def _not_ahead(self, at: float, now: float) -> float:
         """A pushed time, or the receipt time when it lies too far in the future."""
         if not is_ahead(at, now, self.options.max_future_s):
             return at
-        self._count("future_clamped")
+        self._note_future(at, now)
         return now
+
+    def _note_future(self, at: float, now: float) -> None:
+        if self._count("future_clamped"):
+            log.info("push dated %.0f s ahead of receipt: its time is taken as the receipt time "
+                     "(%d so far)", at - now, self.counters["future_clamped"])  # fmt: skip
 
     async def _smsc(
         self, account: str, body: bytes, ctype: str, query: str, request: web.Request
