@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from smstui.model import DeliveryState, Source
 from smstui.webhook.errors import MalformedPush
@@ -111,3 +113,11 @@ def test_ack_bodies_echo_ids_as_received() -> None:
     assert ctype.startswith("text/xml")
     assert body.endswith(b"<response><id_sms>1</id_sms><id_sms>2</id_sms></response>")
     assert json.loads(ack_body([], "json")[0]) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(ids=st.lists(st.integers(0, 10**20) | st.text(max_size=8), max_size=20))
+def test_json_ack_is_exactly_json_dumps_of_the_ids(ids: list[int | str]) -> None:
+    body, ctype = ack_body(ids, "json")
+    assert body == json.dumps([{"id_sms": i} for i in ids]).encode()  # written out by hand
+    assert ctype == "application/json"

@@ -158,4 +158,6 @@ def ack_body(ids: list[int | str], fmt: str) -> tuple[bytes, str]:
         items = "".join(f"<id_sms>{escape(str(i))}</id_sms>" for i in ids)
         text = f'<?xml version="1.0" encoding="utf-8" ?>\n<response>{items}</response>'
         return text.encode("utf-8"), "text/xml; charset=utf-8"
-    return json.dumps([{"id_sms": i} for i in ids]).encode("utf-8"), "application/json"
+    # Written out rather than json.dumps of a dict per id: no 18,000 throwaway dicts for the GC.
+    items = ", ".join(f'{{"id_sms": {i if type(i) is int else json.dumps(i)}}}' for i in ids)
+    return f"[{items}]".encode(), "application/json"
