@@ -7,6 +7,7 @@ values never raise: they map to DeliveryState.UNKNOWN / ErrorClass.UNKNOWN with 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from smstui.model import DeliveryState as S
 from smstui.model import ErrorClass as C
@@ -21,6 +22,8 @@ class StatusInfo:
     name_en: str
     name_ru: str
     meaning: str = ""
+    # The failure class a failed status implies on its own, when no `err` came with it.
+    failure_class: C | None = None
 
     @property
     def final(self) -> bool:
@@ -37,6 +40,7 @@ class ErrorInfo:
     ru: str
     error_class: C
     action: str = ""
+    wait_hours: int | None = None  # resending sooner fails again (a hold, a daily limit)
 
 
 ACTIONS = {
@@ -49,12 +53,19 @@ ACTIONS = {
 }
 
 
-def _st(code, state, en, ru, meaning=""):
-    return code, StatusInfo(code, state, en, ru, meaning)
+K = TypeVar("K", int, str)
 
 
-def _er(code, en, ru, cls, action=""):
-    return code, ErrorInfo(code, en, ru, cls, action or ACTIONS[cls])
+def _st(
+    code: K, state: S, en: str, ru: str, meaning: str = "", cls: C | None = None
+) -> tuple[K, StatusInfo]:
+    return code, StatusInfo(code, state, en, ru, meaning, cls)
+
+
+def _er(
+    code: K, en: str, ru: str, cls: C, action: str = "", wait_hours: int | None = None
+) -> tuple[K, ErrorInfo]:
+    return code, ErrorInfo(code, en, ru, cls, action or ACTIONS[cls], wait_hours)
 
 
 # smsc.md §3.5 — the same table applies to HLR requests.
@@ -71,18 +82,21 @@ SMSC_STATUSES: dict[int, StatusInfo] = dict(
         _st(1, S.DELIVERED, "Delivered", "Доставлено", "Delivered to the subscriber."),
         _st(2, S.READ, "Read", "Прочитано", "Opened by the subscriber (HTML e-mail only)."),
         _st(3, S.EXPIRED, "Expired", "Просрочено",
-            "The lifetime ran out before delivery (subscriber unreachable, memory full)."),
+            "The lifetime ran out before delivery (subscriber unreachable, memory full).",
+            C.TEMPORARY),
         _st(4, S.READ, "Click on link", "Нажата ссылка",
             "Delivered, and the subscriber opened the short link."),
         _st(20, S.FAILED, "Unable to deliver", "Невозможно доставить",
             "The delivery attempt failed; see the error code for why."),
-        _st(22, S.REJECTED, "Wrong number", "Неверный номер", "The phone number format is wrong."),
+        _st(22, S.REJECTED, "Wrong number", "Неверный номер", "The phone number format is wrong.",
+            C.PERMANENT),
         _st(23, S.REJECTED, "Banned", "Запрещено",
             "A restriction fired: duplicate, flood, blacklist, spam filter or sender name."),
         _st(24, S.REJECTED, "Insufficient funds", "Недостаточно средств",
-            "Not enough money on the account."),
+            "Not enough money on the account.", C.ACCOUNT),
         _st(25, S.FAILED, "Unavailable number", "Недоступный номер",
-            "The number does not take SMS, or there is no working route to its operator."),
+            "The number does not take SMS, or there is no working route to its operator.",
+            C.PERMANENT),
     ]
 )  # fmt: skip
 
@@ -105,7 +119,7 @@ SMSC_ERRORS: dict[int, ErrorInfo] = dict(
         _er(200, "Virtual sending (test mode)", "Виртуальная отправка", C.CONFIGURATION,
             "Switch off test mode in the account; nothing was really sent."),
         _er(219, "SIM card replaced", "Замена SIM-карты", C.TEMPORARY,
-            "Resend in 24 h (alphanumeric senders are held after a SIM swap)."),
+            "Resend in 24 h (alphanumeric senders are held after a SIM swap).", 24),
         _er(220, "Operator queue overflow", "Переполнена очередь у оператора", C.TEMPORARY),
         _er(237, "No answer (voice call)", "Нет ответа", C.TEMPORARY),
         _er(238, "No template", "Нет шаблона", C.CONFIGURATION,
@@ -170,7 +184,7 @@ WEBCOM_STATES: dict[str, StatusInfo] = dict(
         _st("read", S.READ, "Read", "Прочитано", "Read by the subscriber (Viber)."),
         _st("not_deliver", S.FAILED, "Not delivered", "Не доставлено"),
         _st("expired", S.EXPIRED, "Expired", "Просрочено",
-            "The subscriber was off the network at every attempt."),
+            "The subscriber was off the network at every attempt.", C.TEMPORARY),
         # No report ever came back; Webcom calls it final ("ask support why"). EXPIRED is the
         # closest final state; the raw word stays visible.
         _st("partly_deliver", S.EXPIRED, "No delivery report", "Частично доставлено",
@@ -223,7 +237,8 @@ WEBCOM_ERRORS: dict[str, ErrorInfo] = dict(
 )  # fmt: skip
 # The Russian text *is* the key; fill the ru field from it so both languages read the same.
 WEBCOM_ERRORS = {
-    k: ErrorInfo(v.code, v.en, k, v.error_class, v.action) for k, v in WEBCOM_ERRORS.items()
+    k: ErrorInfo(v.code, v.en, k, v.error_class, v.action, v.wait_hours)
+    for k, v in WEBCOM_ERRORS.items()
 }
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from smstui.model import Balance, DeliveryState, Message, NumberInfo, SendResult
+from smstui.model import Balance, Message, NumberInfo, SendResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +72,11 @@ class Controller(Protocol):
     async def resend(
         self, key: tuple[str, str, str], *, allow_permanent: bool = False
     ) -> SendResult:
-        """Send the same text to the same phone again; refuses permanent failures unless allowed."""
+        """Send the same text to the same phone again.
+
+        Refuses (ResendRefused) what smstui.policy advises against unless `allow_permanent`:
+        the user's explicit override of a permanent failure or an unfinished wait.
+        """
         ...
 
     async def refresh_balance(self, account: str) -> Balance:
@@ -86,6 +90,3 @@ class Controller(Protocol):
     async def load_older(self) -> int:
         """Bring the next older day of the cache into memory (off the loop); messages added."""
         ...
-
-
-RESENDABLE = frozenset({DeliveryState.FAILED, DeliveryState.EXPIRED, DeliveryState.REJECTED})

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from smstui.codes import smsc_error
 from smstui.errors import SmstuiError
 from smstui.model import DeliveryState, ErrorClass, Message
 from smstui.moscow import MSK
+from smstui.policy import failure_class
 
 Predicate = Callable[[Message, float | None], bool]
 
@@ -118,31 +118,6 @@ def parse_filter(text: str, now: float | None = None) -> Filter:
     terms = tuple(_compile(token) for token in _tokens(text))
     return Filter(terms, now)
 
-
-def error_class_of(message: Message) -> ErrorClass:
-    """The triage class of a message: from its SMSC `err`, else implied by a failed status."""
-    return _error_class(message.provider, message.state, message.raw_status, message.error_code)
-
-
-@lru_cache(maxsize=1024)
-def _error_class(
-    provider: str, state: DeliveryState, raw_status: str, error_code: int | None
-) -> ErrorClass:
-    if error_code:
-        return smsc_error(error_code).error_class
-    if not state.is_failure:
-        return ErrorClass.NONE
-    return _STATUS_CLASS.get((str(provider), raw_status), ErrorClass.UNKNOWN)
-
-
-# What a failed status says on its own when no `err` came with it (smsc.md §3.5, webcom.md §2).
-_STATUS_CLASS: dict[tuple[str, str], ErrorClass] = {
-    ("smsc", "3"): ErrorClass.TEMPORARY,
-    ("smsc", "22"): ErrorClass.PERMANENT,
-    ("smsc", "24"): ErrorClass.ACCOUNT,
-    ("smsc", "25"): ErrorClass.PERMANENT,
-    ("webcom", "expired"): ErrorClass.TEMPORARY,
-}
 
 _TOKEN_RE = re.compile(r'\s*(-?)(?:([A-Za-z]+):)?(?:"([^"]*)"|(\S+))')
 
@@ -291,7 +266,7 @@ def _class(value: str) -> Predicate:
     except ValueError:
         names = ", ".join(c.value for c in ErrorClass)
         raise FilterError(f"unknown error class {value!r}; classes: {names}") from None
-    return lambda m, _now: error_class_of(m) is wanted
+    return lambda m, _now: failure_class(m) is wanted
 
 
 # Operators arrive in Cyrillic or Latin depending on the gateway; people type either.

@@ -16,8 +16,8 @@ from smstui.config import parse_config
 from smstui.emulator.options import EmulatorOptions
 from smstui.emulator.server import run_emulator
 from smstui.export import read_jsonl
-from smstui.filtering import error_class_of
 from smstui.model import DeliveryState, ErrorClass
+from smstui.policy import failure_class
 from smstui.poller import Engine
 from smstui.store import Store
 from smstui.ui.app import make_app
@@ -145,7 +145,7 @@ async def test_keys_end_to_end_on_emulator_engine_and_store(stack, tmp_path):
         truth_before = len(emu.truth())
         # A failure that is not the number's fault (the emulator refuses dead numbers: err 8).
         target = next(
-            m for m in table.rows if m.text and error_class_of(m) is not ErrorClass.PERMANENT
+            m for m in table.rows if m.text and failure_class(m) is not ErrorClass.PERMANENT
         )
         assert table.select_key(target.key)
         await pilot.press("r")

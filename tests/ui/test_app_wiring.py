@@ -11,9 +11,8 @@ from conftest import START, build_app, fill_balances, make_messages, ui_config
 from textual.widgets import Static
 
 from smstui.clock import FakeClock
-from smstui.controller import RESENDABLE
-from smstui.filtering import error_class_of
 from smstui.model import DeliveryState, ErrorClass, Source, StatusChange
+from smstui.policy import RESENDABLE, failure_class
 from smstui.sample_data import SampleController, sample_health
 from smstui.store import Store
 from smstui.ui.app import make_app
@@ -119,7 +118,7 @@ async def test_detail_r_and_l_go_through_the_controller_and_refresh_the_view(ui)
     async with app.run_test() as pilot:
         target = next(
             m for m in store.messages_sorted()
-            if m.state is DeliveryState.FAILED and error_class_of(m) is not ErrorClass.PERMANENT
+            if m.state is DeliveryState.FAILED and failure_class(m) is not ErrorClass.PERMANENT
         )  # fmt: skip
         assert app.screen.query_one(HistoryTable).select_key(target.key)
         await pilot.press("enter")

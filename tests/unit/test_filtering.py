@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from smstui.filtering import FilterError, error_class_of, parse_filter
+from smstui.filtering import FilterError, parse_filter
 from smstui.model import DeliveryState, ErrorClass, Message, Provider
+from smstui.policy import failure_class
 
 NOW = 1_763_700_000.0
 
@@ -121,14 +122,14 @@ def test_account_is_exact_or_glob_case_insensitive_and_sender_contains() -> None
 
 
 def test_error_class_from_err_code_and_from_status() -> None:
-    assert error_class_of(msg(state=DeliveryState.FAILED, error_code=6)) is ErrorClass.TEMPORARY
-    assert error_class_of(msg(state=DeliveryState.FAILED, error_code=1)) is ErrorClass.PERMANENT
-    assert error_class_of(msg(state=DeliveryState.REJECTED, raw_status="22")) is (
+    assert failure_class(msg(state=DeliveryState.FAILED, error_code=6)) is ErrorClass.TEMPORARY
+    assert failure_class(msg(state=DeliveryState.FAILED, error_code=1)) is ErrorClass.PERMANENT
+    assert failure_class(msg(state=DeliveryState.REJECTED, raw_status="22")) is (
         ErrorClass.PERMANENT
     )
-    assert error_class_of(msg(state=DeliveryState.DELIVERED)) is ErrorClass.NONE
+    assert failure_class(msg(state=DeliveryState.DELIVERED)) is ErrorClass.NONE
     webcom = msg(provider=Provider.WEBCOM, state=DeliveryState.EXPIRED, raw_status="expired")
-    assert error_class_of(webcom) is ErrorClass.TEMPORARY
+    assert failure_class(webcom) is ErrorClass.TEMPORARY
     assert ok("class:temporary", msg(state=DeliveryState.FAILED, error_code=6))
     assert not ok("class:permanent", msg(state=DeliveryState.FAILED, error_code=6))
     assert ok("-class:permanent", msg(state=DeliveryState.FAILED, error_code=6))

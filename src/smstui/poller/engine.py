@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 from smstui.budget import budget_for
 from smstui.clock import Clock, SystemClock
-from smstui.codes import smsc_error
 from smstui.config import Config
 from smstui.controller import HealthSnapshot
 from smstui.errors import GatewayError, SmstuiError, StoreError
-from smstui.gateways.base import Gateway, make_gateway
+from smstui.gateways.base import Gateway, fresh_client_id, make_gateway
 from smstui.model import (
     Balance,
-    ErrorClass,
     IncomingMessage,
     Message,
     NumberInfo,
@@ -26,6 +23,7 @@ from smstui.model import (
     StatusChange,
     sent_message,
 )
+from smstui.policy import resend_advice
 from smstui.poller.account import AccountPoller, CycleReport
 from smstui.store import Store
 
@@ -216,17 +214,19 @@ class Engine:
         return await self._act(poller, endpoint, key, lambda: poller.gateway.lookup(phone, hlr=hlr))
 
     async def resend(self, key: Key, *, allow_permanent: bool = False) -> SendResult:
-        """Send the same text to the same phone with a new client id; record the new message."""
+        """Send the same text to the same phone with a new client id; record the new message.
+
+        The policy's refusal (a permanent failure, or before an advised wait is over) raises
+        ResendRefused unless `allow_permanent` says the user ticked the override.
+        """
         message = self.store.get(key)
         if message is None:
             raise SmstuiError(f"message {key[1]} to {key[2]} is not in the cache")
         if not message.text:
             raise SmstuiError(f"message {key[1]} has no known text; look it up first (l)")
-        err = smsc_error(message.error_code) if message.error_code else None
-        if err and err.error_class is ErrorClass.PERMANENT and not allow_permanent:
-            raise SmstuiError(f"{err.en}: a permanent failure; resending will fail again")
+        resend_advice(message).check(self.clock.now(), override=allow_permanent)
         poller = self._poller(message.account)
-        client_id = uuid.uuid4().hex[:16]  # a new id: never an "identical request" (error 9)
+        client_id = fresh_client_id()  # a new id: never an "identical request" (error 9)
         result = await self._act(
             poller, "send", ("resend", key, client_id),
             lambda: poller.gateway.send(message.phone, message.text, sender=message.sender or None,

@@ -161,9 +161,9 @@ class SmstuiApp(App):
         """`r` / `l` in the detail view: the same flows as the main view's keys."""
         detail = self.screen if isinstance(self.screen, DetailScreen) else None
         if event.action == "resend":
-            self.main_screen.request_resend(event.message, detail)
+            self.main_screen.actions.request_resend(event.message, detail)
         elif event.action == "lookup":
-            self.main_screen.request_lookup(event.message, detail)
+            self.main_screen.actions.request_lookup(event.message, detail)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The ONE place worker failures become visible: a toast plus the health line."""

@@ -18,11 +18,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from smstui.clock import Clock
-from smstui.codes import ACTIONS, explain
-from smstui.controller import RESENDABLE
-from smstui.filtering import error_class_of
+from smstui.codes import explain
 from smstui.model import ErrorClass, Message, NumberInfo, StatusChange
 from smstui.moscow import MSK
+from smstui.policy import RESENDABLE, Advice, resend_advice
 from smstui.secrets import mask_text
 from smstui.ui.widgets.timeline import Timeline, age_text, format_time, state_style, zone_label
 
@@ -187,20 +186,21 @@ class DetailScreen(Screen[None]):
     def _error(self) -> str:
         m = self.message
         status, error = explain(m.provider.value, m.raw_status, m.error_code)
-        klass = error_class_of(m)
+        advice = resend_advice(m)
+        klass = advice.failure_class
         if error is None and not m.state.is_failure:
             return "[dim]No error.[/]"
         style = CLASS_STYLE.get(klass, "b")
         lines = []
         if error is not None:
             lines.append(f"[b]{escape(error.en)}[/] (err {error.code}) · {escape(error.ru)}")
-            action = error.action
         else:
             lines.append(f"[b]{escape(status.name_en)}[/] · {escape(status.name_ru)}")
-            action = ACTIONS[klass]
         if status.meaning:
             lines.append(escape(status.meaning))
-        lines.append(f"Class [{style}]{klass.value}[/] — {escape(action)}")
+        lines.append(f"Class [{style}]{klass.value}[/] — {escape(advice.action)}")
+        if advice.advice is not Advice.NOT_FAILED:
+            lines.append(f"Advice {escape(advice.summary(self._clock.now()))}")
         return "\n".join(lines)
 
     def _number(self) -> str:

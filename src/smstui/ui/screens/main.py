@@ -12,10 +12,13 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input
 
-from smstui.controller import HealthSnapshot
+from smstui.clock import Clock
+from smstui.controller import Controller, HealthSnapshot
 from smstui.errors import SmstuiError
 from smstui.filtering import Filter
 from smstui.model import Message
+from smstui.secrets import Secret
+from smstui.store import Store
 from smstui.ui.filtered_rows import FilteredRows
 from smstui.ui.screens.main_actions import MainActions
 from smstui.ui.widgets.balance_pane import AccountBalance, BalancePane
@@ -28,7 +31,7 @@ from smstui.ui.widgets.stats import oldest_pending_age, sends_per_minute
 SLOW_REFRESH_TICKS = 5  # ages and runways move slowly: recompute them every 5 s, not every 1 s
 
 
-class MainScreen(MainActions, Screen):
+class MainScreen(Screen[None]):
     """The dashboard. Reads the store; every user action goes through the controller."""
 
     BINDINGS = [
@@ -51,16 +54,17 @@ class MainScreen(MainActions, Screen):
     def __init__(
         self,
         *,
-        store,
-        controller,
-        clock,
+        store: Store,
+        controller: Controller,
+        clock: Clock,
         accounts: Sequence[str] = (),
         low_balance: dict[str, float] | None = None,
         tz: tzinfo | None = None,
         export_dir: Path | None = None,
-        secrets: Sequence = (),
+        secrets: Sequence[Secret | str] = (),
     ) -> None:
         super().__init__()
+        self.actions = MainActions(self)
         self.store = store
         self.controller = controller
         self.clock = clock
@@ -105,7 +109,73 @@ class MainScreen(MainActions, Screen):
         self.query_one(HistoryTable).focus()
         # The first tick (health + alerts) right after the first paint, not a second later:
         # a low balance or a dead gateway is announced at once (and snapshots are stable).
-        self.call_after_refresh(self.app.tick)
+        self.call_after_refresh(self.actions.app.tick)
+
+    # ----- keys: each runs in the typed helper ---------------------------------------------
+    def action_filter(self) -> None:
+        """Open the filter input (`/`)."""
+        self.actions.open_filter()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Apply the typed filter (or show why it cannot be)."""
+        self.actions.submit_filter(event)
+
+    def action_clear_filter(self) -> None:
+        """Close the filter input and drop the filter."""
+        self.actions.clear_filter()
+
+    def action_failed_only(self) -> None:
+        """Toggle showing only failed messages."""
+        self.actions.toggle_failed_only()
+
+    def action_pause(self) -> None:
+        """Pause or resume the live feed."""
+        self.actions.toggle_pause()
+
+    def action_toggle_maximize(self) -> None:
+        """Maximise the focused pane, or restore the layout."""
+        self.actions.toggle_maximize()
+
+    def action_copy_id(self) -> None:
+        """Copy the selected message id."""
+        self.actions.copy_id()
+
+    def action_copy_phone(self) -> None:
+        """Copy the selected phone number."""
+        self.actions.copy_phone()
+
+    def action_detail(self) -> None:
+        """Open the selected message's detail view."""
+        self.actions.detail()
+
+    def action_resend(self) -> None:
+        """Resend the selected message (after the confirmation modal)."""
+        self.actions.resend_selected()
+
+    def action_bulk_resend(self) -> None:
+        """Resend the failures in view the policy allows (after one confirmation)."""
+        self.actions.bulk_resend()
+
+    def action_lookup(self) -> None:
+        """Look up the selected message's status and number now."""
+        self.actions.lookup_selected()
+
+    def action_balance(self) -> None:
+        """Fetch every account's balance now."""
+        self.actions.balance()
+
+    def action_export(self, fmt: str = "csv") -> None:
+        """Export the messages in view to CSV or JSONL."""
+        self.actions.export(fmt)
+
+    def set_filter(self, text: str) -> str | None:
+        """Filter the history by `text`; returns the error, or None when applied."""
+        return self.actions.set_filter(text)
+
+    def set_filter_state(self, parsed: Filter | None, text: str) -> None:
+        """Show the history through `parsed` (None: no filter), labelled `text`."""
+        self._filter, self.filter_text = parsed, text
+        self.refresh_rows()
 
     # ----- reading the store --------------------------------------------------------------
     @property

@@ -1,11 +1,12 @@
 """Confirmations before spending money: resend one message, or many temporary failures at once.
 
-Cancel has the focus by default, `escape` cancels, and a permanent failure can only be resent
-after the user ticks an explicit override.
+Cancel has the focus by default, `escape` cancels, and what smstui.policy refuses (a permanent
+failure, a resend before the advised wait) can only be sent after the user ticks an override.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -16,10 +17,8 @@ from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Static
 
-from smstui.codes import explain
-from smstui.controller import RESENDABLE
-from smstui.filtering import error_class_of
-from smstui.model import ErrorClass, Message
+from smstui.model import Message
+from smstui.policy import Advice, in_bulk, resend_advice
 
 # GSM 03.38 basic alphabet; everything else forces UCS-2 (70 characters a part, 67 when split).
 _GSM7 = frozenset(
@@ -32,7 +31,8 @@ BULK_PREVIEW = 5
 
 @dataclass(frozen=True, slots=True)
 class ResendDecision:
-    """The user confirmed a resend; allow_permanent is True only after the explicit override."""
+    """The user confirmed a resend; allow_permanent is True only after the explicit override
+    of the policy's refusal (a permanent failure, or a resend before the advised wait)."""
 
     allow_permanent: bool = False
 
@@ -48,22 +48,22 @@ def sms_parts(text: str) -> int:
     return 1 if length <= single else -(-length // multi)
 
 
-def _last_error(message: Message) -> str:
-    status, error = explain(message.provider.value, message.raw_status, message.error_code)
-    return error.en if error is not None else status.name_en
-
-
 class ResendScreen(ModalScreen[ResendDecision | None]):
     """Confirm resending one message: phone, text, parts and what it will cost."""
 
     AUTO_FOCUS = "#cancel"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, message: Message, *, estimate_cost: Decimal | None) -> None:
+    def __init__(
+        self, message: Message, *, estimate_cost: Decimal | None, now: float | None = None
+    ) -> None:
         super().__init__(classes="resend-screen")
         self.message = message
         self.estimate_cost = estimate_cost
-        self.permanent = error_class_of(message) is ErrorClass.PERMANENT
+        self.now = time.time() if now is None else now
+        self.advice = resend_advice(message)
+        self.refusal = self.advice.refusal(self.now)  # None: no override needed
+        self.permanent = self.advice.advice is Advice.PERMANENT
 
     def compose(self) -> ComposeResult:
         """The dialog: details, the override when needed, Cancel and Resend."""
@@ -79,11 +79,12 @@ class ResendScreen(ModalScreen[ResendDecision | None]):
                 f"[b]Account[/]  {escape(m.account)} ({m.provider.value})\n"
                 f"[b]Parts[/]    {parts}{parts_note}\n"
                 f"[b]Cost[/]     {cost}\n"
-                f"[b]Failed[/]   {m.state.value}: {escape(_last_error(m))}",
+                f"[b]Failed[/]   {m.state.value}: {escape(self.advice.reason)}\n"
+                f"[b]Advice[/]   {escape(self.advice.summary(self.now))}",
                 id="resend-details",
             )
             yield Static(escape(text) or "[dim](empty text)[/]", id="resend-text")
-            if m.state not in RESENDABLE:
+            if self.advice.advice is Advice.NOT_FAILED:
                 yield Static(
                     f"[b $warning]Not a failure ({m.state.value}):[/] resending sends another "
                     "copy and costs money again.",
@@ -95,14 +96,19 @@ class ResendScreen(ModalScreen[ResendDecision | None]):
                     "resending costs money and will most likely fail again.",
                     id="resend-warning",
                 )
+            elif self.refusal is not None:
+                yield Static(
+                    f"[b $warning]Too early:[/] {escape(self.refusal)}", id="resend-warning"
+                )
+            if self.refusal is not None:
                 yield Checkbox("Resend anyway (override)", id="override")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(
-                    "Resend despite permanent failure" if self.permanent else "Resend",
+                    _CONFIRM_OVERRIDE[self.permanent] if self.refusal is not None else "Resend",
                     id="confirm",
-                    variant="error" if self.permanent else "primary",
-                    disabled=self.permanent,
+                    variant="error" if self.refusal is not None else "primary",
+                    disabled=self.refusal is not None,
                 )
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
@@ -114,7 +120,7 @@ class ResendScreen(ModalScreen[ResendDecision | None]):
         """Cancel → None; Resend → the decision."""
         event.stop()
         if event.button.id == "confirm" and not event.button.disabled:
-            self.dismiss(ResendDecision(allow_permanent=self.permanent))
+            self.dismiss(ResendDecision(allow_permanent=self.refusal is not None))
         else:
             self.dismiss(None)
 
@@ -123,12 +129,16 @@ class ResendScreen(ModalScreen[ResendDecision | None]):
         self.dismiss(None)
 
 
+_CONFIRM_OVERRIDE = {True: "Resend despite permanent failure", False: "Resend before the wait"}
+
+
 @dataclass(frozen=True, slots=True)
 class BulkPlan:
     """Which messages a bulk resend sends, and which it leaves out and why."""
 
     resend: list[Message] = field(default_factory=list)
     permanent: list[Message] = field(default_factory=list)  # would fail again
+    waiting: list[Message] = field(default_factory=list)  # too early: would fail again now
     not_failed: list[Message] = field(default_factory=list)  # delivered or still pending
 
     @property
@@ -142,16 +152,20 @@ class BulkPlan:
         return sum(m.cost is None for m in self.resend)
 
 
-def bulk_plan(messages: list[Message]) -> BulkPlan:
+def bulk_plan(messages: list[Message], now: float | None = None) -> BulkPlan:
     """Split messages into those a bulk resend sends and those it leaves out (the app uses it)."""
-    plan = BulkPlan()
+    plan, when = BulkPlan(), time.time() if now is None else now
     for m in messages:
-        if m.state not in RESENDABLE:
+        if in_bulk(m, when):
+            plan.resend.append(m)
+            continue
+        advice = resend_advice(m).advice
+        if advice is Advice.NOT_FAILED:
             plan.not_failed.append(m)
-        elif error_class_of(m) is ErrorClass.PERMANENT:
+        elif advice is Advice.PERMANENT:
             plan.permanent.append(m)
         else:
-            plan.resend.append(m)
+            plan.waiting.append(m)
     return plan
 
 
@@ -161,9 +175,9 @@ class BulkResendScreen(ModalScreen[bool]):
     AUTO_FOCUS = "#cancel"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, messages: list[Message]) -> None:
+    def __init__(self, messages: list[Message], *, now: float | None = None) -> None:
         super().__init__(classes="resend-screen")
-        self.plan = bulk_plan(messages)
+        self.plan = bulk_plan(messages, now)
 
     def compose(self) -> ComposeResult:
         """Count, total cost, the first few messages, what was left out."""
@@ -175,7 +189,8 @@ class BulkResendScreen(ModalScreen[bool]):
         for m in plan.resend[:BULK_PREVIEW]:
             price = "" if m.cost is None else f"  {m.cost}"
             lines.append(
-                f"  {escape(m.phone)}  {escape(m.account)}  {escape(_last_error(m))}{price}"
+                f"  {escape(m.phone)}  {escape(m.account)}  "
+                f"{escape(resend_advice(m).reason)}{price}"
             )
         if count > BULK_PREVIEW:
             lines.append(f"  … and {count - BULK_PREVIEW} more")
@@ -183,6 +198,11 @@ class BulkResendScreen(ModalScreen[bool]):
             lines.append(
                 f"[b $warning]{len(plan.permanent)} permanent failure(s) left out[/] "
                 "(they would fail again; resend them one by one with the override)."
+            )
+        if plan.waiting:
+            lines.append(
+                f"[b $warning]{len(plan.waiting)} left out until their advised wait is over[/] "
+                "(e.g. a SIM card replaced: 24 h)."
             )
         if plan.not_failed:
             lines.append(f"[dim]{len(plan.not_failed)} message(s) not failed, left out.[/]")
