@@ -194,11 +194,6 @@ def test_odd_text_survives_the_journal_and_a_checkpoint(tmp_path, clock, text) -
         assert w.get(m.key) == m
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="partitions.AtomicStorage.write encodes lone surrogates with 'surrogatepass': the "
-    "file is not UTF-8, so plain TinyDB (or any JSON tool) cannot read that whole day",
-)
 def test_a_partition_holding_a_lone_surrogate_is_still_plain_tinydb(tmp_path, clock) -> None:
     root = tmp_path / "c"
     m = msg("1", text=ODD[2])

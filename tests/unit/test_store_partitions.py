@@ -143,18 +143,10 @@ class FullDisk:
         os.replace(src, dst)
 
 
-MOVED = pytest.mark.xfail(
-    strict=True,
-    reason="checkpoint._write: the moved message's old day "
-    "is rewritten before its new day is in the manifest; a checkpoint that "
-    "stops there loses its earlier timeline and fields",
-)
-
-
 @pytest.mark.parametrize(
     "target",
-    ["", "journal.log", pytest.param("manifest.json", marks=MOVED),
-     pytest.param("2025-11-22", marks=MOVED)],
+    ["", "journal.log", "manifest.json",
+     "2025-11-22"],
 )  # fmt: skip
 async def test_a_failing_checkpoint_loses_nothing_backs_off_and_recovers(
     tmp_path, clock, monkeypatch, target
@@ -198,7 +190,6 @@ def test_a_damaged_manifest_is_kept_aside_and_rebuilt(tmp_path, clock) -> None:
     assert len(aside) == 1 and aside[0].read_bytes() == b'{"meta": {"1": {"sch'
 
 
-@pytest.mark.xfail(strict=True, reason="opening.Opener._rebuild never writes the rebuilt manifest")
 def test_a_rebuilt_manifest_is_written_so_the_next_open_sees_everything(tmp_path, clock):
     root = tmp_path / "c"
     three_days(root, clock)
@@ -232,11 +223,6 @@ def from_newer_smstui(path) -> None:
     path.write_text(json.dumps(data))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="partitions.read_partition: a damaged or newer partition "
-    "is read as empty, then the next checkpoint of its day overwrites it",
-)
 @pytest.mark.parametrize("damage", [truncated, from_newer_smstui])
 def test_an_unreadable_partition_is_never_overwritten(tmp_path, clock, damage) -> None:
     root = tmp_path / "c"
@@ -310,11 +296,6 @@ def test_a_redated_message_moves_to_its_new_day(tmp_path, clock) -> None:
     assert stored(root) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a re-dated message whose old day is not loaded is "
-    "inserted again in its new day; the old partition keeps a stale copy",
-)
 def test_a_redated_message_from_an_unloaded_day_is_not_duplicated(tmp_path, clock) -> None:
     root = tmp_path / "c"
     three_days(root, clock)

@@ -144,11 +144,6 @@ def test_a_second_writer_is_refused_and_auto_falls_back(tmp_path, clock) -> None
         Store.open(tmp_path / "c", readonly="yes")  # type: ignore[arg-type]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="checkpoint.Checkpointer._prune decides from PartInfo "
-    "last_sent, which only the writer's checkpoints refresh: processes diverge",
-)
 def test_a_prune_drops_the_same_messages_in_every_process(pair, clock) -> None:
     w, a = pair
     old = T0 - 40 * DAY
@@ -281,11 +276,6 @@ def test_a_schema_2_cache_migrates_on_first_open(tmp_path, clock) -> None:
         assert s.get(key("9")).state is S.DELIVERED  # type: ignore[union-attr]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="opening.Opener._load: _install(empty manifest) after "
-    "_migrate resets the side tables the migration just loaded",
-)
 def test_a_schema_2_migration_keeps_balances_incoming_events_and_cursor(tmp_path, clock):
     root = tmp_path / "c"
     v2_cache(root)
@@ -298,11 +288,6 @@ def test_a_schema_2_migration_keeps_balances_incoming_events_and_cursor(tmp_path
         assert s.get_cursor("acc.history_id") == 77
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="opening.Opener._load renames cache.json even when the "
-    "migration's checkpoint failed: a crash then loses the migrated cache",
-)
 def test_a_migration_whose_checkpoint_fails_keeps_the_old_file(tmp_path, clock, monkeypatch):
     root = tmp_path / "c"
     raw = v2_cache(root)

@@ -78,7 +78,9 @@ class Checkpointer:
         state = self.state
         by_key = state.index.view()._by_key  # frozen by copy-on-write: safe in a thread
         parts = []
-        for name in sorted(state.dirty):
+        # Partitions a message moved into are written before the ones it left: a crash in
+        # between leaves it filed twice (merged at the next load), never nowhere.
+        for name in sorted(state.dirty, key=lambda n: (n in state.shrunk, n)):
             if name not in state.parts:
                 continue
             keys = [k for k in state.members.get(name, ()) if k in by_key]
@@ -90,6 +92,7 @@ class Checkpointer:
         taken = Taken(self.pos, by_key, parts, side, manifest_parts, set(self._dropped),
                       set(state.dirty))  # fmt: skip
         state.dirty.clear()
+        state.shrunk.clear()
         state.side_dirty = False
         self._dropped.clear()
         return taken
@@ -158,10 +161,10 @@ class Checkpointer:
     def _prune(self, cutoff: float) -> None:
         """Forget partitions whose every message is settled and older than the cutoff."""
         state = self.state
+        infos = [state.summarise(n) if n in state.loaded else p for n, p in state.parts.items()]
         old = [
-            name for name, p in state.parts.items()
-            if (p.last_sent is not None and p.last_sent < cutoff)
-            and not (state.summarise(name) if name in state.loaded else p).open_count
+            p.name for p in infos
+            if p.last_sent is not None and p.last_sent < cutoff and not p.open_count
         ]  # fmt: skip
         state.drop_partitions(old)
         self._dropped |= set(old)

@@ -41,7 +41,7 @@ class Record:
 def encode(body: dict[str, Any]) -> bytes:
     """One record line (lone surrogates a gateway sent are kept, not refused)."""
     data = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
-    raw = data.encode("utf-8", "surrogatepass")
+    raw = data.encode("utf-8", "backslashreplace")  # a lone surrogate stays a JSON escape
     return b"%08x %s\n" % (zlib.crc32(raw), raw)
 
 

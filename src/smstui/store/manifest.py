@@ -10,6 +10,7 @@ from smstui.errors import StoreError
 from smstui.model import Balance, IncomingMessage, StatusChange
 from smstui.store import schema as s
 from smstui.store.partitions import MANIFEST_NAME, PartInfo, read_tables, write_tables
+from smstui.store.schema import NewerSchema
 from smstui.store.side import SideTables
 
 _TABLES = ("meta", "partitions", "balances", "incoming", "events", "cursor", "pending")
@@ -79,7 +80,3 @@ def write_manifest(
     """Replace the manifest (atomic): written after the partitions it describes."""
     meta = {"schema": s.SCHEMA_VERSION, "journal_pos": journal_pos, "saved_at": saved_at}
     write_tables(root / MANIFEST_NAME, {"meta": [meta], "partitions": parts, **side})
-
-
-class NewerSchema(StoreError):
-    """The cache was written by a newer smstui: refuse it, never move it aside."""

@@ -9,9 +9,16 @@ from typing import TYPE_CHECKING, Any
 
 from smstui.errors import StoreError
 from smstui.store import legacy
-from smstui.store.manifest import Manifest, NewerSchema, read_manifest
-from smstui.store.partitions import MANIFEST_NAME, PartInfo, read_partition, scan_partitions
-from smstui.store.schema import AppliedChange
+from smstui.store.manifest import Manifest, read_manifest
+from smstui.store.partitions import (
+    MANIFEST_NAME,
+    PARTITIONS_DIR,
+    PartInfo,
+    partition_path,
+    read_partition,
+    scan_partitions,
+)
+from smstui.store.schema import AppliedChange, NewerSchema
 from smstui.store.state import State
 
 if TYPE_CHECKING:
@@ -41,13 +48,21 @@ class Opener:
         def checkpoint(self) -> bool: ...
 
     def _read_partition(self, info: PartInfo) -> list[dict[str, Any]]:
-        """A partition's documents; a damaged file is set aside with a notice, never fatal."""
+        """A partition's documents; a damaged file is set aside (never overwritten) with a
+        notice, and a file from a newer smstui refuses the whole cache."""
         try:
             return read_partition(self.root, info)
         except NewerSchema:
             raise
         except StoreError as err:
-            self._notice(f"partition {info.name} is unreadable ({err}); its messages are not shown")
+            if self._lock is None:  # a reader leaves files alone; the writer sets it aside
+                self._notice(f"partition {info.name} is unreadable ({err}); not shown here")
+                return []
+            path = partition_path(self.root, info.name)
+            aside = path.with_name(f"{path.name}.damaged-{int(self._clock.now())}")
+            os.replace(path, aside)
+            self._notice(f"partition {info.name} was unreadable ({err}); kept it as "
+                         f"{aside.name}; the journal's changes to that day are kept")  # fmt: skip
             return []
 
     def _load(self) -> None:
@@ -58,17 +73,19 @@ class Opener:
             raise
         except StoreError as err:
             manifest = self._rebuild(err, writer)
-        migrated = False
-        if manifest is None:
-            manifest = Manifest()
-            old = self.root / legacy.LEGACY_NAME
-            if old.exists():
-                migrated = self._migrate(old)
-        self._install(manifest)
+        if manifest is None and any((self.root / PARTITIONS_DIR).glob("*/*.json")):
+            # A crash between a first checkpoint's partitions and its manifest: rebuild quietly.
+            manifest = Manifest(journal_pos=-1, parts=scan_partitions(self.root))
+            self.state.side_dirty = True
+        old = self.root / legacy.LEGACY_NAME
+        migrated = manifest is None and old.exists()
+        self._install(manifest or Manifest())
+        if migrated:
+            migrated = self._migrate(old)
         if writer:
-            self.journal.repair(base_if_new=max(0, manifest.journal_pos))
+            self.journal.repair(base_if_new=max(0, manifest.journal_pos if manifest else 0))
         base = self.journal.base()
-        pos = manifest.journal_pos
+        pos = manifest.journal_pos if manifest else 0
         if base is None:
             pos = max(pos, 0)
         elif pos < base:
@@ -77,18 +94,19 @@ class Opener:
             pos = base
         self.pos = pos
         self.catch_up()
-        if migrated and writer:
-            self.checkpoint()
+        # The old file goes only once its contents are in partitions (else: next open again).
+        if migrated and writer and self.checkpoint():
             os.replace(old, old.with_name(old.name + ".v2-migrated"))
 
     def _rebuild(self, err: StoreError, writer: bool) -> Manifest:
         """A damaged manifest: the partition files describe themselves, the journal the rest."""
         path = self.root / MANIFEST_NAME
-        if writer:
+        if writer and path.exists():
             aside = path.with_name(f"{MANIFEST_NAME}.damaged-{int(self._clock.now())}")
             os.replace(path, aside)
-            self._notice(f"{path} was unreadable ({err}); kept it as {aside.name} and rebuilt "
-                         "the manifest from the partitions and the journal")  # fmt: skip
+            err = StoreError(f"{err}; kept it as {aside.name}")
+        self._notice(f"{path}: {err}; rebuilt it from the partitions and the journal")
+        self.state.side_dirty = True  # the next checkpoint writes the rebuilt manifest
         return Manifest(journal_pos=-1, parts=scan_partitions(self.root))
 
     def _migrate(self, old: Path) -> bool:
@@ -114,6 +132,10 @@ class Opener:
         for c in manifest.pending:
             state.pending.setdefault((c.account, c.message_id), []).append(c)
         for info in manifest.parts:
+            state.add_part(info)
+        # Files a checkpoint wrote before it stopped (its manifest never came): a message that
+        # moved there would otherwise be replayed as new, without what it had before.
+        for info in scan_partitions(self.root, state.parts):
             state.add_part(info)
         for info in self._eager(manifest.parts):
             if info.name not in state.loaded:

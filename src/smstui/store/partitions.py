@@ -23,7 +23,7 @@ from tinydb.storages import Storage
 
 from smstui.errors import StoreError
 from smstui.store.atomic import write_atomic
-from smstui.store.schema import SCHEMA_VERSION
+from smstui.store.schema import SCHEMA_VERSION, NewerSchema
 
 CHUNK = 10_000  # messages per partition file: a rewrite stays well under 0.3 s
 MANIFEST_NAME, PARTITIONS_DIR = "manifest.json", "partitions"
@@ -60,7 +60,9 @@ class AtomicStorage(Storage):
         """Serialise and atomically replace the file."""
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(self.path, text.encode("utf-8", "surrogatepass"))
+        # A lone surrogate (a gateway can send "\\ud800") becomes the JSON escape it came
+        # as: the file stays valid UTF-8 for TinyDB and any JSON tool, and reads back the same.
+        write_atomic(self.path, text.encode("utf-8", "backslashreplace"))
 
     def close(self) -> None:
         """Nothing stays open between writes."""
@@ -156,7 +158,7 @@ def read_partition(root: Path, info: PartInfo) -> list[dict[str, Any]]:
         return []
     meta = tables["meta"][0] if tables["meta"] else {}
     if meta.get("schema", SCHEMA_VERSION) > SCHEMA_VERSION:
-        raise StoreError(f"partition {info.name} was written by a newer smstui")
+        raise NewerSchema(f"partition {info.name} was written by a newer smstui: upgrade smstui")
     return tables["messages"]
 
 
@@ -166,10 +168,14 @@ def write_partition(root: Path, info: PartInfo, docs: list[dict[str, Any]]) -> N
     write_tables(partition_path(root, info.name), {"meta": [meta], "messages": docs})
 
 
-def scan_partitions(root: Path) -> list[PartInfo]:
-    """Rebuild the partition list from the files themselves (when the manifest is lost)."""
+def scan_partitions(root: Path, known: Iterable[str] = ()) -> list[PartInfo]:
+    """The partitions whose files are there but not `known`, from the files themselves: all of
+    them when the manifest is lost, the ones a checkpoint wrote before it stopped otherwise."""
+    skip = set(known)
     out = []
     for path in sorted((root / PARTITIONS_DIR).glob("*/*.json")):
+        if f"{path.parent.name}/{path.stem}" in skip:
+            continue
         try:
             tables = read_tables(path, ("meta",))
         except StoreError:

@@ -33,6 +33,10 @@ _MESSAGE_FIELDS = tuple(f.name for f in fields(Message))
 _DEFAULTS = {f.name: f.default for f in fields(Message)}
 
 
+class NewerSchema(StoreError):
+    """The cache was written by a newer smstui: refuse it, never move it aside."""
+
+
 @dataclass(frozen=True, slots=True)
 class StoreEvent:
     """Something an operator should see in the event log: a back-off, an error, a notice."""

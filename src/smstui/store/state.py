@@ -38,6 +38,7 @@ class State:
         self.members: dict[str, set[Key]] = {}
         self.part_of: dict[Key, str] = {}
         self.dirty: set[str] = set()  # partitions changed since the last checkpoint
+        self.shrunk: set[str] = set()  # of those, the ones a message moved out of
         self.side_dirty = False
         self._reconciled: list[AppliedChange] = []  # parked changes a load applied
 
@@ -53,7 +54,8 @@ class State:
         for doc in docs:
             m, timeline = doc_to_message(doc)
             if m.key in self.index.by_key:
-                continue  # already here (a duplicate in a hand-edited file): memory wins
+                self._merge_stale(name, m, timeline)
+                continue
             fresh.append(m)
             keys.add(m.key)
             self.part_of[m.key] = name
@@ -71,6 +73,21 @@ class State:
         if info.name not in self.parts:
             self.parts[info.name] = info
             self._days.setdefault((info.account, info.day), []).append(info)
+
+    def _merge_stale(self, name: str, stored: Message, timeline: tuple[Entry, ...]) -> None:
+        """A message filed twice (re-dated while its old day was on disk, or a crash between
+        a move's two writes): the copy in memory stays where it is and takes in the stored
+        copy's details and timeline; this partition's file drops it at the next checkpoint."""
+        key = stored.key
+        current = self.index.by_key[key]
+        merged = merge_message(stored, current)
+        if merged != current:
+            self.index.put(merged)
+        for e in timeline:
+            if self.part_of.get(key) is not None:
+                self._insert_entry(key, e)
+        self.dirty.add(name)
+        self.shrunk.add(name)
 
     def _ensure_day(self, account: str, day: str) -> None:
         """Load the not-yet-loaded partitions of one account and day (a key may be there)."""
@@ -108,6 +125,7 @@ class State:
         self.dirty.add(name)
         if old.sent_at != new.sent_at and _day(new, now) != self.parts[name].day:
             self.members[name].discard(new.key)
+            self.shrunk.add(name)
             self._place(new, _day(new, now))
 
     def drop_partitions(self, names: Iterable[str]) -> int:
