@@ -122,6 +122,8 @@ class WebhookReceiver:
     # --- request handling -------------------------------------------------------------------
 
     def _masked(self, text: str) -> str:
+        """Text fit for the log: secrets masked, undecodable request bytes shown as escapes."""
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")  # no lone surrogates
         return mask_text(text, [self.options.path_secret, self.options.smsc_secret])
 
     def _count(self, counter: str) -> bool:
@@ -148,9 +150,9 @@ class WebhookReceiver:
         segments = [s for s in path.split("/") if s]
         secret = self.options.path_secret
         if secret is not None:
-            if not segments or not hmac.compare_digest(
-                segments[0].encode(), secret.reveal().encode()
-            ):
+            # aiohttp's pure-Python parser hands over undecodable path bytes as surrogates.
+            given = segments[0].encode("utf-8", "surrogatepass") if segments else b""
+            if not hmac.compare_digest(given, secret.reveal().encode()):
                 raise _NotFound("unknown path")
             segments = segments[1:]
         if not 1 <= len(segments) <= 2 or segments[0] not in ("smsc", "webcom"):
