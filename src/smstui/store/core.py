@@ -290,13 +290,7 @@ class Store(ReadAPI, Opener, Checkpointer):
 
     def catch_up(self) -> list[AppliedChange]:
         """Apply what other processes appended since `pos` (a follower's tail; cheap when idle)."""
-        got = self.journal.read_from(self.pos)
-        if got is None:
-            return self._reload()
-        records, self.pos = got[0], max(self.pos, got[1])
-        changes = self._apply_records(records)
-        self._changed(changes)
-        return changes
+        return self._take_in(self.journal.read_from(self.pos))
 
     refresh = catch_up
 
@@ -306,13 +300,15 @@ class Store(ReadAPI, Opener, Checkpointer):
             return []
         self._seen = self.journal.signature()
         got = await asyncio.to_thread(self.journal.read_from, self.pos)
+        if got is not None and got[0] and got[0][0].start != self.pos:
+            return self.catch_up()  # memory moved while reading (our own append): re-read
+        return self._take_in(got)
+
+    def _take_in(self, got: tuple[list[Record], int] | None) -> list[AppliedChange]:
         if got is None:
             return self._reload()
-        records, end = got
-        if records and records[0].start != self.pos:
-            return self.catch_up()  # memory moved while reading (our own append): re-read
-        changes = self._apply_records(records)
-        self.pos = max(self.pos, end)
+        changes = self._apply_records(got[0])
+        self.pos = max(self.pos, got[1])
         self._changed(changes)
         return changes
 

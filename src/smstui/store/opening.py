@@ -38,6 +38,7 @@ class Opener:
     _clock: Clock
     _lock: WriterLock | None
     _seen: tuple[int, int] | None = None
+    _listeners: list[Any]
 
     if TYPE_CHECKING:  # provided by Store and Checkpointer
 
@@ -157,21 +158,18 @@ class Opener:
         return chosen
 
     def _reload(self) -> list[AppliedChange]:
-        """The journal was trimmed past what this reader saw: start again from the manifest,
-        and report what differs from before as changes (the views catch up as usual)."""
+        """The journal was trimmed past what this reader saw: open again, load what was
+        loaded, and report what differs from before as changes (views catch up as usual)."""
         before, loaded = self.state.index.by_key, set(self.state.loaded)
         self.state = State(self._read_partition)
-        manifest = read_manifest(self.root) or Manifest()
-        self._install(manifest)
-        for name in loaded - self.state.loaded:
-            info = self.state.parts.get(name)
-            if info is not None:
-                self.state.install(info, self._read_partition(info))
-        self.pos = max(manifest.journal_pos, self.journal.base() or 0)
-        got = self.journal.read_from(self.pos)
-        if got is not None:
-            self._apply_records(got[0])
-            self.pos = max(self.pos, got[1])
+        listeners, self._listeners = self._listeners, []  # one report, of the whole difference
+        try:
+            self._load()
+            for name in loaded - self.state.loaded:
+                if (info := self.state.parts.get(name)) is not None:
+                    self.state.install(info, self._read_partition(info))
+        finally:
+            self._listeners = listeners
         changes = [
             AppliedChange("inserted" if old is None else "updated", key, old, m)
             for key, m in self.state.index.by_key.items()

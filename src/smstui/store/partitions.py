@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -121,22 +121,22 @@ class PartInfo:
 
     def to_doc(self) -> dict[str, Any]:
         """The manifest document."""
-        return {
-            "account": self.account, "day": self.day, "chunk": self.chunk, "count": self.count,
-            "states": self.states, "first_sent": self.first_sent, "last_sent": self.last_sent,
-        }  # fmt: skip
+        return asdict(self)
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> PartInfo:
         """Decode a manifest document."""
         try:
-            return cls(
-                str(doc["account"]), str(doc["day"]), int(doc["chunk"]), int(doc["count"]),
-                {str(k): int(v) for k, v in doc.get("states", {}).items()},
-                doc.get("first_sent"), doc.get("last_sent"),
-            )  # fmt: skip
-        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            info = cls(**{k: v for k, v in doc.items() if k in _PART_FIELDS})
+            if not isinstance(info.chunk, int) or not isinstance(info.count, int):
+                raise TypeError("chunk and count must be whole numbers")
+            info.states = {str(k): int(v) for k, v in info.states.items()}
+            return info
+        except (TypeError, ValueError, AttributeError) as err:
             raise StoreError(f"bad partition entry {doc!r}: {err!r}") from err
+
+
+_PART_FIELDS = frozenset(PartInfo.__dataclass_fields__)
 
 
 def day_of(when: float | None) -> str:
