@@ -114,21 +114,6 @@ async def test_follow_tails_another_processes_appends(pair) -> None:
         task.cancel()
 
 
-def test_a_follower_is_promoted_once_the_writer_closed(tmp_path, pair) -> None:
-    w, a = pair
-    assert not a.promote()  # the writer still holds the lock
-    a.apply([msg("1")])
-    w.close()
-    assert a.promote() and not a.readonly
-    a.apply([chg("1", S.DELIVERED, T0 + 5)])
-    assert a.checkpoint()
-    with pytest.raises(StoreError, match="already being written"):
-        Store.open(tmp_path / "c")
-    a.close()
-    with Store.open(tmp_path / "c") as again:
-        assert again.get(key("1")).state is S.DELIVERED  # type: ignore[union-attr]
-
-
 def test_a_second_writer_is_refused_and_auto_falls_back(tmp_path, clock) -> None:
     with Store.open(tmp_path / "c", clock=clock) as w:
         with pytest.raises(StoreError, match=rf"already being written.*pid {os.getpid()}"):

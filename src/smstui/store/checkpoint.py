@@ -176,18 +176,3 @@ class Checkpointer:
                 state.pending[ident] = kept
             else:
                 del state.pending[ident]
-
-    def promote(self) -> bool:
-        """Try to become the writer (e.g. after the daemon stopped); True on success."""
-        if self._lock is not None:
-            return True
-        from smstui.store.lock import WriterLock
-
-        lock = WriterLock(self.root / "writer")
-        try:
-            lock.acquire()
-        except StoreError:
-            return False
-        self._lock = lock
-        self.catch_up()  # type: ignore[attr-defined]
-        return True

@@ -65,7 +65,6 @@ class Journal:
     def __init__(self, directory: Path) -> None:
         self.path = directory / JOURNAL_NAME
         self._lock_path = directory / LOCK_NAME
-        self.damaged = 0  # damaged records skipped while reading (logged once each)
 
     @contextmanager
     def _locked(self, mode: int = fcntl.LOCK_EX) -> Iterator[None]:
@@ -169,7 +168,6 @@ class Journal:
                 break  # a record still being written, or a torn tail: not ours to judge yet
             body = _decode(data[start:nl])
             if body is None:
-                self.damaged += 1
                 log.warning("%s: skipped a damaged record at %d", self.path, pos + start)
             else:
                 records.append(Record(pos + start, pos + nl + 1, body))
