@@ -74,51 +74,44 @@ async def open_engine(
             store.close()
 
 
-class ReadOnlyController:
-    """The Controller of a dashboard attached to another process's cache: it reads, never acts.
+class FollowerController:
+    """The Controller of a dashboard following another process's cache: it acts too.
 
-    Only the writer (`smstui poll`) may spend the gateways' request budget, so actions that
-    would send a request say so instead of racing the daemon into error 9.
+    The request budget and the journal are shared by every smstui process on a cache, so a
+    resend or a look-up here spends from the daemon's budget and lands in its cache; only the
+    polling (and checkpointing) stays with the daemon.
     """
 
     def __init__(self, engine: Engine, writer_pid: str = "") -> None:
         self._engine = engine
         self._pid = writer_pid
-        self._holder = (
-            f"the smstui process with pid {writer_pid}" if writer_pid else "another smstui process"
-        )
 
     def health(self):
-        """The read-only marker (with the writer's pid) plus whatever the cache tells."""
+        """The follower marker (with the writer's pid) plus whatever the cache tells."""
         return dataclasses.replace(self._engine.health(), writer=False, writer_pid=self._pid)
 
-    def _refuse(self, what: str):
-        from smstui.errors import SmstuiError
-
-        raise SmstuiError(f"read-only: {self._holder} owns the cache; {what} there or stop it")
-
     async def refresh_status(self, key):
-        """Refused: the daemon owns the budget."""
-        self._refuse("look up statuses")
+        """The engine's, through the shared budget."""
+        return await self._engine.refresh_status(key)
 
     async def lookup(self, account, phone, *, hlr=False):
-        """Refused: the daemon owns the budget."""
-        self._refuse("look up numbers")
+        """The engine's, through the shared budget."""
+        return await self._engine.lookup(account, phone, hlr=hlr)
 
     async def resend(self, key, *, allow_permanent=False):
-        """Refused: the daemon owns the budget."""
-        self._refuse("resend")
+        """The engine's: the new message is journaled, so the daemon polls it."""
+        return await self._engine.resend(key, allow_permanent=allow_permanent)
 
     async def refresh_balance(self, account):
-        """Refused: the daemon owns the budget."""
-        self._refuse("refresh the balance")
+        """The engine's, through the shared budget."""
+        return await self._engine.refresh_balance(account)
 
     async def export(self, path, keys, fmt):
-        """Exports only read the cache, so they work here too."""
+        """Exports only read the cache."""
         return await self._engine.export(path, keys, fmt)
 
     async def load_older(self):
-        """Reading older days of the cache spends no budget: allowed here too."""
+        """Reading older days of the cache spends no budget."""
         return await self._engine.load_older()
 
 

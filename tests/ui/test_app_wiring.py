@@ -1,4 +1,4 @@
-"""App wiring: services, a follower thread feeding the store, read-only marker, detail r/l,
+"""App wiring: services, a follower thread feeding the store, follower marker, detail r/l,
 bulk resend, alerts."""
 
 from __future__ import annotations
@@ -92,8 +92,8 @@ async def test_follower_thread_feeds_a_read_only_dashboard(tmp_path):
         async with app.run_test() as pilot:
             table = app.screen.query_one(HistoryTable)
             health = app.screen.query_one("#health", Static)
-            await until(pilot, lambda: "read-only" in str(health.render()), "read-only marker")
-            assert f"following pid {os.getpid()}'s cache" in str(health.render())
+            await until(pilot, lambda: "following" in str(health.render()), "follower marker")
+            assert f"following pid {os.getpid()}: it polls" in str(health.render())
             target = next(m for m in writer.messages_sorted() if m.state is DeliveryState.SENT)
             change = StatusChange(target.account, target.message_id, DeliveryState.FAILED, "20",
                                   START + 5, Source.POLL, 6, target.phone)  # fmt: skip

@@ -1,4 +1,4 @@
-"""Bare `smstui`: no config → guidance; a cache held by `smstui poll` → read-only dashboard."""
+"""Bare `smstui`: no config → guidance; a cache held by `smstui poll` → a following dashboard."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from smstui.cli import main
 from smstui.commands.dashboard import build_dashboard
 from smstui.config import parse_config
+from smstui.errors import GatewayError, SmstuiError
 from smstui.model import DeliveryState, Message, Provider
 from smstui.runtime import cache_path
 from smstui.store import Store
@@ -22,7 +23,9 @@ def test_without_a_config_it_says_how_to_start(tmp_path, monkeypatch, capsys):
     assert "[[accounts]]" in err and "smstui demo" in err and "Traceback" not in err
 
 
-async def test_read_only_dashboard_follows_the_writer_and_refuses_actions(tmp_path):
+async def test_following_dashboard_follows_the_writer_and_acts_through_the_shared_budget(
+    tmp_path,
+):
     config = parse_config(
         {
             "accounts": [{"name": "main", "provider": "smsc", "base_url": "http://127.0.0.1:9",
@@ -42,8 +45,11 @@ async def test_read_only_dashboard_follows_the_writer_and_refuses_actions(tmp_pa
             await pilot.pause()
             health = app.controller.health()
             assert not health.writer and health.writer_pid == str(os.getpid())
-            with pytest.raises(Exception, match="read-only"):
+            with pytest.raises(SmstuiError, match="no known text"):  # asked, not refused
                 await app.controller.resend(first.key)
+            with pytest.raises(GatewayError):  # a real request, through the shared budget
+                await app.controller.refresh_balance("main")
+            assert (tmp_path / "budget" / "main.json").exists()
             second = first.evolve(message_id="2", sent_at=2e9)
             writer.apply([second])
             writer.checkpoint()

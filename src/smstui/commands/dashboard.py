@@ -10,7 +10,7 @@ from smstui.config import default_config_path, load_config
 from smstui.errors import ConfigError
 from smstui.poller import Engine
 from smstui.runtime import (
-    ReadOnlyController,
+    FollowerController,
     follow,
     only_account,
     open_store,
@@ -42,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Open the cache (as writer, or read-only behind a running `smstui poll`) and the app."""
+    """Open the cache (as its writer, or following a running `smstui poll`) and the app."""
     path = args.config or default_config_path()
     if args.config is None and not path.exists():
         print(NO_CONFIG.format(path=path), file=sys.stderr)
@@ -61,13 +61,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 def build_dashboard(config, store: Store, listen: str | None = None):
-    """The app over this cache: polling in-process as its writer, or following read-only."""
+    """The app over this cache: polling in-process as its writer, or following the daemon
+    (acting through the shared budget and journal, never polling itself)."""
     from smstui.ui.app import make_app
 
     engine = Engine(config, store)
     if store.readonly:
-        controller = ReadOnlyController(engine, writer_pid(store.path))
-        services = [lambda: follow(store)]
+        controller = FollowerController(engine, writer_pid(store.path))
+
+        async def tail() -> None:
+            try:
+                await follow(store)
+            finally:
+                await engine.aclose()
+
+        services = [tail]
     else:
         controller = engine
 

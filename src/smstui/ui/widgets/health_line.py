@@ -39,7 +39,7 @@ def health_text(
         sections.append(f"webhook {counts or 'idle'}")
     if not snap.writer:
         who = f"pid {escape(writer_pid)}" if writer_pid and writer_pid != "?" else "another smstui"
-        sections.insert(0, f"[$warning b]read-only: following {who}'s cache[/]")  # never cut off
+        sections.insert(0, f"[$warning b]following {who}: it polls[/]")  # never cut off
     if snap.cache_problem:  # first: a cache that cannot write is the operator's first problem
         sections.insert(0, f"[$error b]CACHE: {escape(snap.cache_problem)}[/]")
     if action_error:
