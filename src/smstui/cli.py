@@ -7,16 +7,17 @@ import asyncio
 import importlib
 import inspect
 import logging
+import os
 import pkgutil
 import sys
 import warnings
 from collections.abc import Sequence
+from typing import TextIO
 
 from smstui import __version__, commands
-from smstui.errors import ApiError, ConfigError, GatewayError, SmstuiError, TransportError
-
-# Exit codes are part of the interface: scripts around smstui depend on them.
-EXIT_OK, EXIT_GATEWAY, EXIT_USAGE, EXIT_NETWORK = 0, 1, 2, 3
+from smstui.cli_errors import EXIT_INTERRUPTED, EXIT_PIPE, describe, report
+from smstui.config import InsecureConfigWarning
+from smstui.errors import SmstuiError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,29 +48,50 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    warnings.simplefilter("default")
+    with warnings.catch_warnings():  # restored afterwards: main() also runs inside tests
+        warnings.simplefilter("default")
+        warnings.showwarning = _one_line_warning
+        return _run(args, as_json=bool(getattr(args, "json", False)))
+
+
+def _run(args: argparse.Namespace, *, as_json: bool) -> int:
+    """The command, with every expected failure turned into its exit code and report."""
     try:
         result = args.func(args)
         if inspect.iscoroutine(result):
             result = asyncio.run(result)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at exit
         return int(result or 0)
-    except ConfigError as err:
-        print(f"smstui: config error: {err}", file=sys.stderr)
-        return EXIT_USAGE
-    except TransportError as err:
-        print(f"smstui: network error: {err}", file=sys.stderr)
-        return EXIT_NETWORK
-    except ApiError as err:
-        print(f"smstui: {describe_api_error(err)}", file=sys.stderr)
-        return EXIT_GATEWAY
-    except GatewayError as err:
-        print(f"smstui: gateway error: {err}", file=sys.stderr)
-        return EXIT_GATEWAY
     except SmstuiError as err:
-        print(f"smstui: {err}", file=sys.stderr)
-        return EXIT_GATEWAY
+        return report(describe(err), as_json=as_json)
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return _pipe_closed()
+
+
+def _pipe_closed() -> int:
+    """The reader went away (`smstui history | head`): stop quietly with 128 + SIGPIPE.
+
+    stdout is pointed at /dev/null so the interpreter's final flush has nowhere to fail.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_PIPE
+
+
+def _one_line_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """Warnings as one line on stderr (`smstui: warning: …`), never Python's source excerpt."""
+    kind = "" if issubclass(category, InsecureConfigWarning) else f"{category.__name__}: "
+    print(f"smstui: warning: {kind}{message}", file=file or sys.stderr)
 
 
 def _default_to_dashboard(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
@@ -80,10 +102,3 @@ def _default_to_dashboard(parser: argparse.ArgumentParser, argv: list[str]) -> l
         return argv
     flags = [a for a in argv if a in top_level]
     return [*flags, "dashboard", *(a for a in argv if a not in top_level)]
-
-
-def describe_api_error(err: ApiError) -> str:
-    """One line: provider, code, explanation."""
-    parts = [err.provider or "gateway", f"error {err.code}" if err.code is not None else "error"]
-    detail = err.explanation or err.text or str(err)
-    return f"{' '.join(parts)}: {detail}"

@@ -23,6 +23,19 @@ DEFAULT_BASE_URLS = {Provider.SMSC: "https://smsc.ru", Provider.WEBCOM: "https:/
 SECRET_FIELDS = {Provider.SMSC: ("password", "apikey"), Provider.WEBCOM: ("password", "token")}
 
 
+# Sane ranges for the [poll] settings: below them a loop spins (a 1 µs flush interval burnt a
+# whole core), above them the dashboard goes stale or the cache grows without end.
+POLL_RANGES: dict[str, tuple[float, float]] = {
+    "status_interval_s": (1.0, 86_400.0),
+    "history_interval_s": (1.0, 86_400.0),
+    "balance_interval_s": (1.0, 86_400.0),
+    "max_age_h": (1.0, 720.0),
+    "retention_days": (1.0, 3_650.0),
+    "flush_interval_s": (0.1, 3_600.0),
+}
+TIMEOUT_RANGE = (0.5, 300.0)  # seconds a gateway request may take
+
+
 class InsecureConfigWarning(UserWarning):
     """An inline secret sits in a file that other users can read."""
 
@@ -128,6 +141,10 @@ def load_config(path: Path | str | None = None) -> Config:
         raise ConfigError("not UTF-8 text", path=str(path)) from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"invalid TOML: {err}", path=str(path)) from None
+    except RecursionError:  # tomllib recurses per nesting level: `a = [[[[…` would crash
+        raise ConfigError(
+            "invalid TOML: arrays or tables nested too deeply", path=str(path)
+        ) from None
     config = parse_config(data, path=path)
     if _has_inline_secret(data):
         _warn_if_readable(path)
@@ -191,10 +208,19 @@ class _Reader:
             raise self.error(key, "must be a non-empty string")
         return value.strip()
 
-    def number(self, data: dict[str, Any], name: str, key: str, default: float) -> float:
+    def number(
+        self,
+        data: dict[str, Any],
+        name: str,
+        key: str,
+        default: float,
+        bounds: tuple[float, float] | None = None,
+    ) -> float:
         value = data.get(name, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            raise self.error(key, "must be a positive number")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+            raise self.error(key, "must be a positive number")  # `not >` refuses NaN too
+        if bounds is not None and not bounds[0] <= value <= bounds[1]:
+            raise self.error(key, f"must be between {bounds[0]:g} and {bounds[1]:g}")
         return float(value)
 
     def secret(self, data: dict[str, Any], name: str, where: str) -> Secret | None:
@@ -261,7 +287,7 @@ class _Reader:
             apikey=secrets["apikey"],
             token=secrets["token"],
             backup_urls=tuple(u.rstrip("/") for u in backups),
-            timeout_s=self.number(raw, "timeout", f"{where}.timeout", 10.0),
+            timeout_s=self.number(raw, "timeout", f"{where}.timeout", 10.0, TIMEOUT_RANGE),
             low_balance=None if low is None else self.number(raw, "low_balance", where, 1.0),
         )
 
@@ -269,7 +295,9 @@ class _Reader:
         defaults = PollSettings()
         return PollSettings(
             **{
-                name: self.number(raw, name, f"poll.{name}", getattr(defaults, name))
+                name: self.number(
+                    raw, name, f"poll.{name}", getattr(defaults, name), POLL_RANGES[name]
+                )
                 for name in PollSettings.__slots__
             }
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from smstui.model import ErrorClass
+
 
 class SmstuiError(Exception):
     """Root of every error smstui raises deliberately."""
@@ -15,6 +17,18 @@ class ConfigError(SmstuiError):
         self.key = key
         where = ": ".join(p for p in (path, key) if p)
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class UsageError(SmstuiError):
+    """The command was asked for something it will not do as given (add --yes, --force, …)."""
+
+
+class NotFound(SmstuiError):
+    """The gateway (or the cache) does not know the message asked for."""
+
+    def __init__(self, message: str, *, provider: str = "") -> None:
+        self.provider = provider
+        super().__init__(message)
 
 
 class GatewayError(SmstuiError):
@@ -55,10 +69,12 @@ class ApiError(GatewayError):
         code: int | None = None,
         text: str = "",
         explanation: str = "",
+        error_class: ErrorClass = ErrorClass.UNKNOWN,
     ) -> None:
         self.code = code
         self.text = text
         self.explanation = explanation
+        self.error_class = error_class  # from the code tables: what to do about it
         super().__init__(message, provider=provider, account=account)
 
 

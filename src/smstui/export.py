@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
+import io
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
 
 from smstui.codes import explain
-from smstui.errors import SmstuiError
+from smstui.errors import SmstuiError, StoreError
 from smstui.model import DeliveryState, Message, Provider
 from smstui.moscow import iso_moscow
-from smstui.secrets import Secret, mask_text
+from smstui.secrets import Secret, mask_text, mask_values
+from smstui.store.atomic import write_atomic
 
 COLUMNS = (
     "time",
@@ -90,7 +90,7 @@ def message_record(message: Message, secrets: Iterable[Secret | str] = ()) -> di
     record["raw_status"] = mask_text(message.raw_status, keep)
     for name, value in record.items():
         if isinstance(value, str) and keep and name != "raw_status":
-            record[name] = _mask_values(value, keep)
+            record[name] = mask_values(value, keep)
     return record
 
 
@@ -123,7 +123,10 @@ def record_message(record: dict[str, Any]) -> Message:
 def read_jsonl(path: str | os.PathLike[str]) -> list[Message]:
     """Read a JSONL export back into Messages."""
     with open(path, encoding="utf-8") as fh:
-        return [record_message(json.loads(line)) for line in fh if line.strip()]
+        try:
+            return [record_message(json.loads(line)) for line in fh if line.strip()]
+        except (ValueError, RecursionError) as err:  # RecursionError: `[[[[…` on one line
+            raise ExportError(f"{path}: not an smstui JSONL export: {type(err).__name__}") from None
 
 
 def safe_cell(value: object) -> str:
@@ -188,49 +191,21 @@ def export_messages(
     return writers[key](path, messages, secrets=secrets)
 
 
-def _mask_values(text: str, secrets: tuple[Secret | str, ...]) -> str:
-    for secret in secrets:
-        value = secret.reveal() if isinstance(secret, Secret) else secret
-        if value and len(value) >= 3:
-            text = text.replace(value, "***")
-    return text
-
-
 def _atomic_write(
     path: str | os.PathLike[str], write: Callable[[IO[str]], int], *, newline: str
 ) -> int:
-    """Write to a temp file beside the target, fsync, then rename: readers never see half a file."""
+    """Render the file in memory, then land it by the cache's one atomic write (temp file,
+    fsync, rename): readers never see half a file, and a failure replaces nothing."""
     target = Path(path).expanduser()
     if target.is_dir():
         raise ExportError(f"{target} is a directory; give a file name")
+    buffer = io.StringIO(newline=newline)
+    rows = write(buffer)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as err:
-        raise ExportError(f"cannot write to {target.parent}: {err.strerror or err}") from err
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as fh:
-            rows = write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException as err:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(err, OSError):
-            raise ExportError(f"cannot write {target}: {err.strerror or err}") from err
-        raise
-    _fsync_dir(target.parent)
+        write_atomic(target, buffer.getvalue().encode("utf-8"))
+    except StoreError as err:
+        raise ExportError(str(err)) from err
     return rows
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the rename itself durable (POSIX); harmless where directories cannot be opened."""
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def iter_records(messages: Iterable[Message]) -> Iterator[dict[str, Any]]:

@@ -56,8 +56,13 @@ def mask_text(text: str, secrets: Iterable[Secret | str | None] = ()) -> str:
     """Mask credential parameters (psw=…, "token": "…") and every given secret value in text."""
     masked = _QUOTED_RE.sub(lambda m: f"{m['k']}{m['q']}{MASK}{m['q']}", text)
     masked = _PLAIN_RE.sub(lambda m: m["k"] + (MASK if m["v"] else ""), masked)
+    return mask_values(masked, secrets)
+
+
+def mask_values(text: str, secrets: Iterable[Secret | str | None] = ()) -> str:
+    """Every given secret value in text replaced by ***, wherever it stands (message fields)."""
     for secret in secrets:
         value = secret.reveal() if isinstance(secret, Secret) else secret
         if value and len(value) >= 3:  # a 1–2 character secret would mask half the text
-            masked = masked.replace(value, MASK)
-    return masked
+            text = text.replace(value, MASK)
+    return text

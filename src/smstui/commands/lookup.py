@@ -8,6 +8,7 @@ import sys
 from smstui.commands._budgeted import budgeted
 from smstui.commands._common import add_config_args, add_json_arg, load, print_json, print_table
 from smstui.config import Account, Config
+from smstui.errors import UsageError
 from smstui.model import NumberInfo
 
 
@@ -36,8 +37,7 @@ def _reachable(info: NumberInfo) -> str:
 async def run(args: argparse.Namespace) -> int:
     """Print what the gateway knows; refuse an HLR query without --yes (it is charged)."""
     if args.hlr and not args.yes:
-        print("smstui: an HLR lookup is charged like an SMS; add --yes to confirm", file=sys.stderr)
-        return 2
+        raise UsageError("an HLR lookup is charged like an SMS; add --yes to confirm")
     config = load(args)
     account = config.account(args.account)
     if args.hlr:

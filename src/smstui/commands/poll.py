@@ -8,7 +8,7 @@ import signal
 import sys
 import time
 
-from smstui.cli import EXIT_USAGE
+from smstui.cli_errors import EXIT_USAGE
 from smstui.commands._common import add_config_args, load
 from smstui.poller import CycleReport
 from smstui.runtime import cache_path, only_account, open_engine, receiver_for

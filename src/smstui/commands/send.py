@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from smstui.commands._budgeted import budgeted
 from smstui.commands._common import add_config_args, add_json_arg, load, print_json
 from smstui.config import Account, Config
+from smstui.errors import UsageError
 from smstui.gateways.base import fresh_client_id
 from smstui.model import SendResult
 
@@ -54,11 +54,9 @@ def print_result(result: SendResult, *, as_json: bool) -> None:
 async def run(args: argparse.Namespace) -> int:
     """Send, or refuse without --yes."""
     if not args.yes:
-        print("smstui: sending costs money; add --yes to send", file=sys.stderr)
-        return 2
+        raise UsageError("sending costs money; add --yes to send")
     if not args.text.strip():
-        print("smstui: refusing to send an empty text", file=sys.stderr)
-        return 2
+        raise UsageError("refusing to send an empty text")
     config = load(args)
     account = config.account(args.account)
     result = await send_message(config, account, args.phone, args.text, sender=args.sender)

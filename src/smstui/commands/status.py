@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from functools import partial
 
 from smstui.codes import explain
@@ -11,7 +10,7 @@ from smstui.commands._budgeted import BudgetedGateway, budgeted
 from smstui.commands._cache import add_cached_arg, cached_status
 from smstui.commands._common import add_config_args, add_json_arg, load, print_json, print_table
 from smstui.config import Account, Config
-from smstui.errors import ConfigError
+from smstui.errors import ConfigError, NotFound
 from smstui.export import iso_time
 from smstui.model import DeliveryState, Message
 
@@ -90,7 +89,13 @@ async def run(args: argparse.Namespace) -> int:
         return _print_cached(args, cached_status(config, account.name, args.message_id, args.phone))
     messages = await fetch_status(config, account, args.message_id, args.phone)
     known = [m for m in messages if m.state is not DeliveryState.NOT_FOUND]
+    missing = NotFound(
+        f"{account.provider.value}: message {args.message_id} not found",
+        provider=account.provider.value,
+    )
     if args.json:
+        if not known:
+            raise missing  # --json: the error document, not a list of not-found rows
         print_json(messages)
     elif messages:
         print_table(HEADERS, [message_row(m) for m in messages])
@@ -98,16 +103,14 @@ async def run(args: argparse.Namespace) -> int:
             if message.text:
                 print(f"\n{message.message_id} → {message.phone}: {message.text}")
     if not known:
-        print(
-            f"smstui: {account.provider.value}: message {args.message_id} not found",
-            file=sys.stderr,
-        )
-        return 1
+        raise missing
     return 0
 
 
 def _print_cached(args: argparse.Namespace, found: list) -> int:
     """The cached message(s) with their timelines; exit 1 when the cache has none."""
+    if not found:
+        raise NotFound(f"message {args.message_id} is not in the cache")
     if args.json:
         print_json([{"message": m, "timeline": timeline} for m, timeline in found])
     elif found:
@@ -119,7 +122,4 @@ def _print_cached(args: argparse.Namespace, found: list) -> int:
                 err = f" err {change.error_code}" if change.error_code else ""
                 print(f"  {when}  {change.state.value:<10} {change.raw_status:<12}"
                       f" via {change.source.value}{err}")  # fmt: skip
-    if not found:
-        print(f"smstui: message {args.message_id} is not in the cache", file=sys.stderr)
-        return 1
     return 0

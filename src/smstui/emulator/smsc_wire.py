@@ -106,7 +106,7 @@ async def rest_params(request: web.Request) -> tuple[dict[str, str], str]:
     """POST /rest/send/: the same parameters as one JSON object (UTF-8)."""
     try:
         body = json.loads((await request.read()).decode("utf-8") or "{}")
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         body = None
     if not isinstance(body, dict):
         return {BAD_BODY: "1"}, "utf-8"

@@ -70,7 +70,7 @@ async def read_json(emu: Emulator, request: web.Request) -> tuple[dict | None, w
         return None, json_error(emu, E4)
     try:
         body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return None, json_error(emu, E1_JSON)
     if isinstance(body, list) and len(body) == 1:
         body = body[0]

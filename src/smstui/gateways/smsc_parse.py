@@ -45,7 +45,10 @@ def api_error(payload: dict[str, Any], *, account: str, secrets: tuple = ()) -> 
     info = smsc_api_error(code)
     cls = _ERROR_CLASSES.get(code, ApiError) if code is not None else ApiError
     message = f"smsc error {code}: {info.en}" + (f" (gateway said: {text})" if text else "")
-    return cls(message, provider=P, account=account, code=code, text=text, explanation=info.en)
+    return cls(
+        message, provider=P, account=account, code=code, text=text, explanation=info.en,
+        error_class=info.error_class,
+    )  # fmt: skip
 
 
 def message_from(

@@ -28,8 +28,8 @@ _STATE_WORD = re.compile(r"\b(not_deliver|partly_deliver|deliver|expired|read|se
 
 def api_error(text: str, *, account: str, secrets: tuple = ()) -> ApiError:
     """The typed error for a Webcom `{"error": text}`: E3 (bad login) → AuthError."""
+    info = webcom_error(text)  # on the whole text: a long one no longer matches once cut
     text = snippet(text, secrets) if text else "(no text)"
-    info = webcom_error(text)
     lowered = text.lower()
     cls: type[ApiError] = ApiError
     if any(t in lowered for t in _AUTH_TEXTS):
@@ -44,6 +44,7 @@ def api_error(text: str, *, account: str, secrets: tuple = ()) -> ApiError:
         code=None,
         text=text,
         explanation=explanation,
+        error_class=info.error_class,
     )
 
 

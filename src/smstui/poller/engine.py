@@ -249,8 +249,12 @@ class Engine:
         return await self.store.load_older()
 
     async def export(self, path: Path, keys: list[Key], fmt: str) -> int:
-        """Write these messages to CSV/JSONL in a thread (the loop never waits on disk)."""
+        """Write these messages to CSV/JSONL in a thread (the loop never waits on disk).
+
+        Configured secrets are masked inside every field, exactly as `history --csv` does.
+        """
         from smstui.export import export_messages
 
         messages = [m for m in (self.store.get(k) for k in keys) if m is not None]
-        return await asyncio.to_thread(export_messages, path, messages, fmt)
+        secrets = self.config.secrets()
+        return await asyncio.to_thread(export_messages, path, messages, fmt, secrets=secrets)
