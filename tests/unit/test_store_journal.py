@@ -12,36 +12,16 @@ import threading
 from collections.abc import Callable
 
 import pytest
+from store_support import T0, chg, key, msg, snapshot
 from tinydb import TinyDB
 
 from smstui.clock import FakeClock
 from smstui.errors import StoreError
 from smstui.model import DeliveryState as S
-from smstui.model import Message, Provider, StatusChange
+from smstui.model import Message, StatusChange
 from smstui.store import Store
 from smstui.store import journal as journal_mod
 from smstui.store.journal import Journal
-
-T0 = 1_763_700_000.0
-P = "79990000001"
-
-
-def msg(mid: str, **kw: object) -> Message:
-    base: dict[str, object] = {"sent_at": T0, "state": S.QUEUED, "updated_at": T0}
-    base.update(kw)
-    return Message("acc", Provider.SMSC, mid, P, **base)  # type: ignore[arg-type]
-
-
-def chg(mid: str, state: S, at: float) -> StatusChange:
-    return StatusChange("acc", mid, state, state.value, at, phone=P)
-
-
-def key(mid: str) -> tuple[str, str, str]:
-    return ("acc", mid, P)
-
-
-def snapshot(s: Store) -> list[tuple[Message, tuple[StatusChange, ...]]]:
-    return [(m, tuple(s.timeline(m.key))) for m in s.messages_sorted()]
 
 
 class OsProxy:

@@ -9,34 +9,23 @@ import os
 from decimal import Decimal
 
 import pytest
+from store_support import DAY, T0, chg, key, snapshot
+from store_support import msg as base_msg
 from tinydb import Query, TinyDB
 
 from smstui.clock import FakeClock
 from smstui.errors import StoreError
 from smstui.model import DeliveryState as S
-from smstui.model import Message, Provider, StatusChange
+from smstui.model import Message
 from smstui.store import Store, partitions, state
 from smstui.store import atomic as atomic_mod
 from smstui.store.manifest import read_manifest
 
-T0 = 1_763_700_000.0  # 2025-11-21 04:40 UTC
-DAY = 86_400.0
-P = "79990000001"
-
 
 def msg(mid: str, day: float = 0, **kw: object) -> Message:
+    """A message sent `day` days from T0, delivered 5 s later unless told otherwise."""
     at = T0 + day * DAY
-    base: dict[str, object] = {"sent_at": at, "state": S.DELIVERED, "updated_at": at + 5}
-    base.update(kw)
-    return Message("acc", Provider.SMSC, mid, P, **base)  # type: ignore[arg-type]
-
-
-def chg(mid: str, state: S, at: float) -> StatusChange:
-    return StatusChange("acc", mid, state, state.value, at, phone=P)
-
-
-def key(mid: str) -> tuple[str, str, str]:
-    return ("acc", mid, P)
+    return base_msg(mid, **{"sent_at": at, "state": S.DELIVERED, "updated_at": at + 5, **kw})
 
 
 def files(root) -> dict[str, tuple[int, int]]:
@@ -53,10 +42,6 @@ def stored(root) -> int:
     manifest = read_manifest(root)
     assert manifest is not None
     return sum(p.count for p in manifest.parts)
-
-
-def snapshot(s: Store) -> list[tuple[Message, tuple[StatusChange, ...]]]:
-    return [(m, tuple(s.timeline(m.key))) for m in s.messages_sorted()]
 
 
 @pytest.fixture

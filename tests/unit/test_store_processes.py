@@ -15,35 +15,13 @@ import threading
 from decimal import Decimal
 
 import pytest
+from store_support import DAY, T0, P, chg, key, msg, snapshot
 
 from smstui.clock import FakeClock
 from smstui.errors import StoreError
 from smstui.model import DeliveryState as S
-from smstui.model import Message, Provider, StatusChange
 from smstui.store import Store
 from smstui.store import atomic as atomic_mod
-
-T0 = 1_763_700_000.0
-DAY = 86_400.0
-P = "79990000001"
-
-
-def msg(mid: str, **kw: object) -> Message:
-    base: dict[str, object] = {"sent_at": T0, "state": S.QUEUED, "updated_at": T0}
-    base.update(kw)
-    return Message("acc", Provider.SMSC, mid, P, **base)  # type: ignore[arg-type]
-
-
-def chg(mid: str, state: S, at: float) -> StatusChange:
-    return StatusChange("acc", mid, state, state.value, at, phone=P)
-
-
-def key(mid: str) -> tuple[str, str, str]:
-    return ("acc", mid, P)
-
-
-def snapshot(s: Store) -> list[tuple[Message, tuple[StatusChange, ...]]]:
-    return [(m, tuple(s.timeline(m.key))) for m in s.messages_sorted()]
 
 
 @pytest.fixture
