@@ -59,22 +59,24 @@ def bad_checksum_line() -> bytes:
 
 
 @pytest.mark.parametrize(
-    "tail",
+    ("tail", "records"),
     [
-        b'1234abcd {"op":"apply","it',
-        bad_checksum_line(),
-        b"\0" * 4096,
-        bad_checksum_line() + b"\0\0\0",
+        (b'1234abcd {"op":"apply","it', 1),
+        (bad_checksum_line(), 1),
+        (b"\0" * 4096, 1),
+        (bad_checksum_line() + b"\0\0\0", 2),
     ],
     ids=["partial-line", "bad-checksum", "zero-bytes", "bad-line-then-zeros"],
 )
-def test_torn_tail_is_cut_on_open_and_every_whole_record_survives(tmp_path, clock, caplog, tail):
+def test_torn_tail_is_cut_on_open_and_every_whole_record_survives(
+    tmp_path, clock, caplog, tail, records
+):
     root = tmp_path / "c"
     good = journal_only(root, clock)
     (root / "journal.log").write_bytes(good + tail)
     with caplog.at_level(logging.WARNING, "smstui.store"), Store.open(root, clock=clock) as s:
         assert (root / "journal.log").read_bytes() == good
-        assert f"cut a torn tail of {len(tail)} bytes" in caplog.text
+        assert f"cut {records} torn or damaged record(s) ({len(tail)} bytes)" in caplog.text
         assert s.get(key("1")).state is S.DELIVERED  # type: ignore[union-attr]
         assert s.get(key("2")) is not None and s.side.events[-1].text == "kept"
 

@@ -217,7 +217,7 @@ def _cut_torn_tail(fd: int, path: Path, *, check_records: bool = False) -> int:
     walks back over whole lines that fail their checksum (a block the disk never wrote).
     """
     size = os.fstat(fd).st_size
-    end = size
+    end, data = size, b""
     if check_records:
         data = os.pread(fd, size, 0)
         end = _last_good_end(data)
@@ -227,8 +227,10 @@ def _cut_torn_tail(fd: int, path: Path, *, check_records: bool = False) -> int:
     if end < size:
         os.ftruncate(fd, end)
         os.fsync(fd)
-        log.warning("%s: cut a torn tail of %d bytes back to the last whole record", path,
-                    size - end)  # fmt: skip
+        tail = data[end:]
+        records = tail.count(b"\n") + (not tail.endswith(b"\n"))
+        log.warning("%s: cut %d torn or damaged record(s) (%d bytes) back to the last whole "
+                    "one", path, records, size - end)  # fmt: skip
     return end
 
 
