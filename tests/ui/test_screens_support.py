@@ -14,6 +14,7 @@ from smstui.model import DeliveryState, Message, NumberInfo, Provider, Source, S
 from smstui.moscow import MSK
 from smstui.ui.paths import styles_dir
 from smstui.ui.screens.detail import DetailAction
+from smstui.ui.state_style import with_state_variables
 
 START = 1_763_700_000.0  # 2025-11-21 07:40 MSK
 
@@ -107,6 +108,10 @@ class Host(App[None]):
         self.actions: list[tuple[str, tuple[str, str, str]]] = []
         self.clock = FakeClock(START)
         self.tz = MSK
+
+    def get_css_variables(self) -> dict[str, str]:
+        """The state colours the real app adds to every theme."""
+        return with_state_variables(super().get_css_variables())
 
     def on_mount(self) -> None:
         """Fixed theme, then the screen under test."""

@@ -29,6 +29,7 @@ from smstui.ui.screens.detail import DetailAction, DetailScreen
 from smstui.ui.screens.help import HelpScreen
 from smstui.ui.screens.main import MainScreen
 from smstui.ui.settings import load_ui_settings, save_ui_setting
+from smstui.ui.state_style import with_state_variables
 
 Service = Callable[[], Awaitable[object]]
 SERVICE_STOP_S = 10.0  # how long quitting waits for a cancelled service (the engine's flush)
@@ -87,6 +88,10 @@ class SmstuiApp(App):
             export_dir=settings_dir / "exports" if settings_dir else None,
             secrets=self.secrets,
         )
+
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's variables plus the state colours ($state-<state>), which a theme may set."""
+        return with_state_variables(super().get_css_variables())
 
     def on_mount(self) -> None:
         """Keymap and theme, the main view, the store listener, the services, the 1 s tick."""

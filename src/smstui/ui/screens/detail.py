@@ -23,7 +23,8 @@ from smstui.model import ErrorClass, Message, NumberInfo, StatusChange
 from smstui.moscow import MSK
 from smstui.policy import RESENDABLE, Advice, resend_advice
 from smstui.secrets import mask_text
-from smstui.ui.widgets.timeline import Timeline, age_text, format_time, state_style, zone_label
+from smstui.ui.state_style import state_markup
+from smstui.ui.widgets.timeline import Timeline, age_text, format_time, zone_label
 
 CLASS_STYLE = {
     ErrorClass.PERMANENT: "b $error",
@@ -153,7 +154,7 @@ class DetailScreen(Screen[None]):
         return (
             f"[b]Message {escape(m.message_id)}[/] · {escape(m.phone)} · "
             f"{escape(m.account)} ({m.provider.value.upper()}) · "
-            f"[{state_style(m.state) or 'b'}]{m.state.value}[/]"
+            f"[{state_markup(m.state)}]{m.state.value}[/]"
         )
 
     def _fields(self) -> str:
@@ -171,7 +172,7 @@ class DetailScreen(Screen[None]):
             ("Phone", escape(m.phone)),
             ("Id", escape(m.message_id)),
             ("Account", f"{escape(m.account)} ({m.provider.value})"),
-            ("State", f"[{state_style(m.state) or 'b'}]{m.state.value}[/]"),
+            ("State", f"[{state_markup(m.state)}]{m.state.value}[/]"),
             ("Status", escape(f"{m.raw_status or '—'} {status.name_en} · {status.name_ru}")),
             ("Sent", when(m.sent_at)),
             ("Updated", when(m.updated_at)),

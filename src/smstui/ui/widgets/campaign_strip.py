@@ -10,6 +10,7 @@ from textual.containers import Horizontal
 from textual.widgets import Sparkline, Static
 
 from smstui.model import DeliveryState
+from smstui.ui.state_style import state_markup
 from smstui.ui.widgets.stats import delivery_percent, duration_text
 
 # The order an operator reads a campaign in: waiting, on its way, arrived, failed.
@@ -26,17 +27,6 @@ STATE_ORDER = (
     DeliveryState.STOPPED,
     DeliveryState.UNKNOWN,
 )
-STATE_VARIABLE = {  # theme variables, so themes and NO_COLOR decide the real colours
-    DeliveryState.DELIVERED: "$success",
-    DeliveryState.READ: "$success",
-    DeliveryState.SENT: "$accent",
-    DeliveryState.QUEUED: "$foreground-muted",
-    DeliveryState.SCHEDULED: "$foreground-muted",
-    DeliveryState.FAILED: "$error",
-    DeliveryState.REJECTED: "$error",
-    DeliveryState.EXPIRED: "$warning",
-    DeliveryState.NOT_FOUND: "$warning",
-}
 
 
 @dataclass(frozen=True)
@@ -57,9 +47,7 @@ class CampaignFigures:
 
 
 def _count(state: DeliveryState, n: int) -> str:
-    var = STATE_VARIABLE.get(state)
-    label = f"{state.value} {n}"
-    return f"[{var}]{label}[/]" if var else label
+    return f"[{state_markup(state)}]{state.value} {n}[/]"
 
 
 def figures_text(fig: CampaignFigures) -> str:

@@ -9,19 +9,9 @@ from textual.markup import escape
 from textual.widgets import Static
 
 from smstui.codes import explain
-from smstui.model import DeliveryState, Provider, StatusChange
+from smstui.model import Provider, StatusChange
 from smstui.moscow import MSK
-
-
-def state_style(state: DeliveryState) -> str:
-    """The markup style of a delivery state, from theme variables (NO_COLOR drops colour)."""
-    if state.is_failure:
-        return "b $error"
-    if state in (DeliveryState.DELIVERED, DeliveryState.READ):
-        return "$success"
-    if state in (DeliveryState.STOPPED, DeliveryState.UNKNOWN):
-        return "$warning"
-    return ""
+from smstui.ui.state_style import state_markup
 
 
 def format_time(ts: float | None, tz: tzinfo | None = MSK) -> str:
@@ -106,7 +96,7 @@ class Timeline(Static):
                     "" if change.error_code is None else str(change.error_code),
                     change.source.value,
                     provider_status,
-                    state_style(change.state),
+                    state_markup(change.state),
                 )
             )
         header = ("Time", "+", "State", "Err", "Source", "Provider status", "")
