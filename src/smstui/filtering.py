@@ -17,6 +17,7 @@ from smstui.errors import SmstuiError
 from smstui.model import DeliveryState, ErrorClass, Message
 from smstui.moscow import MSK
 from smstui.policy import failure_class
+from smstui.stuck import StuckRule
 
 Predicate = Callable[[Message, float | None], bool]
 
@@ -33,10 +34,13 @@ STATE_ALIASES: dict[str, frozenset[DeliveryState]] = {
     "ok": frozenset({DeliveryState.DELIVERED, DeliveryState.READ}),
 }
 
+STUCK = "stuck"  # a derived state: overdue by the operator's usual delivery time (smstui.stuck)
+
 FIELDS = ("state", "op", "err", "phone", "account", "sender", "class", "since")
 
 FILTER_SYNTAX: list[tuple[str, str]] = [
     ("state:failed", "delivery state; also final, pending, failure, ok; a,b for either"),
+    ("state:stuck", "not final and older than its operator's usual delivery time (p95, ≥10 min)"),
     ("op:mts", "operator contains (МТС/mts, МегаФон/megafon, Билайн/beeline, Tele2)"),
     ("err:6", "SMSC error code; err:any, err:none, err:240-255, err:6,11"),
     ("phone:7916*", "phone glob (* ? [..]); without a wildcard: contains"),
@@ -85,14 +89,14 @@ class Filter:
 
     @property
     def needs_now(self) -> bool:
-        """True when a term (since:) needs the current time to decide."""
+        """True when a term (since:, state:stuck) needs the current time to decide."""
         return any(t.needs_now for t in self.terms)
 
     def matches(self, message: Message, now: float | None = None) -> bool:
         """Does the message pass every term? `now` (Unix seconds) is needed by since:."""
         when = self.now if now is None else now
         if when is None and self.needs_now:
-            raise FilterError("since: needs the current time; pass now= to parse or matches")
+            raise FilterError("since: and state:stuck need the current time; pass now=")
         return all(t.predicate(message, when) != t.negated for t in self.terms)
 
     def select(self, messages: Iterable[Message], now: float | None = None) -> list[Message]:
@@ -101,7 +105,7 @@ class Filter:
             return list(messages)
         when = self.now if now is None else now
         if when is None and self.needs_now:
-            raise FilterError("since: needs the current time; pass now= to parse or select")
+            raise FilterError("since: and state:stuck need the current time; pass now=")
         # Narrow term by term: one cheap call per survivor instead of an all() per message.
         survivors = messages if isinstance(messages, list) else list(messages)
         for term in self.terms:
@@ -113,9 +117,14 @@ class Filter:
         return survivors if survivors is not messages else list(survivors)
 
 
-def parse_filter(text: str, now: float | None = None) -> Filter:
-    """Parse filter text into a Filter, or raise FilterError naming the bad term."""
-    terms = tuple(_compile(token) for token in _tokens(text))
+def parse_filter(text: str, now: float | None = None, *, stuck: StuckRule | None = None) -> Filter:
+    """Parse filter text into a Filter, or raise FilterError naming the bad term.
+
+    `stuck` is the rule `state:stuck` asks (the dashboard's, with observed delivery times);
+    without one the rule's fallback thresholds apply.
+    """
+    rule = stuck if stuck is not None else StuckRule()
+    terms = tuple(_compile(token, rule) for token in _tokens(text))
     return Filter(terms, now)
 
 
@@ -146,7 +155,7 @@ def _quote(value: str) -> str:
     return f'"{value}"' if (not value or re.search(r'[\s"]', value)) else value
 
 
-def _compile(token: tuple[bool, str, str, bool]) -> Term:
+def _compile(token: tuple[bool, str, str, bool], stuck: StuckRule) -> Term:
     negated, field, value, quoted = token
     shown = ("-" if negated else "") + (f"{field}:" if field else "") + _quote(value)
     if field and field not in FIELDS:
@@ -158,12 +167,12 @@ def _compile(token: tuple[bool, str, str, bool]) -> Term:
         raise FilterError(f"double negation in {shown!r}")
     if field and value == "":
         raise FilterError(f"{shown!r} needs a value after the colon")
-    builder = _BUILDERS[field]
     try:
-        predicate = builder(value)
+        predicate = _state(value, stuck) if field == "state" else _BUILDERS[field](value)
     except FilterError as err:
         raise FilterError(f"{shown!r}: {err}") from None
-    return Term(field, value, negated, predicate, needs_now=field == "since")
+    needs_now = field == "since" or (field == "state" and STUCK in value.lower().split(","))
+    return Term(field, value, negated, predicate, needs_now=needs_now)
 
 
 def _free_text(value: str) -> Predicate:
@@ -176,17 +185,22 @@ def _free_text(value: str) -> Predicate:
     )
 
 
-def _state(value: str) -> Predicate:
+def _state(value: str, stuck: StuckRule) -> Predicate:
     wanted: set[DeliveryState] = set()
+    with_stuck = False
     for part in value.lower().split(","):
-        if part in STATE_ALIASES:
+        if part == STUCK:
+            with_stuck = True
+        elif part in STATE_ALIASES:
             wanted |= STATE_ALIASES[part]
         elif part in DeliveryState._value2member_map_:
             wanted.add(DeliveryState(part))
         else:
-            names = ", ".join([*(s.value for s in DeliveryState), *STATE_ALIASES])
+            names = ", ".join([*(s.value for s in DeliveryState), *STATE_ALIASES, STUCK])
             raise FilterError(f"unknown state {part!r}; states: {names}")
     states = frozenset(wanted)
+    if with_stuck:  # `now` is given: the term needs_now, so Filter supplies it
+        return lambda m, now: m.state in states or stuck(m, now)  # type: ignore[arg-type]
     return lambda m, _now: m.state in states
 
 
@@ -348,7 +362,6 @@ def _time_of(message: Message) -> float:
 
 _BUILDERS: dict[str, Callable[[str], Predicate]] = {
     "": _free_text,
-    "state": _state,
     "op": _operator,
     "err": _error_code,
     "phone": _phone,
