@@ -6,6 +6,7 @@ so user actions spend the same request budget as polling does.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -49,9 +50,21 @@ class HealthSnapshot:
     accounts: tuple[AccountHealth, ...] = ()
     webhook_url: str | None = None
     webhook_counters: dict[str, int] = field(default_factory=dict)
+    webhook_problem: str = ""  # the receiver could not start (e.g. its port is taken)
     writer: bool = True  # False when attached read-only to another process's cache
     writer_pid: str = ""  # the process that writes the cache, when it is not us
     cache_problem: str = ""  # a failed journal append or checkpoint ("" when all is well)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRefresh:
+    """What re-asking one account for many statuses did (one request, through the budget)."""
+
+    account: str
+    asked: int  # messages whose status was requested
+    changed: int = 0  # of those, how many the answer changed
+    final: int = 0  # of those, how many are final now
+    refused: str = ""  # why nothing was asked (budget, gateway error); "" when it was
 
 
 class Controller(Protocol):
@@ -63,6 +76,14 @@ class Controller(Protocol):
 
     async def refresh_status(self, key: tuple[str, str, str]) -> Message:
         """Ask the gateway for this message's status now (key = account, message_id, phone)."""
+        ...
+
+    async def refresh_statuses(self, keys: Sequence[tuple[str, str, str]]) -> list[StatusRefresh]:
+        """Ask for many messages' statuses now: one mass request per account, in the budget.
+
+        An account the budget or its gateway refuses is reported (`refused`), never raised,
+        so the other accounts' answers still land.
+        """
         ...
 
     async def lookup(self, account: str, phone: str, *, hlr: bool = False) -> NumberInfo:

@@ -69,3 +69,37 @@ def test_bare_smstui_takes_dashboard_options(tmp_path, capsys):
     bad.write_text('[[accounts]]\nname = "a"\nprovider = "nope"\n', encoding="utf-8")
     assert main(["--config", str(bad)]) == 2
     assert "unknown provider 'nope'" in capsys.readouterr().err
+
+
+async def test_a_taken_webhook_port_leaves_the_dashboard_polling_and_says_so(tmp_path):
+    import socket
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    config = parse_config(
+        {
+            "accounts": [{"name": "main", "provider": "smsc", "base_url": "http://127.0.0.1:9",
+                          "login": "demo", "password": "demo"}],
+            "cache": {"dir": str(tmp_path)},
+            "webhook": {"listen": f"127.0.0.1:{port}"},
+        }
+    )  # fmt: skip
+    store = Store.open(cache_path(config))
+    app = build_dashboard(config, store)
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            for _ in range(200):
+                health = app.controller.health()
+                if health.webhook_problem and health.accounts[0].last_poll_at is not None:
+                    break
+                await asyncio.sleep(0.05)
+            assert "address already in use" in health.webhook_problem
+            assert health.accounts[0].last_poll_at is not None  # the poller runs regardless
+            await pilot.pause()
+            line = str(app.main_screen.query_one("#health").render())
+            assert "webhook down" in line
+    finally:
+        store.close()
+        taken.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import AsyncExitStack
 
 from smstui.commands._common import add_config_args
 from smstui.config import default_config_path, load_config
@@ -18,6 +19,7 @@ from smstui.runtime import (
     writer_pid,
 )
 from smstui.store import Store
+from smstui.webhook.errors import ReceiverError
 
 NO_CONFIG = """smstui: no configuration at {path}
 
@@ -80,7 +82,13 @@ def build_dashboard(config, store: Store, listen: str | None = None):
         controller = engine
 
         async def serve() -> None:
-            async with receiver_for(engine, config, listen, engine.clock):
+            async with AsyncExitStack() as stack:
+                try:
+                    await stack.enter_async_context(
+                        receiver_for(engine, config, listen, engine.clock)
+                    )
+                except ReceiverError as err:  # polling goes on; the health line says why
+                    engine.webhook_problem = str(err)
                 try:
                     await engine.run()
                 finally:

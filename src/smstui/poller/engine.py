@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from smstui.budget import budget_for
 from smstui.clock import Clock, SystemClock
 from smstui.config import Config
-from smstui.controller import HealthSnapshot
+from smstui.controller import HealthSnapshot, StatusRefresh
 from smstui.errors import GatewayError, SmstuiError, StoreError
 from smstui.gateways.base import Gateway, fresh_client_id, make_gateway
 from smstui.model import (
@@ -28,6 +30,7 @@ from smstui.poller.account import AccountPoller, CycleReport
 from smstui.store import Store
 
 log = logging.getLogger("smstui.poller")
+T = TypeVar("T")
 Key = tuple[str, str, str]
 
 
@@ -49,6 +52,7 @@ class Engine:
         self.on_cycle = on_cycle
         self.webhook_url: str | None = None
         self.webhook_counters: Callable[[], dict[str, int]] | None = None
+        self.webhook_problem = ""  # set when the receiver could not start; polling goes on
         self.pollers: dict[str, AccountPoller] = {}
         for account in config.accounts:
             gateway = (gateways or {}).get(account.name) or make_gateway(
@@ -61,7 +65,7 @@ class Engine:
                 account, gateway, store, budget, self.clock, config.poll
             )
         self._stop = asyncio.Event()
-        self._tasks: list[asyncio.Task] = []
+        self._tasks: list[asyncio.Task[None]] = []
 
     # ---- running ------------------------------------------------------------------------
 
@@ -171,6 +175,7 @@ class Engine:
             accounts=tuple(p.health() for p in self.pollers.values()),
             webhook_url=self.webhook_url,
             webhook_counters=dict(self.webhook_counters()) if self.webhook_counters else {},
+            webhook_problem=self.webhook_problem,
             writer=not self.store.readonly,
             cache_problem=self.store.health().problem,
         )
@@ -181,7 +186,13 @@ class Engine:
         except KeyError:
             raise SmstuiError(f"no account named {account!r}") from None
 
-    async def _act(self, poller: AccountPoller, endpoint: str, key, action):
+    async def _act(
+        self,
+        poller: AccountPoller,
+        endpoint: str,
+        key: Hashable,
+        action: Callable[[], Awaitable[T]],
+    ) -> T:
         """A user action: same budget as polling, but refusals and failures are raised."""
         budget = poller.budget
         if not budget.try_spend(endpoint, key):
@@ -205,6 +216,34 @@ class Engine:
         )
         await poller.apply_polled([message])
         return self.store.get(key) or message
+
+    async def refresh_statuses(self, keys: Sequence[Key]) -> list[StatusRefresh]:
+        """Re-ask many statuses now: per account one request carrying all of its ids.
+
+        Spends what the poller's own status requests spend (one mass request a minute at SMSC,
+        or a single status for one id); a refusal or a failed request is reported per account.
+        """
+        by_account: dict[str, list[Key]] = {}
+        for key in dict.fromkeys(keys):  # once each, in the order given
+            by_account.setdefault(key[0], []).append(key)
+        reports = []
+        for account, wanted in by_account.items():
+            refs = [(message_id, phone) for _, message_id, phone in wanted]
+            endpoint, budget_key = (
+                ("status", wanted[0]) if len(refs) == 1 else ("status_mass", None)
+            )
+            try:
+                poller = self._poller(account)
+                asked = partial(poller.gateway.statuses, refs)
+                results = await self._act(poller, endpoint, budget_key, asked)
+            except SmstuiError as err:  # budget refusals and gateway errors alike
+                reports.append(StatusRefresh(account, len(refs), refused=str(err)))
+                continue
+            poller.schedule.checked(wanted, self.clock.now())
+            changed = await poller.apply_polled(results)
+            final = sum(1 for k in wanted if (m := self.store.get(k)) and m.state.is_final)
+            reports.append(StatusRefresh(account, len(refs), changed, final))
+        return reports
 
     async def lookup(self, account: str, phone: str, *, hlr: bool = False) -> NumberInfo:
         """Operator information (or a paid HLR query) for a phone."""

@@ -40,6 +40,8 @@ def health_text(
     if not snap.writer:
         who = f"pid {escape(writer_pid)}" if writer_pid and writer_pid != "?" else "another smstui"
         sections.insert(0, f"[$warning b]following {who}: it polls[/]")  # never cut off
+    if snap.webhook_problem:
+        sections.append(f"[$error b]webhook down: {escape(snap.webhook_problem)}[/]")
     if snap.cache_problem:  # first: a cache that cannot write is the operator's first problem
         sections.insert(0, f"[$error b]CACHE: {escape(snap.cache_problem)}[/]")
     if action_error:

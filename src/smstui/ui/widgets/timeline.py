@@ -86,7 +86,10 @@ class Timeline(Static):
             status, _err = explain(self._provider.value, change.raw_status, change.error_code)
             lag = (change.observed_at - change.at) if change.observed_at is not None else 0.0
             provider_status = f"{change.raw_status} {status.name_en}".strip()
-            if lag >= 60:  # worth knowing: the status reached us late (slow poll, late webhook)
+            if change.claimed_at is not None:  # a push dated in the future was clamped
+                claimed = format_time(change.claimed_at, self._tz)
+                provider_status += f" (gateway dated it {claimed}; taken as received)"
+            elif lag >= 60:  # worth knowing: the status reached us late (slow poll, late push)
                 provider_status += f" (learnt {age_text(lag)} later)"
             rows.append(
                 (
