@@ -12,6 +12,7 @@ from typing import Any
 
 import platformdirs
 
+from smstui.display import resolve_zone
 from smstui.errors import ConfigError
 from smstui.model import Provider
 from smstui.secrets import Secret
@@ -96,6 +97,7 @@ class Config:
     webhook: WebhookSettings = field(default_factory=WebhookSettings)
     keymap: dict[str, str] = field(default_factory=dict)
     theme: str | None = None
+    timezone: str = "local"  # [ui] timezone: the one zone every time is shown in (display.py)
     path: Path | None = None
 
     def account(self, name: str | None) -> Account:
@@ -180,6 +182,7 @@ def parse_config(data: dict[str, Any], *, path: Path | None = None) -> Config:
         webhook=reader.webhook(webhook),
         keymap={str(k): str(v) for k, v in reader.table(ui, "keymap", "ui.keymap").items()},
         theme=ui.get("theme") if isinstance(ui.get("theme"), str) else None,
+        timezone=reader.zone(ui),
         path=path,
         **kwargs,
     )
@@ -290,6 +293,15 @@ class _Reader:
             timeout_s=self.number(raw, "timeout", f"{where}.timeout", 10.0, TIMEOUT_RANGE),
             low_balance=None if low is None else self.number(raw, "low_balance", where, 1.0),
         )
+
+    def zone(self, ui: dict[str, Any]) -> str:
+        """[ui] timezone: local (the default), UTC, MSK or an IANA name; checked here."""
+        name = self.string(ui, "timezone", "ui.timezone", "local")
+        try:
+            resolve_zone(name)
+        except ValueError as err:
+            raise self.error("ui.timezone", str(err)) from None
+        return name
 
     def poll(self, raw: dict[str, Any]) -> PollSettings:
         defaults = PollSettings()

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from smstui.codes import explain
+from smstui.display import iso
 from smstui.errors import SmstuiError, StoreError
 from smstui.model import DeliveryState, Message, Provider
-from smstui.moscow import iso_moscow
 from smstui.secrets import Secret, mask_text, mask_values
 from smstui.store.atomic import write_atomic
 
@@ -46,10 +46,8 @@ class ExportError(SmstuiError):
 
 
 def iso_time(ts: float | None) -> str:
-    """Unix seconds as ISO 8601 in Moscow time with its offset, or "" when unknown."""
-    if ts is None:
-        return ""
-    return iso_moscow(ts)
+    """Unix seconds as ISO 8601 in the display zone with its offset, or "" when unknown."""
+    return iso(ts) or ""
 
 
 def error_explanation(message: Message) -> str:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import json
 import os
+from datetime import UTC
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from smstui.display import use_zone
 from smstui.export import (
     COLUMNS,
     ExportError,
@@ -21,6 +23,7 @@ from smstui.export import (
     write_jsonl,
 )
 from smstui.model import DeliveryState, Message, Provider
+from smstui.moscow import MSK
 from smstui.secrets import Secret
 
 T0 = 1_763_700_000.0  # 2025-11-21 04:40:00 UTC = 07:40:00 MSK
@@ -64,7 +67,7 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def test_csv_has_the_documented_columns_and_utf8(tmp_path: Path) -> None:
+def test_csv_has_the_documented_columns_and_utf8(tmp_path: Path, msk_display: None) -> None:
     path = tmp_path / "out.csv"
     assert write_csv(path, sample()) == 2
     rows = read_csv(path)
@@ -153,6 +156,18 @@ def test_secrets_never_reach_the_file(tmp_path: Path) -> None:
         assert "psw=***" in content
 
 
-def test_iso_time_is_moscow_with_offset() -> None:
+def test_iso_time_is_in_the_display_zone_with_offset() -> None:
     assert iso_time(None) == ""
+    use_zone(MSK)
     assert iso_time(0) == "1970-01-01T03:00:00+03:00"
+    use_zone(UTC)
+    assert iso_time(0) == "1970-01-01T00:00:00+00:00"
+    use_zone(None)
+
+
+@pytest.fixture
+def msk_display():
+    """Times shown in Moscow time ([ui] timezone = "MSK") for the duration of one test."""
+    use_zone(MSK)
+    yield
+    use_zone(None)

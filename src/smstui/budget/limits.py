@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
-from datetime import datetime
 
+from smstui.display import clock
 from smstui.errors import SmstuiError
 from smstui.model import Provider
 
@@ -139,5 +139,5 @@ class BudgetExceeded(SmstuiError):
         self.limit = limit
         # Budget.refusal() gives the full sentence; the fallback still names a local time,
         # never a raw epoch.
-        when = datetime.fromtimestamp(next_allowed_at).strftime("%H:%M:%S")
+        when = clock(next_allowed_at, sec=True)
         super().__init__(text or f"{endpoint} refused by {limit}; next allowed at {when}")

@@ -1,11 +1,11 @@
-"""A refusal in words: which limit or back-off, and when to ask again (local and relative time)."""
+"""A refusal in words: which limit or back-off, and when to ask again (display zone, relative)."""
 
 from __future__ import annotations
 
-import math
-from datetime import datetime
-
 from smstui.budget.limits import Limit
+from smstui.display import clock, duration
+
+__all__ = ["ask_again", "duration", "local_time", "per_window", "row_text"]
 
 
 def per_window(seconds: float) -> str:
@@ -14,25 +14,9 @@ def per_window(seconds: float) -> str:
     return named.get(float(seconds)) or duration(seconds)
 
 
-def duration(seconds: float) -> str:
-    """A wait rounded up to the second: "42 s", "1 min 5 s", "29 min", "2 h 5 min"."""
-    s = max(0, math.ceil(seconds))
-    if s < 60:
-        return f"{s} s"
-    if s < 3600:
-        m, s = divmod(s, 60)
-        return f"{m} min {s} s" if s else f"{m} min"
-    h, rest = divmod(s, 3600)
-    m = math.ceil(rest / 60)
-    if m == 60:
-        h, m = h + 1, 0
-    return f"{h} h {m} min" if m else f"{h} h"
-
-
 def local_time(at: float, now: float) -> str:
-    """The moment in local time: "05:51:12" today, with the date on another day."""
-    when, today = datetime.fromtimestamp(at), datetime.fromtimestamp(now)
-    return when.strftime("%H:%M:%S" if when.date() == today.date() else "%Y-%m-%d %H:%M:%S")
+    """The moment in the display zone: "05:51:12" today, dated on another day."""
+    return clock(at, now, sec=True)
 
 
 def ask_again(at: float, now: float) -> str:

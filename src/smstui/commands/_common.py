@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from smstui.config import Config, load_config
+from smstui.display import iso, resolve_zone, use_zone
 
 
 def add_config_args(parser: argparse.ArgumentParser, *, account: bool = True) -> None:
@@ -26,23 +27,33 @@ def add_json_arg(parser: argparse.ArgumentParser) -> None:
 
 
 def load(args: argparse.Namespace) -> Config:
-    """The configuration the command was pointed at."""
-    return load_config(getattr(args, "config", None))
+    """The configuration the command was pointed at; its [ui] timezone becomes the display zone."""
+    config = load_config(getattr(args, "config", None))
+    use_zone(resolve_zone(config.timezone))
+    return config
 
 
 def to_jsonable(value: Any) -> Any:
-    """Model values → JSON-friendly data (Decimal as string, enums as values)."""
+    """Model values → JSON-friendly data (Decimal as string, enums as values, times ISO 8601)."""
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, Enum):
         return value.value
     if hasattr(value, "__dataclass_fields__"):
-        return {f: to_jsonable(getattr(value, f)) for f in value.__dataclass_fields__}
+        return {f: _field(f, getattr(value, f)) for f in value.__dataclass_fields__}
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [to_jsonable(v) for v in value]
     return value
+
+
+def _field(name: str, value: Any) -> Any:
+    # The model names every moment `at` or `*_at` (Unix seconds): JSON readers get ISO 8601.
+    is_time = isinstance(value, int | float) and not isinstance(value, bool)
+    if is_time and (name == "at" or name.endswith("_at")):
+        return iso(value)
+    return to_jsonable(value)
 
 
 def print_json(value: Any) -> None:

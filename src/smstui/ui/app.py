@@ -19,6 +19,7 @@ from textual.worker import Worker, WorkerState
 from smstui.alerts import Alert, AlertMonitor
 from smstui.clock import Clock, SystemClock
 from smstui.config import Config
+from smstui.display import resolve_zone, use_zone, zone_name
 from smstui.model import NumberInfo
 from smstui.secrets import mask_text
 from smstui.ui.alerting import AlertRelay
@@ -187,13 +188,17 @@ class SmstuiApp(App):
             save_ui_setting(self.settings_dir, "theme", theme)
 
     def jump_to(self, key: tuple[str, str, str]) -> None:
-        """Select a message in the history (dropping the filter if it hides the message)."""
+        """Select a message in the history; a filter hiding it is cleared (a toast says so)."""
         main = self.main_screen
         if not main.history.select_key(key):
+            hidden_by = [f"filter {main.filter_text!r}"] if main.filter_text else []
+            hidden_by += ["failed only"] if main.failed_only else []
             main.set_filter("")
             main.failed_only = False
             main.refresh_rows()
-            main.history.select_key(key)
+            if main.history.select_key(key) and hidden_by:
+                self.notify(f"Cleared {' and '.join(hidden_by)} to show message {key[1]}",
+                            title="Filter cleared", timeout=6)  # fmt: skip
         main.history.focus()
 
     def action_help(self) -> None:
@@ -230,6 +235,9 @@ def make_app(
     """
     if settings_dir is None and config is not None:
         settings_dir = config.cache_dir
+    if tz is None:  # one display zone for the whole process: [ui] timezone, else the machine's
+        tz = resolve_zone(config.timezone if config else None)
+    use_zone(tz)
     app = SmstuiApp(
         store=store,
         controller=controller,
@@ -241,4 +249,5 @@ def make_app(
         services=services,
     )
     app.title = title
+    app.sub_title = f"times in {zone_name(tz)}"  # the header names the zone every time is in
     return app

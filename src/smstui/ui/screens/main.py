@@ -14,6 +14,7 @@ from textual.widgets import Footer, Header, Input
 
 from smstui.clock import Clock
 from smstui.controller import Controller, HealthSnapshot
+from smstui.display import group as group_digits
 from smstui.errors import SmstuiError
 from smstui.filtering import Filter
 from smstui.model import Message
@@ -231,6 +232,10 @@ class MainScreen(Screen[None]):
         self.history.set_rows(self.visible_rows())
         self._update_history_title()
 
+    def on_history_table_follow_changed(self, _event: HistoryTable.FollowChanged) -> None:
+        """Follow mode switched or more rows arrived above: the title says so."""
+        self._update_history_title()
+
     def on_history_table_near_end(self, _event: HistoryTable.NearEnd) -> None:
         """Scrolled near the last loaded row: read the next older day of the cache."""
         if self._loading_older or not self.store.unloaded_partitions():
@@ -259,6 +264,8 @@ class MainScreen(Screen[None]):
             parts.append(f"filter: {self.filter_text}")
         if self.failed_only:
             parts.append("failed only")
+        if not table.following and table.new_above:
+            parts.append(f"↑ {group_digits(table.new_above)} new (g: top)")
         table.border_title = " · ".join(parts)
         self.query_one("#history-box").set_class(
             bool(self.filter_text or self.failed_only), "-filtered"

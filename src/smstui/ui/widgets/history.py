@@ -20,6 +20,7 @@ from smstui.ui.widgets.history_cells import COLUMNS, STATE_CLASSES, Column, cell
 __all__ = ["COLUMNS", "STATE_CLASSES", "Column", "HistoryTable", "cell_text", "fit"]
 
 Key = tuple[str, str, str]
+ANCHOR_SEARCH_ROWS = 20_000  # how deep to look for the row that was first when follow mode ended
 
 
 class HistoryTable(Widget, can_focus=True):
@@ -28,6 +29,10 @@ class HistoryTable(Widget, can_focus=True):
     It keeps its own window offset (`top`) instead of Textual scrolling: a scroll makes Textual
     reflow and repaint the whole screen, while moving `top` repaints this widget alone. The
     position is shown in the border subtitle ("row 12 / 100 000") instead of a scrollbar.
+
+    Follow mode (like `less +F`): while the cursor is on the first row the table follows the
+    newest message; once the user moves away it keeps the selection and counts the rows that
+    arrived above (`new_above`) until the user goes back to the top (`g`/Home, or up to row 1).
     """
 
     WHEEL_ROWS = 3
@@ -58,6 +63,14 @@ class HistoryTable(Widget, can_focus=True):
     class NearEnd(TextualMessage):
         """The view came within a page of the last row: older rows may be wanted."""
 
+    class FollowChanged(TextualMessage):
+        """Follow mode switched, or the count of rows that arrived above the view changed."""
+
+        def __init__(self, following: bool, new_above: int) -> None:
+            super().__init__()
+            self.following = following
+            self.new_above = new_above
+
     def __init__(self, *, clock, tz: tzinfo | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self._clock = clock
@@ -66,6 +79,9 @@ class HistoryTable(Widget, can_focus=True):
         self._cursor = 0
         self._top = 0  # index of the first row in the window
         self._selected_key: Key | None = None
+        self._following = True
+        self._anchor: Key | None = None  # the first row when follow mode was left
+        self._new_above = 0  # rows that arrived above `_anchor` since then
         self._styles: dict[str, Style] = {}
         self._column_cache: dict[int, list[tuple[Column, int]]] = {}
         # Rendered rows by (message identity, width, cursor state, hour): scrolling back and
@@ -84,18 +100,63 @@ class HistoryTable(Widget, can_focus=True):
         return self._cursor
 
     @property
+    def following(self) -> bool:
+        """True while the table follows the newest row (the cursor stays on row 1)."""
+        return self._following
+
+    @property
+    def new_above(self) -> int:
+        """Rows that arrived above the first row of the moment follow mode was left."""
+        return self._new_above
+
+    @property
     def selected(self) -> Message | None:
         """The selected message, if any."""
         return self._rows[self._cursor] if 0 <= self._cursor < len(self._rows) else None
 
     def set_rows(self, rows: Sequence[Message]) -> None:
-        """Show new rows, keeping the same message selected (by key) when it is still there."""
+        """Show new rows: the newest when following, else the same message (by key) if present."""
         self._rows = rows
-        index = self._locate(self._selected_key) if self._selected_key else None
-        if index is None:
-            index = min(self._cursor, max(0, len(rows) - 1))
+        if self._following:
+            index: int | None = 0
+        else:
+            index = self._locate(self._selected_key) if self._selected_key else None
+            if index is None:
+                index = min(self._cursor, max(0, len(rows) - 1))
+            self._count_new()
         self._move_to(index, notify=True)
         self.refresh()
+
+    def _count_new(self) -> None:
+        """How far the anchor row moved down: that many rows arrived above it."""
+        found = None
+        if self._anchor is not None:
+            # New rows land at the top, so the anchor is near it; a filter that dropped the
+            # anchor would otherwise cost a walk over every row on each batch.
+            for index in range(min(len(self._rows), ANCHOR_SEARCH_ROWS)):
+                if self._rows[index].key == self._anchor:
+                    found = index
+                    break
+        if found is None:  # gone (filtered out, pruned): count on from the current first row
+            self._anchor = self._rows[0].key if self._rows else None
+        else:
+            self._set_follow(False, found)
+
+    def _set_follow(self, following: bool, new_above: int = 0) -> None:
+        if following:
+            self._anchor, new_above = None, 0
+        elif self._following:  # leaving follow mode: remember what was on top
+            self._anchor = self._rows[0].key if self._rows else None
+        if (following, new_above) != (self._following, self._new_above):
+            self._following, self._new_above = following, new_above
+            self.post_message(self.FollowChanged(following, new_above))
+
+    def _user_moved(self) -> None:
+        """A move by the user: on row 1 the table follows again, anywhere else it holds."""
+        if self._cursor == 0:
+            self._set_follow(True)
+        elif self._following:
+            self._set_follow(False)
 
     def _locate(self, key: Key) -> int | None:
         """Where `key` is now: searched outward from the old cursor (rows shift a little)."""
@@ -117,6 +178,8 @@ class HistoryTable(Widget, can_focus=True):
         if index is None:
             return False
         self._move_to(index, notify=True)
+        self._user_moved()
+        self.refresh()
         return True
 
     # ----- navigation -------------------------------------------------------------------
@@ -164,16 +227,19 @@ class HistoryTable(Widget, can_focus=True):
     def action_cursor(self, delta: int) -> None:
         """Move the selection up or down."""
         self._move_to(self._cursor + delta)
+        self._user_moved()
         self.refresh()
 
     def action_page(self, direction: int) -> None:
         """Move the selection by one screenful."""
         self._move_to(self._cursor + direction * max(1, self._body_height() - 1))
+        self._user_moved()
         self.refresh()
 
     def action_jump(self, index: int) -> None:
-        """Go to the first (0) or last (-1) row."""
+        """Go to the first (0: follow the newest again) or last (-1) row."""
         self._move_to(len(self._rows) - 1 if index < 0 else index)
+        self._user_moved()
         self.refresh()
 
     def on_click(self, event) -> None:
@@ -181,6 +247,7 @@ class HistoryTable(Widget, can_focus=True):
         row = self._top + event.y - 1
         if event.y >= 1 and 0 <= row < len(self._rows):
             self._move_to(row)
+            self._user_moved()
             self.refresh()
 
     # ----- rendering --------------------------------------------------------------------

@@ -1,0 +1,132 @@
+"""How smstui writes times and numbers for people: one zone, one clock format, one digit grouping.
+
+The UI, the CLI tables, CSV and JSON exports all call this module; nothing else formats a
+moment or groups digits. The display zone is `[ui] timezone` (default: the machine's zone).
+JSON carries ISO 8601 with the offset, never a raw Unix time.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil.tz import tzlocal
+
+from smstui.moscow import MSK
+
+LOCAL = "local"
+_zone: tzinfo | None = None  # set once from the config (use_zone); None: the machine's zone
+
+
+def resolve_zone(name: str | None) -> tzinfo:
+    """`local` (or None) → the machine's zone; `UTC`, `MSK` or an IANA name (Europe/Berlin).
+
+    ValueError names the zone when it is unknown.
+    """
+    if name is None or name.strip().lower() == LOCAL:
+        return tzlocal()
+    name = name.strip()
+    if name.upper() == "UTC":
+        return UTC
+    if name.upper() == "MSK":
+        return MSK
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        hint = "use local, UTC, MSK or an IANA name"
+        raise ValueError(f"unknown time zone {name!r} ({hint})") from None
+
+
+def use_zone(zone: tzinfo | None) -> None:
+    """Make `zone` the display zone of this process (None: back to the machine's zone)."""
+    global _zone
+    _zone = zone
+
+
+def zone() -> tzinfo:
+    """The display zone."""
+    return _zone if _zone is not None else tzlocal()
+
+
+def zone_name(tz: tzinfo | None = None, at: float | None = None) -> str:
+    """The zone's short name at a moment ("MSK", "UTC", "CET"), else its offset ("+05")."""
+    moment = datetime.fromtimestamp(0 if at is None else at, tz or zone())
+    name = moment.tzname() or ""
+    if not name or name.startswith(("+", "-")) or (name.startswith("UTC") and len(name) > 3):
+        offset = moment.strftime("%z")
+        return f"UTC{offset[:3]}" + (f":{offset[3:]}" if offset[3:] != "00" else "")
+    return name
+
+
+def group(n: int | float) -> str:
+    """A whole number with its thousands grouped by a space: 2066 → "2 066"."""
+    return f"{round(n):,}".replace(",", " ")
+
+
+def clock(
+    ts: float, now: float | None = None, tz: tzinfo | None = None, *, sec: bool = False
+) -> str:
+    """Time of day ("05:51", `sec`: "05:51:12"); "12-01 05:51" when not on `now`'s day."""
+    tz = tz or zone()
+    when = datetime.fromtimestamp(ts, tz)
+    fmt = "%H:%M:%S" if sec else "%H:%M"
+    if now is not None and when.date() != datetime.fromtimestamp(now, tz).date():
+        fmt = "%m-%d " + fmt  # ISO order, short enough for a table column
+    return when.strftime(fmt)
+
+
+def stamp(ts: float | None, tz: tzinfo | None = None) -> str:
+    """Date and time for tables and CSV ("2026-12-01 05:51:12"), blank when unknown."""
+    if ts is None:
+        return ""
+    return datetime.fromtimestamp(ts, tz or zone()).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def iso(ts: float | None, tz: tzinfo | None = None) -> str | None:
+    """ISO 8601 with the offset, for JSON ("2026-12-01T05:51:12+03:00"); None when unknown."""
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, tz or zone()).isoformat(timespec="seconds")
+
+
+def duration(seconds: float) -> str:
+    """A span rounded up to the second: "42 s", "1 min 5 s", "29 min", "2 h 5 min", "3 d 2 h"."""
+    s = max(0, math.ceil(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        m, s = divmod(s, 60)
+        return f"{m} min {s} s" if s else f"{m} min"
+    if s < 48 * 3600:
+        h, rest = divmod(s, 3600)
+        m = math.ceil(rest / 60)
+        if m == 60:
+            h, m = h + 1, 0
+        return f"{h} h {m} min" if m else f"{h} h"
+    d, rest = divmod(s, 86400)
+    h = round(rest / 3600)
+    return f"{d} d {h} h" if h else f"{d} d"
+
+
+def short_duration(seconds: float) -> str:
+    """A span in its largest unit only, for tight places: "42 s", "4 min", "2 h", "3 d"."""
+    s = max(0, math.ceil(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min"
+    if s < 48 * 3600:
+        return f"{round(s / 3600)} h"
+    return f"{round(s / 86400)} d"
+
+
+def relative(at: float, now: float, tz: tzinfo | None = None, *, sec: bool = False) -> str:
+    """A moment seen from now: "in 4 min (05:51)", "3 min ago (05:44)", "now (05:44)"."""
+    when = clock(at, now, tz, sec=sec)
+    gap = at - now
+    if abs(gap) < 1:
+        return f"now ({when})"
+    if gap > 0:
+        return f"in {short_duration(gap)} ({when})"
+    return f"{short_duration(-gap)} ago ({when})"
