@@ -9,16 +9,25 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 from smstui.clock import Clock
 from smstui.config import Account, Config
-from smstui.controller import AccountHealth, HealthSnapshot, LimitLeft
+from smstui.controller import AccountHealth, HealthSnapshot, LimitLeft, StatusRefresh
 from smstui.errors import SmstuiError
 from smstui.export import export_messages
-from smstui.model import Balance, DeliveryState, Message, NumberInfo, Provider, SendResult
+from smstui.model import (
+    Balance,
+    DeliveryState,
+    Message,
+    NumberInfo,
+    Provider,
+    SendResult,
+    Source,
+)
 from smstui.store import Store
 
 START = 1_763_700_000.0  # 2025-11-21 04:40 UTC, the FakeClock's default
@@ -132,7 +141,8 @@ def sample_health(now: float, *, down: bool = False) -> HealthSnapshot:
 class SampleController:
     """A Controller over a real Store that never touches a network (tests, bench, screenshots).
 
-    `calls` records every request; `fail_with` makes the gateway-facing calls raise it.
+    `calls` records every request; `fail_with` makes the gateway-facing calls raise it;
+    `answers` are statuses the 'gateway' reports for those keys (else it agrees with the cache).
     """
 
     store: Store
@@ -140,6 +150,7 @@ class SampleController:
     snapshot: HealthSnapshot | None = None
     calls: list[str] = field(default_factory=list)
     fail_with: Exception | None = None
+    answers: dict[tuple[str, str, str], Message] = field(default_factory=dict)
 
     def health(self) -> HealthSnapshot:
         """The configured snapshot, or a healthy default."""
@@ -157,6 +168,24 @@ class SampleController:
         if message is None:
             raise SmstuiError(f"message {key[1]} is not in the cache")
         return message
+
+    async def refresh_statuses(self, keys: Sequence[tuple[str, str, str]]) -> list[StatusRefresh]:
+        """One 'request' per account; `answers` are applied as polled statuses."""
+        by_account: dict[str, list[tuple[str, str, str]]] = {}
+        for key in dict.fromkeys(keys):
+            by_account.setdefault(key[0], []).append(key)
+        reports = []
+        for account, wanted in by_account.items():
+            try:
+                self._call(f"statuses {account} {len(wanted)}")
+            except SmstuiError as err:
+                reports.append(StatusRefresh(account, len(wanted), refused=str(err)))
+                continue
+            fresh = [self.answers[k] for k in wanted if k in self.answers]
+            changed = len(await self.store.apply_async(fresh, source=Source.POLL))
+            final = sum(1 for k in wanted if (m := self.store.get(k)) and m.state.is_final)
+            reports.append(StatusRefresh(account, len(wanted), changed, final))
+        return reports
 
     async def lookup(self, account: str, phone: str, *, hlr: bool = False) -> NumberInfo:
         """A fixed operator answer."""
