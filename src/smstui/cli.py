@@ -96,7 +96,8 @@ def _one_line_warning(
 
 def _default_to_dashboard(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
     """Bare `smstui [--config F] [--account A]` means `smstui dashboard …`."""
-    commands = set(parser._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
+    choices = parser._subparsers._group_actions[0].choices if parser._subparsers else None
+    commands = set(choices or ())
     top_level = {"-h", "--help", "--version", "-v", "--verbose"}
     if any(a in commands for a in argv) or any(a in ("-h", "--help", "--version") for a in argv):
         return argv

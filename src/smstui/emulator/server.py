@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from functools import partial
 
@@ -25,6 +25,8 @@ from smstui.emulator.faults import FAULTS, Faults
 from smstui.emulator.options import EmulatorOptions
 from smstui.emulator.pushes import Pusher
 from smstui.emulator.traffic import Traffic
+
+WebcomHandler = Callable[[Emulator, web.Request], Awaitable[web.Response]]
 
 SMSC_ROUTES = {
     "send": smsc_send.handle_send,
@@ -66,7 +68,7 @@ def build_app(emu: Emulator) -> web.Application:
     rest = partial(_smsc_view, emu, "rest", smsc_send.handle_send)
     app.router.add_post("/rest/send/", rest)
     app.router.add_post("/rest/send", rest)
-    webcom_routes = {
+    webcom_routes: dict[str, WebcomHandler] = {
         "/json": webcom_send.handle_send,
         "/json/state.php": webcom.handle_state,
         "/json/balance.php": webcom.handle_balance,
@@ -78,9 +80,9 @@ def build_app(emu: Emulator) -> web.Application:
         "/xml/list_scheduled.php": webcom_scheduled.handle_list,
         "/xml/scheduled.php": webcom_scheduled.handle_delete,
     }
-    for path, handler in webcom_routes.items():
+    for path, webcom_handler in webcom_routes.items():
         for variant in (path, path + "/"):  # both spellings occur in docs and public code
-            app.router.add_post(variant, partial(handler, emu))
+            app.router.add_post(variant, partial(webcom_handler, emu))
     for variant in ("/sendsms.php", "/sendsms.php/"):
         app.router.add_get(variant, partial(webcom.handle_get, emu))
     app.router.add_get("/_emulator/stats", partial(_stats_view, emu))
@@ -123,8 +125,8 @@ async def run_emulator(opts: EmulatorOptions) -> AsyncIterator[Emulator]:
     await runner.setup()
     site = web.TCPSite(runner, opts.host, opts.port)
     await site.start()
-    sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
-    port = sockets[0].getsockname()[1] if sockets else opts.port
+    addresses = runner.addresses  # (host, port, …) of each listening socket
+    port = addresses[0][1] if addresses else opts.port
     emu.base_url = f"http://{opts.host}:{port}"
     tasks: list[asyncio.Task] = []
     for url, provider in ((opts.smsc_webhook, "smsc"), (opts.webcom_webhook, "webcom")):

@@ -35,9 +35,9 @@ def state_of(emu: Emulator, login: str, id_sms: object, now: float):
 
 async def handle_state(emu: Emulator, request: web.Request) -> web.Response:
     """POST /json/state.php: a top-level array; unknown ids left out; detail=1 adds parts/price."""
-    body, error = await read_json(emu, request)
-    if error is not None:
-        return error
+    body = await read_json(emu, request)
+    if isinstance(body, web.Response):
+        return body
     ids = body.get("id_sms")
     ids = ids if isinstance(ids, list) else [ids]
     detail = str(body.get("detail", "0")).strip() == "1"
@@ -72,9 +72,9 @@ def balance_info(emu: Emulator, login: str) -> tuple[Decimal, list[tuple[str, in
 
 async def handle_balance(emu: Emulator, request: web.Request) -> web.Response:
     """POST /json/balance.php: money and counts as strings, currency RUR."""
-    body, error = await read_json(emu, request)
-    if error is not None:
-        return error
+    body = await read_json(emu, request)
+    if isinstance(body, web.Response):
+        return body
     money, areas = balance_info(emu, body["__login__"])
     info = [{"type_sms": "sms", "area": a, "num_sms": str(n)} for a, n in areas]
     return json_reply({"money": f"{money:.2f}", "currency": "RUR", "information": info})

@@ -32,9 +32,9 @@ def _scheduled_row(w: WebcomMessage) -> str:
 
 async def handle_list(emu: Emulator, request: web.Request) -> web.Response:
     """`<scheduled page="N"/>` → one page of the account's waiting sends, soonest first."""
-    parsed, error = await read_xml(emu, request)
-    if error is not None:
-        return error
+    parsed = await read_xml(emu, request)
+    if isinstance(parsed, web.Response):
+        return parsed
     root, login = parsed
     ask = root.find("scheduled")
     raw = (ask.get("page", "") if ask is not None else "").strip()
@@ -49,9 +49,9 @@ async def handle_list(emu: Emulator, request: web.Request) -> web.Response:
 
 async def handle_delete(emu: Emulator, request: web.Request) -> web.Response:
     """`<delete_schedule><schedule id_sms/>…` → delete, or not_found (unknown, sent, not ours)."""
-    parsed, error = await read_xml(emu, request)
-    if error is not None:
-        return error
+    parsed = await read_xml(emu, request)
+    if isinstance(parsed, web.Response):
+        return parsed
     root, login = parsed
     now, out = emu.now(), []
     for item in root.iter("schedule"):

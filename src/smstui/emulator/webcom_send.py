@@ -106,9 +106,9 @@ def parse_time_send(raw: object) -> float | None:
 
 async def handle_send(emu: Emulator, request: web.Request) -> web.Response:
     """POST /json: one `information` entry per recipient, in request order."""
-    body, error = await read_json(emu, request)
-    if error is not None:
-        return error
+    body = await read_json(emu, request)
+    if isinstance(body, web.Response):
+        return body
     message = body.get("message")
     if isinstance(message, list) and message:
         message = message[0]

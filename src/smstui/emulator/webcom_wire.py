@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from aiohttp import web
 
@@ -63,28 +64,29 @@ def json_reply(body: object) -> web.Response:
     )
 
 
-async def read_json(emu: Emulator, request: web.Request) -> tuple[dict | None, web.Response | None]:
-    """Parse the JSON body (object or a one-element array) and authenticate it."""
+async def read_json(emu: Emulator, request: web.Request) -> dict[str, Any] | web.Response:
+    """Parse the JSON body (object or a one-element array) and authenticate it; or the error
+    reply to send."""
     raw = await request.read()
     if not raw.strip():
-        return None, json_error(emu, E4)
+        return json_error(emu, E4)
     try:
         body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        return None, json_error(emu, E1_JSON)
+        return json_error(emu, E1_JSON)
     if isinstance(body, list) and len(body) == 1:
         body = body[0]
     if not isinstance(body, dict):
-        return None, json_error(emu, E1_JSON)
+        return json_error(emu, E1_JSON)
     login = login_of(
         emu, str(body.get("login", "")), str(body.get("password", "")), str(body.get("token", ""))
     )
     if login is None:
-        return None, json_error(emu, E3)
+        return json_error(emu, E3)
     if is_blocked(emu, login):
-        return None, json_error(emu, E2)
+        return json_error(emu, E2)
     body["__login__"] = login
-    return body, None
+    return body
 
 
 def unquote_numbers(text: str) -> str:

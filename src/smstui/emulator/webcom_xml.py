@@ -33,15 +33,15 @@ def xml_error(emu: Emulator, text: str) -> web.Response:
     return xml_reply(f"<error>{escape_text(text)}</error>", emu.opts.webcom_error_status)
 
 
-async def read_xml(emu: Emulator, request: web.Request) -> tuple[tuple | None, web.Response | None]:
-    """Parse and authenticate an XML request; (root, login) or an error reply."""
+async def read_xml(emu: Emulator, request: web.Request) -> tuple[ET.Element, str] | web.Response:
+    """Parse and authenticate an XML request; (root, login), or the error reply to send."""
     raw = await request.read()
     if not raw.strip():
-        return None, xml_error(emu, E4)
+        return xml_error(emu, E4)
     try:
         root = ET.fromstring(raw)
     except ET.ParseError:
-        return None, xml_error(emu, E1_XML)
+        return xml_error(emu, E1_XML)
     sec = root.find("security")
     creds = {
         tag: el.get("value", "")
@@ -50,17 +50,17 @@ async def read_xml(emu: Emulator, request: web.Request) -> tuple[tuple | None, w
     }
     login = login_of(emu, creds.get("login", ""), creds.get("password", ""), creds.get("token", ""))
     if login is None:
-        return None, xml_error(emu, E3)
+        return xml_error(emu, E3)
     if is_blocked(emu, login):
-        return None, xml_error(emu, E2)
-    return (root, login), None
+        return xml_error(emu, E2)
+    return root, login
 
 
 async def handle_state(emu: Emulator, request: web.Request) -> web.Response:
     """Batch status: one <state id_sms time sms>word</state> per known id."""
-    parsed, error = await read_xml(emu, request)
-    if error is not None:
-        return error
+    parsed = await read_xml(emu, request)
+    if isinstance(parsed, web.Response):
+        return parsed
     root, login = parsed
     now, out = emu.now(), []
     for el in root.iter("id_sms"):
@@ -75,9 +75,9 @@ async def handle_state(emu: Emulator, request: web.Request) -> web.Response:
 
 async def handle_balance(emu: Emulator, request: web.Request) -> web.Response:
     """<money currency="RUR">…</money> and one <sms area="…">count</sms> per direction."""
-    parsed, error = await read_xml(emu, request)
-    if error is not None:
-        return error
+    parsed = await read_xml(emu, request)
+    if isinstance(parsed, web.Response):
+        return parsed
     money, areas = balance_info(emu, parsed[1])
     sms = "".join(f"<sms area={quoteattr(a)}>{n}</sms>" for a, n in areas)
     return xml_reply(f'<money currency="RUR">{money:.2f}</money>{sms}')
@@ -85,12 +85,12 @@ async def handle_balance(emu: Emulator, request: web.Request) -> web.Response:
 
 async def handle_def(emu: Emulator, request: web.Request) -> web.Response:
     """Number lookup: <phone operator region time_zone>number</phone> (unknown: empty attrs)."""
-    parsed, error = await read_xml(emu, request)
-    if error is not None:
-        return error
+    parsed = await read_xml(emu, request)
+    if isinstance(parsed, web.Response):
+        return parsed
     out = []
     for el in parsed[0].iter("phone"):
-        number = (el.text or el.get("phone", "")).strip()
+        number = (el.text or el.get("phone") or "").strip()
         plan = numbering.lookup(numbering.normalize_phone(number) or "")
         op, region = (plan.operator.name, plan.region) if plan else ("", "")
         tz = str(int(plan.tz) - 3) if plan else ""
@@ -103,9 +103,9 @@ async def handle_def(emu: Emulator, request: web.Request) -> web.Response:
 
 async def handle_incoming(emu: Emulator, request: web.Request) -> web.Response:
     """Incoming SMS between exclusive start/end bounds (YYYY-MM-DD HH:MM:SS, Moscow)."""
-    parsed, error = await read_xml(emu, request)
-    if error is not None:
-        return error
+    parsed = await read_xml(emu, request)
+    if isinstance(parsed, web.Response):
+        return parsed
     root, login = parsed
     span = root.find("time")
     try:
@@ -131,9 +131,9 @@ async def handle_incoming(emu: Emulator, request: web.Request) -> web.Response:
 
 async def handle_send(emu: Emulator, request: web.Request) -> web.Response:
     """/xml send: <information number_sms id_sms parts>send</information> per abonent."""
-    parsed, error = await read_xml(emu, request)
-    if error is not None:
-        return error
+    parsed = await read_xml(emu, request)
+    if isinstance(parsed, web.Response):
+        return parsed
     root, login = parsed
     try:  # a malformed time_send refuses the whole document before anything is sent
         when = {id(ab): parse_time_send(ab.get("time_send")) for ab in root.iter("abonent")}

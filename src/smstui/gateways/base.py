@@ -13,7 +13,7 @@ import httpx
 from smstui.clock import Clock
 from smstui.config import Account
 from smstui.errors import ConfigError
-from smstui.gateways.http import OnRequest
+from smstui.gateways.http import RETRIES, OnRequest
 from smstui.model import Balance, IncomingMessage, Message, NumberInfo, Provider, SendResult
 
 _client_ids = random.SystemRandom()
@@ -122,11 +122,14 @@ def make_gateway(
     from smstui.gateways.smsc import SmscGateway
     from smstui.gateways.webcom import WebcomGateway
 
-    kwargs = {"clock": clock, "transport": transport, "on_request": on_request}
-    if retries is not None:
-        kwargs["retries"] = retries
-    if account.provider is Provider.SMSC:
-        return SmscGateway(account, **kwargs)
-    if account.provider is Provider.WEBCOM:
-        return WebcomGateway(account, **kwargs)
+    clients: dict[Provider, type[SmscGateway | WebcomGateway]] = {
+        Provider.SMSC: SmscGateway,
+        Provider.WEBCOM: WebcomGateway,
+    }
+    client = clients.get(account.provider)
+    if client is not None:
+        attempts = RETRIES if retries is None else retries
+        return client(
+            account, clock=clock, transport=transport, on_request=on_request, retries=attempts
+        )
     raise ConfigError(f"no gateway client for provider {account.provider!r}")

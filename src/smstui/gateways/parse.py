@@ -9,15 +9,17 @@ from typing import Any
 
 from smstui.errors import BadPayload
 from smstui.moscow import format_moscow, parse_moscow
-from smstui.secrets import mask_text
+from smstui.secrets import Secret, mask_text
 
 SNIPPET_CHARS = 80
+Secrets = tuple[Secret | str, ...]  # configured values to mask in snippets of a reply
+
 # Plausible message times: after 2000-01-01 and before 2100-01-01 (anything else is junk that
 # would only overflow a date conversion further up).
 _MIN_TIME, _MAX_TIME = 946_684_800.0, 4_102_444_800.0
 
 
-def snippet(body: bytes | str, secrets: tuple = ()) -> str:
+def snippet(body: bytes | str, secrets: Secrets = ()) -> str:
     """The first ~80 characters of a body, printable and with secrets masked (for messages)."""
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
     text = " ".join(text.split())
@@ -25,7 +27,7 @@ def snippet(body: bytes | str, secrets: tuple = ()) -> str:
     return mask_text(cut, secrets) if cut else "(empty body)"
 
 
-def decode_utf8(body: bytes, *, provider: str, secrets: tuple = ()) -> str:
+def decode_utf8(body: bytes, *, provider: str, secrets: Secrets = ()) -> str:
     """Body bytes as UTF-8 text; windows-1251 or other bytes become a clear BadPayload."""
     try:
         return body.decode("utf-8")
@@ -37,7 +39,7 @@ def decode_utf8(body: bytes, *, provider: str, secrets: tuple = ()) -> str:
         ) from err
 
 
-def load_json(body: bytes, *, provider: str, status: int = 200, secrets: tuple = ()) -> Any:
+def load_json(body: bytes, *, provider: str, status: int = 200, secrets: Secrets = ()) -> Any:
     """Parse a JSON reply strictly; HTML pages, truncation and junk raise BadPayload."""
     text = decode_utf8(body, provider=provider, secrets=secrets).strip()
     http = f" (HTTP {status})" if status != 200 else ""

@@ -7,7 +7,7 @@ from typing import Any
 
 from smstui.codes import smsc_api_error, smsc_status
 from smstui.errors import ApiError, AuthError, BadPayload, IpBlocked, RateLimited
-from smstui.gateways.parse import require_dict, to_decimal, to_int, to_str, to_time
+from smstui.gateways.parse import Secrets, require_dict, to_decimal, to_int, to_str, to_time
 from smstui.model import (
     DeliveryState,
     IncomingMessage,
@@ -33,7 +33,7 @@ def is_error_envelope(payload: Any) -> bool:
     return isinstance(payload, dict) and ("error_code" in payload or "error" in payload)
 
 
-def api_error(payload: dict[str, Any], *, account: str, secrets: tuple = ()) -> ApiError:
+def api_error(payload: dict[str, Any], *, account: str, secrets: Secrets = ()) -> ApiError:
     """The typed error for an SMSC error envelope: 2 auth, 4 IP blocked, 9 rate limited."""
     from smstui.gateways.parse import snippet
 

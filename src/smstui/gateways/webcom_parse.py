@@ -10,6 +10,7 @@ from xml.sax.saxutils import escape, quoteattr
 from smstui.codes import webcom_error, webcom_state
 from smstui.errors import ApiError, AuthError, BadPayload, RateLimited
 from smstui.gateways.parse import (
+    Secrets,
     decode_utf8,
     require_dict,
     snippet,
@@ -26,7 +27,7 @@ _RATE_TEXTS = ("более одного одинакового запроса",)
 _STATE_WORD = re.compile(r"\b(not_deliver|partly_deliver|deliver|expired|read|send)\b")
 
 
-def api_error(text: str, *, account: str, secrets: tuple = ()) -> ApiError:
+def api_error(text: str, *, account: str, secrets: Secrets = ()) -> ApiError:
     """The typed error for a Webcom `{"error": text}`: E3 (bad login) → AuthError."""
     info = webcom_error(text)  # on the whole text: a long one no longer matches once cut
     text = snippet(text, secrets) if text else "(no text)"
@@ -63,7 +64,7 @@ def xml_text(value: str) -> str:
     return escape(value)
 
 
-def load_xml(body: bytes, *, account: str, status: int = 200, secrets: tuple = ()) -> ET.Element:
+def load_xml(body: bytes, *, account: str, status: int = 200, secrets: Secrets = ()) -> ET.Element:
     """Parse an XML reply; `<response><error>` raises the ApiError, junk a BadPayload."""
     text = decode_utf8(body, provider=P, secrets=secrets).strip()
     if not text:

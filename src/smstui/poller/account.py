@@ -13,7 +13,7 @@ from smstui.config import Account, PollSettings
 from smstui.controller import AccountHealth
 from smstui.errors import GatewayError
 from smstui.gateways.base import Gateway
-from smstui.model import DeliveryState, Message, Source
+from smstui.model import Balance, DeliveryState, Message, Source
 from smstui.poller.discovery import HistoryDiscovery
 from smstui.poller.guard import FailureGuard
 from smstui.poller.schedule import StatusSchedule
@@ -131,7 +131,8 @@ class AccountPoller:
         assert self.discovery is not None
         before = self.discovery.next_before(newest_due=self._last_turn_was_gap)
         key = ("history", before)
-        got = await self.call("history", key, lambda: self.discovery.turn(before))
+        discovery = self.discovery
+        got = await self.call("history", key, lambda: discovery.turn(before))
         if got is None:
             return
         messages, result = got
@@ -176,7 +177,7 @@ class AccountPoller:
         self.schedule.forget(c.key for c in applied if c.after.state.is_final)
         return len(applied)
 
-    async def refresh_balance(self):
+    async def refresh_balance(self) -> Balance | None:
         """Sample the balance (also the `b` key); None when the budget or gateway refused."""
         balance = await self.call("balance", None, self.gateway.balance)
         if balance is not None:

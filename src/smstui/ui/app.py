@@ -5,15 +5,16 @@ from __future__ import annotations
 import asyncio
 import gc
 import threading
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import tzinfo
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePath
+from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding
 from textual.css.query import NoMatches
+from textual.pilot import Pilot
 from textual.worker import Worker, WorkerState
 
 from smstui.alerts import Alert, AlertMonitor
@@ -40,7 +41,7 @@ class SmstuiApp(App):
     """smstui's dashboard. Build it with `make_app`; it never does I/O itself."""
 
     TITLE = "smstui"
-    CSS_PATH = stylesheets()
+    CSS_PATH: ClassVar[list[str | PurePath]] = [*stylesheets()]
     COMMANDS = App.COMMANDS | {MessageCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
@@ -69,6 +70,7 @@ class SmstuiApp(App):
         self.settings_dir = settings_dir
         self.driver_size = driver_size
         self.services = tuple(services)
+        self._remember_theme = False
         self.number_info: dict[str, NumberInfo] = {}  # looked-up numbers, for the detail view
         # The store may call back from a follower thread: the inbox is guarded by a lock and
         # post_message is thread-safe (Textual hops to the loop with call_soon_threadsafe).
@@ -103,6 +105,7 @@ class SmstuiApp(App):
         )
         if wanted in self.available_themes:
             self.theme = wanted
+        self._remember_theme = True  # from now on a theme change is the user's choice
         self.push_screen(self.main_screen)
         # The cache's 100k+ long-lived messages would otherwise be walked by every full garbage
         # collection, a pause of tens of ms in the middle of a key press: exempt what exists now.
@@ -184,7 +187,7 @@ class SmstuiApp(App):
 
     def watch_theme(self, theme: str) -> None:
         """Remember the chosen theme for the next run."""
-        if self.is_mounted:
+        if self._remember_theme:  # not the start-up theme: a config theme stays the config's
             save_ui_setting(self.settings_dir, "theme", theme)
 
     def jump_to(self, key: tuple[str, str, str]) -> None:
@@ -207,7 +210,7 @@ class SmstuiApp(App):
         self.push_screen(HelpScreen(bindings))
 
     @asynccontextmanager
-    async def run_test(self, *args: Any, **kwargs: Any):  # type: ignore[override]
+    async def run_test(self, *args: Any, **kwargs: Any) -> AsyncIterator[Pilot[None]]:
         """Headless run at the size make_app was given (tests and benchmarks)."""
         if self.driver_size is not None:
             kwargs.setdefault("size", self.driver_size)

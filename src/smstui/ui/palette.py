@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from smstui.ui.app import SmstuiApp
 
 JUMP_LIMIT = 10  # palette hits for a typed message id or phone
 
@@ -13,16 +17,20 @@ JUMP_LIMIT = 10  # palette hits for a typed message id or phone
 class MessageCommands(Provider):
     """Every main-view action by name, plus 'jump to' a message by id or phone."""
 
+    @property
+    def _smstui(self) -> SmstuiApp:
+        return cast("SmstuiApp", self.app)
+
     def _actions(self) -> list[tuple[str, Callable[[], object], str]]:
         """(description, callback, key) for every described binding of the main view."""
-        main = self.app.main_screen  # type: ignore[attr-defined]
-        out = []
+        main = self._smstui.main_screen
+        out: list[tuple[str, Callable[[], object], str]] = []
         for key, active in main.active_bindings.items():
             binding = active.binding
             if binding.description and binding.action not in {"clear_filter"}:
                 # Run on the node that owns the binding: app keys (quit, help) live on the app.
-                out.append((binding.description, partial(active.node.run_action, binding.action),
-                            self.app.get_key_display(binding) or key))  # fmt: skip
+                run = partial(self.app.run_action, binding.action, active.node)
+                out.append((binding.description, run, self.app.get_key_display(binding) or key))
         return out
 
     async def discover(self) -> Hits:
@@ -32,7 +40,8 @@ class MessageCommands(Provider):
 
     async def search(self, query: str) -> Hits:
         """Actions that fuzzy-match, then messages whose id or phone contains the digits typed."""
-        main = self.app.main_screen  # type: ignore[attr-defined]
+        app = self._smstui
+        main = app.main_screen
         matcher = self.matcher(query)
         for name, run, key in self._actions():
             score = matcher.match(name)
@@ -45,7 +54,7 @@ class MessageCommands(Provider):
         for message in main.store.messages_sorted():
             if needle in message.message_id or needle in message.phone:
                 label = f"Go to {message.phone} · id {message.message_id} · {message.state.value}"
-                yield Hit(0.5, label, partial(self.app.jump_to, message.key), help=message.account)
+                yield Hit(0.5, label, partial(app.jump_to, message.key), help=message.account)
                 found += 1
                 if found >= JUMP_LIMIT:
                     return
