@@ -13,7 +13,7 @@ from typing import Literal
 
 from smstui.clock import Clock
 from smstui.controller import AccountHealth, HealthSnapshot
-from smstui.export import iso_time
+from smstui.display import clock, zone_name
 from smstui.model import Balance, StatusChange
 
 Severity = Literal["information", "warning", "error"]
@@ -228,5 +228,5 @@ class AlertMonitor:
 
 
 def _clock_time(ts: float) -> str:
-    """HH:MM Moscow time, as the dashboard labels every time."""
-    return iso_time(ts)[11:16] + " MSK"
+    """HH:MM in the display zone, named ("08:00 MSK"), as the dashboard labels every time."""
+    return f"{clock(ts)} {zone_name(at=ts)}"

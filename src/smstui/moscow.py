@@ -1,4 +1,7 @@
-"""Moscow time, the zone both gateways speak and smstui shows: defined, parsed and printed here."""
+"""Moscow time, the zone both gateways speak: defined, parsed and written for the wire here.
+
+What people read is in the display zone ([ui] timezone) instead: smstui.display.
+"""
 
 from __future__ import annotations
 
@@ -49,10 +52,5 @@ def _parse(value: str, time_required: bool) -> float:
 
 
 def format_moscow(ts: float, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
-    """Unix seconds written in Moscow time with a strftime format."""
+    """Unix seconds written in Moscow time with a strftime format (request parameters)."""
     return datetime.fromtimestamp(ts, MSK).strftime(fmt)
-
-
-def iso_moscow(ts: float) -> str:
-    """Unix seconds as ISO 8601 in Moscow time with its offset (+03:00)."""
-    return datetime.fromtimestamp(ts, MSK).isoformat(timespec="seconds")

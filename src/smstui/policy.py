@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from smstui.codes import ACTIONS, explain
+from smstui.display import clock, duration, zone_name
 from smstui.errors import SmstuiError
 from smstui.model import DeliveryState, ErrorClass, Message, Provider
-from smstui.moscow import format_moscow
 
 RESENDABLE = frozenset({DeliveryState.FAILED, DeliveryState.EXPIRED, DeliveryState.REJECTED})
 """The states a resend is offered for (NOT_FOUND is not a failure of delivery we can repeat)."""
@@ -81,12 +81,8 @@ _SUMMARY = {
 
 
 def wait_text(until: float, now: float) -> str:
-    """`12:40 MSK (in 3 h 20 min)`: a moment in the zone both gateways use, and how far off."""
-    minutes = max(0, int(until - now + 59) // 60)
-    hours, minutes = divmod(minutes, 60)
-    left = f"{hours} h {minutes} min" if hours else f"{minutes} min"
-    day = "%Y-%m-%d " if until - now >= 20 * 3600 else ""
-    return f"{format_moscow(until, day + '%H:%M')} MSK (in {left})"
+    """`12-02 14:00 MSK (in 23 h)`: the moment in the display zone, named, and how far off."""
+    return f"{clock(until, now)} {zone_name(at=until)} (in {duration(until - now)})"
 
 
 def failure_class(message: Message) -> ErrorClass:

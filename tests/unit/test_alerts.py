@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from smstui import display
 from smstui.alerts import AlertMonitor, SpikeRule
 from smstui.clock import FakeClock
 from smstui.controller import AccountHealth, HealthSnapshot
 from smstui.model import Balance, DeliveryState, StatusChange
+from smstui.moscow import MSK
 
 _counter = iter(range(10**9))
 
@@ -110,7 +112,8 @@ def test_rate_limit_error_9_alerts_on_new_limit_errors_only() -> None:
     assert [a.kind for a in mon.observe_health(health(clock, limit_errors=3))] == ["rate_limited"]
 
 
-def test_ip_blocked_error_4_alerts_with_the_time_and_debounces() -> None:
+def test_ip_blocked_error_4_alerts_with_the_time_and_debounces(monkeypatch) -> None:
+    monkeypatch.setattr(display, "_zone", MSK)  # the dashboard's [ui] timezone
     clock = FakeClock(1_763_700_000.0)  # 07:40 MSK
     mon = AlertMonitor(clock, debounce_s=300)
     alerts = mon.observe_health(health(clock, blocked_until=clock.now() + 1200))
