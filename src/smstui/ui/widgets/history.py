@@ -117,12 +117,10 @@ class HistoryTable(Widget, can_focus=True):
     def set_rows(self, rows: Sequence[Message]) -> None:
         """Show new rows: the newest when following, else the same message (by key) if present."""
         self._rows = rows
-        if self._following:
-            index: int | None = 0
-        else:
-            index = self._locate(self._selected_key) if self._selected_key else None
-            if index is None:
-                index = min(self._cursor, max(0, len(rows) - 1))
+        index = 0
+        if not self._following:
+            found = self._locate(self._selected_key) if self._selected_key else None
+            index = min(self._cursor, max(0, len(rows) - 1)) if found is None else found
             self._count_new()
         self._move_to(index, notify=True)
         self.refresh()
