@@ -59,7 +59,7 @@ async def test_engine_holds_a_sim_swap_failure_for_24_hours(engine) -> None:
     engine, emu = engine
     swapped = cached(DeliveryState.FAILED, "20", 219, emu.clock.now())
     engine.store.apply([swapped])
-    with pytest.raises(ResendRefused, match="SIM card replaced.*Not before"):
+    with pytest.raises(ResendRefused, match=r"SIM card replaced.*Not before"):
         await engine.resend(swapped.key)
     emu.clock.advance(24 * 3600)
     assert (await engine.resend(swapped.key)).message_id  # the wait is over
