@@ -56,7 +56,7 @@ def config_for(emu, tmp_path):
 async def stack(tmp_path):
     """(emulator, engine, store, app) wired as `smstui demo` wires them."""
     clock = FakeClock(START)
-    options = EmulatorOptions(seed=4, messages=40, rate=0.0, clock=clock, start=START,
+    options = EmulatorOptions(seed=1, messages=40, rate=0.0, clock=clock, start=START,
                               history_hours=1.0, push_retry_interval=0.02)  # fmt: skip
     async with run_emulator(options) as emu:
         store = Store.open(tmp_path / "cache", clock=clock)

@@ -232,19 +232,3 @@ async def test_window_follows_the_cursor_and_shows_the_position(ui):
         assert table.cursor == 199 and table.top == 200 - body
         await pilot.press("home")
         assert (table.cursor, table.top) == (0, 0)
-
-
-def test_feed_news_skips_messages_first_seen_long_settled():
-    """The first history poll inserts thousands of old final messages: not news for the feed."""
-    from smstui.model import DeliveryState, Message, Provider
-    from smstui.store.schema import AppliedChange
-    from smstui.ui.widgets.live_feed import is_news
-
-    now = 1_763_700_000.0
-    old = Message("a", Provider.SMSC, "1", "7999", DeliveryState.DELIVERED, updated_at=now - 3600)
-    fresh = old.evolve(message_id="2", updated_at=now - 30)
-    pending = old.evolve(message_id="3", state=DeliveryState.SENT)
-    assert not is_news(AppliedChange("inserted", old.key, None, old), now)
-    assert is_news(AppliedChange("inserted", fresh.key, None, fresh), now)
-    assert is_news(AppliedChange("inserted", pending.key, None, pending), now)
-    assert is_news(AppliedChange("updated", old.key, pending, old), now)

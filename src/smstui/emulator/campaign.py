@@ -32,6 +32,7 @@ from smstui.emulator.scenario import (
 )
 
 __all__ = ["SENDERS", "Campaign", "Inbound"]  # SENDERS and Inbound: kept importable from here
+RUNNING_S = 10 * 60.0  # the seeded history's last minutes are sent at the live rate
 
 
 class Campaign:
@@ -60,27 +61,45 @@ class Campaign:
     def _seed_history(self) -> None:
         rng = random.Random(self.opts.seed)
         span = self.opts.history_hours * 3600
-        times = sorted(self.start - span * rng.random() for _ in range(self.opts.messages))
-        count = 0
-        for t in times:
-            if count >= self.opts.messages:
+        # Planned newest first, so the history ends at `start` like a campaign still sending
+        # (the count cuts off the oldest end of the span, never the last minutes); each send
+        # gets its own generator so it can then be made oldest first (ids grow with time).
+        plan: list[tuple[float, int, int]] = []
+        left = self.opts.messages
+        for t in sorted(self._history_times(rng, span), reverse=True):
+            if left <= 0:
                 break
-            count += len(self._campaign_send(rng, t, self.opts.messages - count))
+            n = min(left, 1 if rng.random() < 0.92 else rng.choice((2, 3)))
+            plan.append((t, n, rng.getrandbits(64)))
+            left -= n
+        for t, n, seed in reversed(plan):
+            self._campaign_send(random.Random(seed), t, n, phones=n)
         for t in sorted(self.start - span * rng.random() for _ in range(self.opts.webcom_history)):
             self._campaign_webcom(rng, t)
         week = 7 * 24 * 3600
-        for t in sorted(self.start - week * rng.random() for _ in range(max(10, count // 20))):
+        for t in sorted(self.start - week * rng.random() for _ in range(max(10, len(plan) // 20))):
             self._add_inbound(rng, t)
 
-    def _campaign_send(self, rng: random.Random, t: float, room: int) -> list[SmscMessage]:
+    def _history_times(self, rng: random.Random, span: float) -> list[float]:
+        """Send times: the last RUNNING_S at the live rate (already running), the rest spread."""
+        rate, total = self.opts.rate, self.opts.messages
+        running = min(total // 4, int(RUNNING_S * rate / 60)) if rate > 0 else 0
+        recent = [self.start - k * 60 / rate for k in range(1, running + 1)]
+        older = min(RUNNING_S, span) if running else 0.0
+        spread = [self.start - older - (span - older) * rng.random() for _ in range(total)]
+        return recent + spread[: total - running]
+
+    def _campaign_send(
+        self, rng: random.Random, t: float, room: int, *, phones: int | None = None
+    ) -> list[SmscMessage]:
         """One campaign send (usually one phone, sometimes two or three sharing the id)."""
-        n = 1 if rng.random() < 0.92 else rng.choice((2, 3))
+        n = phones if phones is not None else (1 if rng.random() < 0.92 else rng.choice((2, 3)))
         sender = SENDERS[rng.randrange(len(SENDERS))]
         text = TEXTS[rng.randrange(len(TEXTS))].format(code=rng.randrange(1000, 9999))
         valid = SMSC_VALID[rng.randrange(len(SMSC_VALID))]
         via_api = rng.random() >= 0.05
-        phones = [random_phone(rng) for _ in range(min(n, room))]
-        return self.add_smsc("demo", phones, text, sender, t, valid, rng, via_api=via_api)
+        numbers = [random_phone(rng) for _ in range(min(n, room))]
+        return self.add_smsc("demo", numbers, text, sender, t, valid, rng, via_api=via_api)
 
     def _campaign_webcom(self, rng: random.Random, t: float) -> WebcomMessage:
         text = TEXTS[rng.randrange(len(TEXTS))].format(code=rng.randrange(1000, 9999))

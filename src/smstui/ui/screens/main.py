@@ -26,7 +26,7 @@ from smstui.ui.widgets.balance_pane import AccountBalance, BalancePane
 from smstui.ui.widgets.campaign_strip import CampaignFigures, CampaignStrip
 from smstui.ui.widgets.health_line import HealthLine
 from smstui.ui.widgets.history import HistoryTable
-from smstui.ui.widgets.live_feed import LiveFeed, is_news
+from smstui.ui.widgets.live_feed import LiveFeed
 from smstui.ui.widgets.stats import oldest_pending_age, sends_per_minute
 
 SLOW_REFRESH_TICKS = 5  # ages and runways move slowly: recompute them every 5 s, not every 1 s
@@ -97,13 +97,16 @@ class MainScreen(Screen[None]):
                     classes="-hidden",
                 )
                 yield HistoryTable(clock=self.clock, tz=self.tz, id="history")
-            yield LiveFeed(tz=self.tz, id="feed")
+            yield LiveFeed(
+                tz=self.tz, launched_at=self.clock.now(), phone_of=self._phone_of, id="feed"
+            )
         yield HealthLine(id="health")
         yield Footer()
 
     def on_mount(self) -> None:
         """First paint from the store, then a 1 s timer that only reads cheap state."""
         self.query_one("#filter", Input).cursor_blink = False
+        self.feed.held_at_start = self.store.total()
         self.refresh_rows()
         self.refresh_panes()
         self.refresh_health()
@@ -202,8 +205,7 @@ class MainScreen(Screen[None]):
         With a filter active only the changed messages are tested (FilteredRows.patch); the
         whole history is filtered again only when the filter itself changes.
         """
-        now = self.clock.now()
-        self.feed.add(c for c in changes if is_news(c, now))
+        self.feed.add(changes)
         filtered = self._filtered
         if filtered is None:
             self.history.set_rows(self.store.messages_sorted())
@@ -211,6 +213,11 @@ class MainScreen(Screen[None]):
             self.history.set_rows(filtered.rows)
         self._update_history_title()
         self.refresh_panes(full=False)
+
+    def _phone_of(self, account: str, message_id: str) -> str:
+        """The cached phone of a message (a Webcom push names only the id); '' when unknown."""
+        found = self.store.find(account, message_id)
+        return found[0].phone if found else ""
 
     def visible_rows(self) -> Sequence[Message]:
         """The store's newest-first rows through the current filter (the store's view if none)."""

@@ -1,11 +1,11 @@
-"""The live feed of status changes: bounded, newest first, colour by state, pausable."""
+"""The live feed: changes since launch in event order, merged across sources, pausable."""
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime, tzinfo
+import bisect
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import tzinfo
 
 from rich.segment import Segment
 from rich.style import Style
@@ -13,6 +13,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from smstui.display import clock, group
 from smstui.model import DeliveryState, Message, StatusChange
 from smstui.ui.widgets.history_cells import STATE_CLASSES, fit
 
@@ -38,9 +39,8 @@ class FeedEntry:
         if change is not None or hasattr(item, "after"):
             item = change if change is not None else item.after  # type: ignore[attr-defined]
         if isinstance(item, StatusChange):
-            at = item.observed_at if item.observed_at is not None else item.at
             return cls(
-                at,
+                item.at,
                 item.account,
                 item.message_id,
                 item.phone,
@@ -56,35 +56,85 @@ class FeedEntry:
         )
 
 
-STALE_S = 600.0  # a status older than this when first seen is history, not news
+FEED_GRACE_S = 5.0  # gateway times have whole seconds: a change this close to launch is live
 
 
-def is_news(item: object, now: float) -> bool:
-    """False for a message first seen already settled long ago (the first history poll)."""
-    if getattr(item, "kind", None) != "inserted" or getattr(item, "change", None) is not None:
-        return True
-    after = getattr(item, "after", None)
-    if not isinstance(after, Message) or not after.state.is_final:
-        return True
-    changed = after.updated_at if after.updated_at is not None else after.sent_at
-    return changed is None or now - changed <= STALE_S
+@dataclass(frozen=True, slots=True)
+class FeedColumn:
+    """One feed column: its label, the width it needs, and what it grows to."""
+
+    name: str
+    label: str
+    min: int
+    max: int
+    right: bool = False
+
+
+# In the order they are dropped last-to-first when the pane is narrow: time, state and phone
+# always fit at 120 columns; account, source and error follow when there is room.
+FEED_COLUMNS = (
+    FeedColumn("time", "time", 8, 8),
+    FeedColumn("state", "state", 9, 9),
+    FeedColumn("phone", "phone", 11, 12),
+    FeedColumn("account", "account", 6, 14),
+    FeedColumn("source", "via", 5, 7),
+    FeedColumn("error", "err", 3, 4, right=True),
+)
+
+
+def feed_layout(width: int) -> list[tuple[FeedColumn, int]]:
+    """Which columns fit in `width` cells and how wide each is (no column narrower than its min)."""
+    shown: list[FeedColumn] = []
+    used = -1  # n columns need n-1 separating spaces
+    for column in FEED_COLUMNS:
+        if used + 1 + column.min > width:
+            break
+        shown.append(column)
+        used += 1 + column.min
+    widths = [c.min for c in shown]
+    spare = width - used
+    for i, column in enumerate(shown):  # grow in order up to each column's max
+        grow = min(spare, column.max - column.min)
+        widths[i] += grow
+        spare -= grow
+    return list(zip(shown, widths, strict=True))
+
+
+def merge_key(entry: FeedEntry) -> tuple[str, str, DeliveryState, float]:
+    """The same change seen twice (poll and webhook, or a push that created the message)."""
+    return (entry.account, entry.message_id, entry.state, entry.at)
 
 
 class LiveFeed(ScrollView, can_focus=True):
-    """Status changes as they arrive; `pause()` freezes the view and counts what waits."""
+    """Changes since launch, newest event first, one line each; `pause()` freezes the view.
+
+    Changes that happened before launch (the first history pages, an old pending message) are
+    not news: they are counted in the summary line at the bottom, with what the cache held.
+    """
 
     ALLOW_MAXIMIZE = True
-    COMPONENT_CLASSES = {"feed--time", *STATE_CLASSES.values()}
+    COMPONENT_CLASSES = {"feed--time", "feed--header", "feed--summary", *STATE_CLASSES.values()}
 
-    def __init__(self, *, tz: tzinfo | None = None, capacity: int = FEED_CAPACITY, **kw) -> None:
+    def __init__(
+        self,
+        *,
+        tz: tzinfo | None = None,
+        capacity: int = FEED_CAPACITY,
+        launched_at: float | None = None,
+        phone_of: Callable[[str, str], str] | None = None,
+        **kw,
+    ) -> None:
         super().__init__(**kw)
         self._tz = tz
-        # Raw store changes, turned into FeedEntry lines only when drawn: a batch of 1,000
-        # changes costs a deque extend, and only the ~30 visible lines are ever converted.
-        self._entries: deque[object] = deque(maxlen=capacity)
-        self._waiting: deque[object] = deque(maxlen=capacity)
-        self._waiting_count = 0
+        self._capacity = capacity
+        self.launched_at = launched_at
+        self._phone_of = phone_of
+        self._entries: list[FeedEntry] = []  # oldest event first (bisect keeps the order)
+        self._by_key: dict[tuple, FeedEntry] = {}
+        self._waiting: list[FeedEntry] = []
         self._paused = False
+        self.held_at_start = 0  # messages in the cache at launch
+        self.caught_up = 0  # changes seen after launch that happened before it
         self._styles: dict[str, Style] = {}
         self._update_title()
 
@@ -96,50 +146,85 @@ class LiveFeed(ScrollView, can_focus=True):
     @property
     def waiting(self) -> int:
         """How many changes arrived while paused (shown as 'N new')."""
-        return self._waiting_count
+        return len(self._waiting)
 
     @property
     def entries(self) -> list[FeedEntry]:
-        """The shown lines, newest first."""
-        return [FeedEntry.of(item) for item in reversed(self._entries)]
+        """The shown lines, newest event first."""
+        return self._entries[::-1]
+
+    def summary(self) -> str:
+        """The bottom line: what the cache held at launch and what was caught up since."""
+        when = "" if self.launched_at is None else f" {clock(self.launched_at, tz=self._tz)}"
+        text = f"at launch{when}: cache held {group(self.held_at_start)} messages"
+        if self.caught_up:
+            text += f" · {group(self.caught_up)} earlier changes caught up"
+        return text
 
     def add(self, items: Iterable[object]) -> None:
-        """Append changes; while paused they wait (nothing is lost, only held back).
+        """Take store changes: one line per change, merged, in event order; earlier ones counted.
 
-        Raises TypeError for anything that is not a store change (checked up front, cheaply).
+        Raises TypeError for anything that is not a store change (checked before any is taken).
         """
-        entries = list(items)
-        for item in entries:
-            if not (hasattr(item, "after") or isinstance(item, (StatusChange, Message))):
-                raise TypeError(f"not a store change: {type(item).__name__}")
+        entries = [self._entry(item) for item in items]
         if not entries:
             return
+        fresh = []
+        for entry in entries:
+            if self.launched_at is not None and entry.at < self.launched_at - FEED_GRACE_S:
+                self.caught_up += 1
+            else:
+                fresh.append(entry)
         if self._paused:
-            self._waiting.extend(entries)
-            self._waiting_count += len(entries)
+            self._waiting.extend(fresh)
             self._update_title()
-            return
-        self._entries.extend(entries)
+        else:
+            self._take(fresh)
         self._sync()
+
+    def _entry(self, item: object) -> FeedEntry:
+        entry = FeedEntry.of(item)
+        if not entry.phone and self._phone_of is not None:
+            # Webcom pushes carry no phone: the message's phone from the cache, else blank.
+            phone = self._phone_of(entry.account, entry.message_id)
+            if phone:
+                entry = replace(entry, phone=phone)
+        return entry
+
+    def _take(self, entries: Iterable[FeedEntry]) -> None:
+        for entry in entries:
+            key = merge_key(entry)
+            seen = self._by_key.get(key)
+            if seen is not None:  # the same change again: one line naming both sources
+                sources = [x for x in (seen.source, entry.source) if x and x != "new"]
+                merged = "+".join(dict.fromkeys(sources)) or seen.source
+                if merged != seen.source:
+                    fused = replace(seen, source=merged, phone=seen.phone or entry.phone)
+                    self._entries[self._entries.index(seen)] = fused
+                    self._by_key[key] = fused
+                continue
+            bisect.insort(self._entries, entry, key=lambda e: e.at)
+            self._by_key[key] = entry
+        while len(self._entries) > self._capacity:
+            self._by_key.pop(merge_key(self._entries.pop(0)), None)
 
     def toggle_pause(self) -> bool:
         """Pause or resume; on resume the held-back changes appear. Returns the new state."""
         self._paused = not self._paused
         if not self._paused:
-            self._entries.extend(self._waiting)
-            self._waiting.clear()
-            self._waiting_count = 0
+            self._take(self._waiting)
+            self._waiting = []
             self._sync()
         self._update_title()
         return self._paused
 
     def _sync(self) -> None:
-        self.virtual_size = Size(self.size.width, len(self._entries))
+        self.virtual_size = Size(self.size.width, len(self._entries) + 2)  # header + summary
         self.refresh()
 
     def _update_title(self) -> None:
         if self._paused:
-            self.border_title = f"PAUSED · {self._waiting_count} new"
+            self.border_title = f"PAUSED · {group(len(self._waiting))} new"
             self.add_class("-paused")
         else:
             self.border_title = "Live feed"
@@ -157,25 +242,38 @@ class LiveFeed(ScrollView, can_focus=True):
         return style
 
     def render_line(self, y: int) -> Strip:
-        """One feed line, newest at the top."""
+        """The header on top (it never scrolls away), then lines newest first, then the summary."""
         width = self.scrollable_content_region.width
-        index = int(self.scroll_y) + y
         base = self._styles.get("")
         if base is None:  # rich_style walks the DOM; cleared with the other styles
             base = self._styles[""] = self.rich_style
-        if index >= len(self._entries):
+        columns = feed_layout(width)
+        if y == 0:
+            text = " ".join(fit(c.label, w, c.right) for c, w in columns)
+            return Strip([Segment(fit(text, width), base + self._style("feed--header"))])
+        index = int(self.scroll_y) + y - 1
+        if index == len(self._entries):
+            text = fit(self.summary(), width)
+            return Strip([Segment(text, base + self._style("feed--summary"))])
+        if index > len(self._entries):
             return Strip.blank(width, base)
-        entry = FeedEntry.of(self._entries[-1 - index])
-        stamp = datetime.fromtimestamp(entry.at, self._tz).strftime("%H:%M:%S")
-        err = f" err {entry.error_code}" if entry.error_code else ""  # 0 means no error
-        tail = f" {entry.phone or entry.message_id} {entry.account} {entry.source}{err}"
-        segments = [
-            Segment(stamp + " ", base + self._style("feed--time")),
-            Segment(fit(entry.state.value, 9), base + self._style(STATE_CLASSES[entry.state])),
-            Segment(tail, base),
-        ]
+        entry = self._entries[-1 - index]
+        segments = []
+        for i, (column, w) in enumerate(columns):
+            style = base
+            if column.name == "time":
+                text = clock(entry.at, tz=self._tz, sec=True)
+                style = base + self._style("feed--time")
+            elif column.name == "state":
+                text = entry.state.value
+                style = base + self._style(STATE_CLASSES[entry.state])
+            elif column.name == "error":
+                text = str(entry.error_code) if entry.error_code else ""  # 0 means no error
+            else:
+                text = getattr(entry, column.name)
+            segments.append(Segment(("" if i == 0 else " ") + fit(text, w, column.right), style))
         return Strip(segments).adjust_cell_length(width, base).crop(0, width)
 
     def on_resize(self) -> None:
         """Keep the virtual size in step with the widget's width."""
-        self.virtual_size = Size(self.size.width, len(self._entries))
+        self.virtual_size = Size(self.size.width, len(self._entries) + 2)
