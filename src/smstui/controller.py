@@ -19,9 +19,23 @@ class LimitLeft:
     """How many requests one budget row still allows, and when the next one is allowed."""
 
     name: str  # e.g. "smsc.status_mass"
-    remaining: int
+    remaining: int  # in this row's own window (per-key rows: what a fresh key has)
     limit: int
-    next_allowed_at: float | None = None
+    next_allowed_at: float | None = None  # for the row's endpoint, every row counted
+    window_s: float = 0.0
+    source: str = ""  # where the limit is documented (smsc.md §…), or our margin's reason
+    layer: str = "documented"  # "documented", "sibling" or "margin" (smstui's own, stricter)
+    per: str = "login"  # "login" (every request) or what each key is: message, phone, request
+    endpoint: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """A pause the budget imposes: one endpoint (error 9) or the whole account (error 4)."""
+
+    endpoint: str  # "*" for the whole account
+    until: float
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +53,9 @@ class AccountHealth:
     next_poll_at: float | None = None
     requests_made: int = 0
     limit_errors: int = 0
-    limits: tuple[LimitLeft, ...] = ()
+    limits: tuple[LimitLeft, ...] = ()  # documented per-login rows (the health line)
+    rows: tuple[LimitLeft, ...] = ()  # every row, margins and per-key ones too (the `h` screen)
+    backoffs: tuple[Backoff, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

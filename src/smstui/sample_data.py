@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from smstui.clock import Clock
+from smstui.budget import Budget, default_limits
+from smstui.clock import Clock, FakeClock
 from smstui.config import Account, Config
-from smstui.controller import AccountHealth, HealthSnapshot, LimitLeft, StatusRefresh
+from smstui.controller import AccountHealth, Backoff, HealthSnapshot, LimitLeft, StatusRefresh
 from smstui.errors import SmstuiError
 from smstui.export import export_messages
 from smstui.model import (
@@ -29,6 +30,7 @@ from smstui.model import (
     Source,
 )
 from smstui.store import Store
+from smstui.webhook.counters import fresh_counters
 
 START = 1_763_700_000.0  # 2025-11-21 04:40 UTC, the FakeClock's default
 ACCOUNTS = (("smsc-main", Provider.SMSC), ("webcom-ru", Provider.WEBCOM))
@@ -120,20 +122,26 @@ def sample_health(now: float, *, down: bool = False) -> HealthSnapshot:
         last_poll_at=now - 20,
         next_poll_at=now + 40,
         last_error="connection refused (www.smsc.ru, www2.smsc.ru)" if down else "",
-        limits=(LimitLeft("smsc.status_mass", 1, 1), LimitLeft("smsc.balance", 9, 10)),
+        limits=(
+            LimitLeft("smsc.status_mass", 1, 1, now, 60, "smsc.md §3.8", endpoint="status_mass"),
+            LimitLeft("smsc.history_any", 12, 30, now, 3600, "smsc.md §6.3", endpoint="history"),
+            LimitLeft("smsc.balance", 9, 10, now, 60, "smsc.md §4", endpoint="balance"),
+        ),
+        rows=Budget(FakeClock(now), default_limits(Provider.SMSC)).rows_left(),
     )
     webcom = AccountHealth(
         "webcom-ru",
         "webcom",
         blocked_until=now + 900 if down else None,
+        rows=Budget(FakeClock(now), default_limits(Provider.WEBCOM)).rows_left(),
+        backoffs=(Backoff("*", now + 900, "error 4: this IP is blocked"),) if down else (),
         next_poll_at=now + 12,
-        limits=(LimitLeft("webcom.state", 58, 60),),
     )
     return HealthSnapshot(
         now,
         (smsc, webcom),
         webhook_url="http://127.0.0.1:8088/hook",
-        webhook_counters={"ok": 12, "rejected": 1},
+        webhook_counters={**fresh_counters(), "accepted": 1234, "bad_400": 2, "rejected_403": 1},
     )
 
 

@@ -66,9 +66,21 @@ WEBCOM_SIBLING_LIMITS: tuple[Limit, ...] = (
 )  # fmt: skip
 
 
+def window_words(row: Limit) -> str:
+    """ "minute", "hour", or the seconds for another window."""
+    return {60.0: "minute", 3600.0: "hour"}.get(float(row.window_s), f"{row.window_s:g} s")
+
+
 def _margin(name: str, base: str, endpoint: str, per: str, window: float, n: int) -> Limit:
     provider = Provider(base.split(".", 1)[0])
-    why = f"margin over {base}: smsc.md §9 'client budget'"
+    # In words (the health screen shows it); `base` names the documented row it tightens.
+    documented = next(r for r in SMSC_LIMITS if r.name == base)
+    per_what = {"message": " for each message", "request": " identical requests",
+                "phone": " for each number"}.get(documented.per, "")  # fmt: skip
+    why = (
+        f"stricter than the gateway's limit of {documented.max}{per_what} per "
+        f"{window_words(documented)}: smsc.md §9 'client budget'"
+    )
     return Limit(
         f"{provider.value}.margin.{name}", provider, endpoint, per, window, n, why, "margin"
     )

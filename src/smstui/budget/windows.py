@@ -15,7 +15,7 @@ from smstui.budget.limits import UNLIMITED, BudgetEvent, BudgetExceeded, Limit
 from smstui.budget.shared import BudgetState, SharedState
 from smstui.budget.wording import ask_again, row_text
 from smstui.clock import Clock
-from smstui.controller import LimitLeft
+from smstui.controller import Backoff, LimitLeft
 
 _GC_EVERY = 1024  # in-memory spends between sweeps of idle per-key windows
 
@@ -261,14 +261,40 @@ class Budget:
     # ---- for the health line ------------------------------------------------------------
 
     def limits_left(self) -> tuple[LimitLeft, ...]:
-        """Remaining requests of every documented per-login row (per-key rows depend on the key)."""
+        """Every documented per-login row: requests left in its own window (the health line)."""
+        return tuple(
+            left for left in self.rows_left() if left.per == "login" and left.layer != "margin"
+        )
+
+    def rows_left(self) -> tuple[LimitLeft, ...]:
+        """Every row with what is left in its own window, its window and its source.
+
+        A per-key row (per message, phone, request) shows what a fresh key has: each message's
+        window is its own, so there is no single count to show.
+        """
+        now = self._clock.now()
+        st = self._state()
         out = []
         for row in self.rows:
-            # Margin rows are shown through the documented row they tighten: remaining()
-            # already takes every row of the endpoint into account.
-            if row.per_key or row.layer == "margin":
-                continue
-            left = self.remaining(row.endpoint)
-            nxt = self.next_allowed_at(row.endpoint)
-            out.append(LimitLeft(row.name, min(left, row.max), row.max, nxt))
+            used = 0 if row.per_key else len(self._window(st, row, None, now))
+            out.append(
+                LimitLeft(
+                    row.name, max(0, row.max - used), row.max,
+                    self._next_allowed(st, row.endpoint, None, now),
+                    window_s=row.window_s, source=row.source, layer=row.layer, per=row.per,
+                    endpoint=row.endpoint,
+                )
+            )  # fmt: skip
+        return tuple(out)
+
+    def backoffs(self) -> tuple[Backoff, ...]:
+        """The pauses in force now: an account-wide block, then each penalised endpoint."""
+        now = self._clock.now()
+        st = self._state()
+        out = []
+        if st.blocked_until > now:
+            out.append(Backoff("*", st.blocked_until, st.blocked_reason))
+        for endpoint, (until, why) in sorted(st.penalties.items()):
+            if until > now:
+                out.append(Backoff(endpoint, until, why))
         return tuple(out)

@@ -226,4 +226,6 @@ class AccountPoller:
             requests_made=self.requests,
             limit_errors=s.limit_errors,
             limits=self.budget.limits_left(),
+            rows=self.budget.rows_left(),
+            backoffs=self.budget.backoffs(),
         )

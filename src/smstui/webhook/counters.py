@@ -34,6 +34,45 @@ _LABELS = {
 }
 
 
+# Every counter in words, for people (the dashboard's health screen); same order as above.
+COUNTER_WORDS = {
+    "accepted": "pushes received and acknowledged",
+    "statuses": "status changes taken",
+    "incoming": "incoming SMS taken",
+    "waitcall": "call confirmations seen",
+    "duplicates": "repeated pushes (already had them)",
+    "unacked": "malformed entries left unacknowledged",
+    "hash_mismatch": "incoming SMS with a wrong signature (kept)",
+    "rejected_403": "rejected: wrong secret or signature",
+    "bad_400": "rejected: unreadable request",
+    "not_found_404": "rejected: unknown address",
+    "method_405": "rejected: wrong HTTP method",
+    "timeouts": "rejected: sender too slow",
+    "future_clamped": "push times in the future (set to arrival)",
+    "too_large_413": "rejected: request too large",
+    "sink_errors": "refused: cache could not write (gateway retries)",
+}
+REJECTED = (
+    "rejected_403",
+    "bad_400",
+    "not_found_404",
+    "method_405",
+    "timeouts",
+    "too_large_413",
+    "sink_errors",
+)
+
+
+def received(counters: Mapping[str, int]) -> int:
+    """Pushes received and acknowledged."""
+    return counters.get("accepted", 0)
+
+
+def rejected(counters: Mapping[str, int]) -> int:
+    """Requests the receiver turned away, for any reason."""
+    return sum(counters.get(name, 0) for name in REJECTED)
+
+
 def fresh_counters() -> dict[str, int]:
     """A dict with every counter at zero."""
     return dict.fromkeys(COUNTER_NAMES, 0)

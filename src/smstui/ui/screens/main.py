@@ -21,6 +21,7 @@ from smstui.model import Message
 from smstui.secrets import Secret
 from smstui.store import Store
 from smstui.ui.filtered_rows import FilteredRows
+from smstui.ui.screens.health import HealthScreen
 from smstui.ui.screens.main_actions import MainActions
 from smstui.ui.widgets.balance_pane import AccountBalance, BalancePane
 from smstui.ui.widgets.campaign_strip import CampaignFigures, CampaignStrip
@@ -41,6 +42,7 @@ class MainScreen(Screen[None]):
         Binding("R", "bulk_resend", "Resend temp. fails", id="bulk_resend"),
         Binding("l", "lookup", "Look up", id="lookup"),
         Binding("b", "balance", "Balance", id="balance"),
+        Binding("h", "health", "Health", id="health"),
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("f", "failed_only", "Failed only", id="failed_only"),
         Binding("e", "export('csv')", "Export CSV", id="export"),
@@ -163,6 +165,11 @@ class MainScreen(Screen[None]):
     def action_lookup(self) -> None:
         """Look up the selected message's status and number now."""
         self.actions.lookup_selected()
+
+    def action_health(self) -> None:
+        """Every budget row, back-off, webhook counter and the cache's state, in words."""
+        screen = HealthScreen(self.controller.health, self.store.health, self.clock.now)
+        self.app.push_screen(screen)
 
     def action_balance(self) -> None:
         """Fetch every account's balance now."""

@@ -1,52 +1,167 @@
-"""The budget/health line: requests left, next poll, last error, gateway state, webhook counts."""
+"""The health line: per account a labelled budget meter, the webhook's counts, and real trouble.
+
+One line, never wrapped: when the parts do not fit they first take their short forms, then the
+least important go (lookups and balance budgets, then the webhook's rejections, …); problems
+are never dropped. Colour is
+kept for real trouble only: a gateway down, a block, a limit spent for long, a cache problem.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from textual.content import Content
 from textual.markup import escape
 from textual.widgets import Static
 
-from smstui.controller import AccountHealth, HealthSnapshot
-from smstui.ui.widgets.stats import duration_text
+from smstui.controller import AccountHealth, HealthSnapshot, LimitLeft
+from smstui.display import duration, group, relative, short_duration
+from smstui.webhook.counters import received, rejected
+
+# What each endpoint's budget is called on the line (the mass status call is "status").
+ENDPOINT_WORDS = {"status_mass": "status", "operator": "lookups", "get": "status"}
+# Rank on the line, lower first; also the order parts are dropped in (highest rank first).
+ENDPOINT_RANK = {"status_mass": 3, "history": 3, "get": 3, "balance": 6, "operator": 7}
+LONG_WAIT_S = 120.0  # a spent limit that holds requests back longer than a poll cycle is trouble
 
 
-def account_text(acc: AccountHealth, now: float) -> str:
-    """One account's part of the line, as markup."""
-    parts = [f"[b]{escape(acc.account)}[/b]"]
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One piece of the line: its markup, a shorter form, and how readily it goes (0: never)."""
+
+    markup: str
+    rank: int
+    short: str = ""  # the same in fewer cells ("" when there is none)
+
+    @property
+    def cells(self) -> int:
+        """Its width on screen."""
+        return Content.from_markup(self.markup).cell_length
+
+    def shortened(self) -> Part | None:
+        """The short form as a part of its own (None when there is none)."""
+        return Part(self.short, self.rank) if self.short else None
+
+
+def per_window(window_s: float) -> str:
+    """60 → "per min", 3600 → "per h", 86400 → "per day", 10 → "per 10 s" ("" if unknown)."""
+    if window_s <= 0:
+        return ""
+    named = {60.0: "per min", 3600.0: "per h", 86400.0: "per day"}
+    return named.get(float(window_s)) or f"per {duration(window_s)}"
+
+
+def limit_word(limit: LimitLeft) -> str:
+    """The budget's name on the line: "status", "history", "balance", "lookups"."""
+    endpoint = limit.endpoint or limit.name.rsplit(".", 1)[-1]
+    return ENDPOINT_WORDS.get(endpoint, endpoint.replace("_", " "))
+
+
+def limit_trouble(limit: LimitLeft, now: float) -> bool:
+    """Requests to this endpoint are held back longer than a poll cycle (this row or a margin)."""
+    return (limit.next_allowed_at or now) - now > LONG_WAIT_S
+
+
+def limit_part(limit: LimitLeft, now: float) -> Part:
+    """ "history 12/30 per h" (requests left of the window's maximum)."""
+    count = f"{limit_word(limit)} {limit.remaining}/{limit.limit}"
+    window = per_window(limit.window_s)
+    text = f"{count} {window}".strip()
+    short = f"{count}/{window.removeprefix('per ')}" if window else count
+    endpoint = limit.endpoint or limit.name.rsplit(".", 1)[-1]
+    if limit_trouble(limit, now):
+        until = relative(limit.next_allowed_at or now, now)
+        return Part(f"[$warning b]{escape(text)} · next {escape(until)}[/]", 1)
+    return Part(escape(text), ENDPOINT_RANK.get(endpoint, 7), escape(short))
+
+
+def account_parts(acc: AccountHealth, now: float) -> list[Part]:
+    """One account's segment: its name, trouble, next poll, then its budgets."""
+    parts = [Part(f"[b]{escape(acc.account)}[/b]", 0)]
     if acc.gateway_down:
-        parts.append("[$error b]GATEWAY DOWN[/]")
+        parts.append(Part("[$error b]gateway down[/]", 0))
     if acc.blocked_until and acc.blocked_until > now:
-        parts.append(f"[$error b]IP BLOCKED {duration_text(acc.blocked_until - now)}[/]")
+        parts.append(Part(f"[$error b]blocked, ends {relative(acc.blocked_until, now)}[/]", 0))
     elif acc.backoff_until and acc.backoff_until > now:
-        parts.append(f"[$warning]backoff {duration_text(acc.backoff_until - now)}[/]")
-    for limit in acc.limits:
-        short = limit.name.split(".", 1)[-1]
-        tone = "$warning" if limit.remaining == 0 else "$foreground-muted"
-        parts.append(f"[{tone}]{escape(short)} {limit.remaining}/{limit.limit}[/]")
+        parts.append(Part(f"[$warning]backing off {relative(acc.backoff_until, now)}[/]", 1))
+    if acc.last_error and acc.gateway_down:
+        parts.append(Part(f"[$error]{escape(acc.last_error)}[/]", 4))
     if acc.next_poll_at is not None:
-        parts.append(f"next poll {duration_text(max(0.0, acc.next_poll_at - now))}")
-    if acc.last_error:
-        parts.append(f"[$error]last error: {escape(acc.last_error)}[/]")
-    return " ".join(parts)
+        wait = short_duration(max(0.0, acc.next_poll_at - now))
+        parts.append(Part(f"next poll {wait}", 2, f"poll {wait}"))
+    parts += [limit_part(limit, now) for limit in acc.limits]
+    return parts
+
+
+def webhook_parts(snap: HealthSnapshot) -> list[Part]:
+    """ "webhook ✓ 1 234 received · 3 rejected" (the health screen has every counter)."""
+    counts = snap.webhook_counters
+    got = group(received(counts))
+    parts = [Part(f"webhook ✓ {got} received", 4, f"webhook ✓ {got}")]
+    turned_away = rejected(counts)
+    if turned_away:
+        parts.append(Part(f"{group(turned_away)} rejected", 5, f"{group(turned_away)} rej."))
+    return parts
+
+
+def health_sections(
+    snap: HealthSnapshot, now: float, action_error: str = "", writer_pid: str = ""
+) -> list[list[Part]]:
+    """Every section of the line, in display order, before any is dropped."""
+    sections = [account_parts(a, now) for a in snap.accounts]
+    if not sections:
+        sections = [[Part("[dim]no accounts polled[/dim]", 0)]]
+    if snap.webhook_url:
+        sections.append(webhook_parts(snap))
+    if not snap.writer:
+        who = f"pid {escape(writer_pid)}" if writer_pid and writer_pid != "?" else "another smstui"
+        sections.insert(0, [Part(f"[$warning b]following {who}: it polls[/]", 0)])
+    if snap.cache_problem:  # first: a cache that cannot write is the operator's first problem
+        sections.insert(0, [Part(f"[$error b]CACHE: {escape(snap.cache_problem)}[/]", 0)])
+    if action_error:
+        sections.append([Part(f"[$error]action failed: {escape(action_error)}[/]", 1)])
+    return sections
+
+
+def fit_sections(sections: list[list[Part]], width: int | None) -> str:
+    """One line of the sections: the least important parts shortened, else dropped, first."""
+    kept = [list(parts) for parts in sections]
+
+    def cells() -> int:
+        live = [[p for p in s if p.markup] for s in kept]
+        live = [s for s in live if s]
+        inner = sum(p.cells for s in live for p in s) + sum(3 * (len(s) - 1) for s in live)
+        return inner + 3 * (len(live) - 1)
+
+    everything = [(p.rank, i, j) for i, s in enumerate(kept) for j, p in enumerate(s) if p.rank]
+    for _, i, j in sorted(everything, reverse=True):  # least important (and later) first
+        if width is None or cells() <= width:
+            break
+        short = kept[i][j].shortened()
+        if short is not None:
+            kept[i][j] = short
+        if cells() > width:  # indices stay valid: a dropped part is blanked, not removed
+            kept[i][j] = Part("", 0)
+    kept = [[p for p in s if p.markup] for s in kept]
+    return " │ ".join(" · ".join(p.markup for p in s) for s in kept if s)
 
 
 def health_text(
-    snap: HealthSnapshot, now: float, action_error: str = "", writer_pid: str = ""
+    snap: HealthSnapshot,
+    now: float,
+    action_error: str = "",
+    writer_pid: str = "",
+    width: int | None = None,
 ) -> str:
-    """The whole line as markup (accounts, webhook, writer state, last failed action)."""
-    sections = [account_text(a, now) for a in snap.accounts] or ["[dim]no accounts polled[/dim]"]
-    if snap.webhook_url:
-        counts = " ".join(f"{k} {v}" for k, v in sorted(snap.webhook_counters.items()))
-        sections.append(f"webhook {counts or 'idle'}")
-    if not snap.writer:
-        who = f"pid {escape(writer_pid)}" if writer_pid and writer_pid != "?" else "another smstui"
-        sections.insert(0, f"[$warning b]following {who}: it polls[/]")  # never cut off
-    if snap.webhook_problem:
-        sections.append(f"[$error b]webhook down: {escape(snap.webhook_problem)}[/]")
-    if snap.cache_problem:  # first: a cache that cannot write is the operator's first problem
-        sections.insert(0, f"[$error b]CACHE: {escape(snap.cache_problem)}[/]")
-    if action_error:
-        sections.append(f"[$error]action failed: {escape(action_error)}[/]")
-    return " │ ".join(sections)
+    """The whole line as markup, fitted to `width` cells (None: everything)."""
+    return fit_sections(health_sections(snap, now, action_error, writer_pid), width)
+
+
+def trouble(snap: HealthSnapshot, now: float) -> bool:
+    """Something the operator must act on: a gateway down or blocked, or the cache failing."""
+    return bool(snap.cache_problem) or any(
+        a.gateway_down or (a.blocked_until or 0) > now for a in snap.accounts
+    )
 
 
 class HealthLine(Static):
@@ -55,17 +170,22 @@ class HealthLine(Static):
     def __init__(self, **kwargs) -> None:
         super().__init__("", **kwargs)
         self._text: str | None = None
+        self._last: tuple[HealthSnapshot, float] | None = None
         self.action_error = ""
         self.writer_pid = ""  # set by the screen when another process writes the cache
 
     def show(self, snap: HealthSnapshot, now: float) -> None:
-        """Display the snapshot; flags the line as -down when any gateway is unreachable."""
-        text = health_text(snap, now, self.action_error, self.writer_pid)
+        """Display the snapshot in one line; flags the line as -down on real trouble."""
+        self._last = (snap, now)
+        width = self.content_region.width or max(20, self.app.size.width - 2)
+        text = health_text(snap, now, self.action_error, self.writer_pid, width)
         if text == self._text:
             return
         self._text = text
-        bad = bool(snap.cache_problem) or any(
-            a.gateway_down or (a.blocked_until or 0) > now for a in snap.accounts
-        )
-        self.set_class(bad, "-down")
+        self.set_class(trouble(snap, now), "-down")
         self.update(text)
+
+    def on_resize(self) -> None:
+        """Fit the line again to the new width."""
+        if self._last is not None:
+            self.show(*self._last)
