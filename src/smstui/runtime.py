@@ -94,6 +94,10 @@ class FollowerController:
         """The engine's, through the shared budget."""
         return await self._engine.refresh_status(key)
 
+    async def refresh_statuses(self, keys):
+        """The engine's: one mass request per account, through the shared budget."""
+        return await self._engine.refresh_statuses(keys)
+
     async def lookup(self, account, phone, *, hlr=False):
         """The engine's, through the shared budget."""
         return await self._engine.lookup(account, phone, hlr=hlr)

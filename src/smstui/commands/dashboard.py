@@ -8,6 +8,7 @@ from contextlib import AsyncExitStack
 
 from smstui.commands._common import add_config_args
 from smstui.config import default_config_path, load_config
+from smstui.controller import Controller
 from smstui.errors import ConfigError
 from smstui.poller import Engine
 from smstui.runtime import (
@@ -68,6 +69,7 @@ def build_dashboard(config, store: Store, listen: str | None = None):
     from smstui.ui.app import make_app
 
     engine = Engine(config, store)
+    controller: Controller
     if store.readonly:
         controller = FollowerController(engine, writer_pid(store.path))
 

@@ -82,7 +82,8 @@ def read_tables(path: Path, names: Iterable[str]) -> dict[str, list[dict[str, An
 
 def write_tables(path: Path, tables: Mapping[str, Iterable[Mapping[str, Any]]]) -> None:
     """Write a whole database through TinyDB's Table API, as one atomic file write."""
-    db = TinyDB(path, storage=CachingMiddleware(AtomicStorage), fresh=True)
+    storage = CachingMiddleware(AtomicStorage)  # type: ignore[no-untyped-call]
+    db = TinyDB(path, storage=storage, fresh=True)
     try:
         for name, docs in tables.items():
             db.table(name, cache_size=0).insert_multiple(docs)

@@ -35,7 +35,7 @@ def record_id() -> str:
 
 def apply_body(items: Sequence[Item], source: Source, now: float) -> dict[str, Any]:
     """The record of one applied batch (inputs, not results: replaying it is idempotent)."""
-    out = []
+    out: list[dict[str, Any]] = []
     for item in items:
         if isinstance(item, StatusChange):
             out.append({"c": s.change_to_doc(item)})

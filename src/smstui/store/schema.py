@@ -176,6 +176,6 @@ def doc_to_side(cls: type[SideT], doc: dict[str, Any]) -> SideT:
             credit = values.get("credit")
             values["credit"] = None if credit is None else Decimal(credit)
             values["details"] = tuple((str(a), str(b)) for a, b in values.get("details", ()))
-        return cls(**values)  # type: ignore[arg-type]
+        return cls(**values)
     except (KeyError, TypeError, ValueError, ArithmeticError) as err:
         raise StoreError(f"bad {cls.__name__} document: {err!r}") from err
