@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
+from smstui.display import zone
 from smstui.errors import SmstuiError
 from smstui.model import DeliveryState, ErrorClass, Message
-from smstui.moscow import MSK
 from smstui.policy import failure_class
 from smstui.stuck import StuckRule
 
@@ -47,7 +47,7 @@ FILTER_SYNTAX: list[tuple[str, str]] = [
     ("account:main", "account name (glob, case-insensitive)"),
     ("sender:X", "sender contains (glob with a wildcard)"),
     ("class:temporary", "error class: permanent temporary account configuration unknown none"),
-    ("since:10m", "sent in the last 30s / 10m / 2h / 1d, or since 2026-11-21 10:00 (MSK)"),
+    ("since:10m", "sent in the last 30s / 10m / 2h / 1d, or since 2026-11-21 10:00 (shown zone)"),
     ("word", "free text: phone, id, text or sender contains it (case-insensitive)"),
     ('"two words"', 'quote text with spaces; field:"a b" works too'),
     ("-field:x  -word", "negate one term; several terms are ANDed"),
@@ -338,7 +338,7 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def _since(value: str) -> Predicate:
-    """since:10m / 1h30m (relative to now) or since:2026-11-21[T]10:00 (Moscow time if naive)."""
+    """since:10m / 1h30m (relative to now) or since:2026-11-21[T]10:00 (display zone if naive)."""
     parts = re.findall(r"(\d+(?:\.\d+)?)([smhdw])", value.lower())
     if parts and "".join(n + u for n, u in parts) == value.lower():
         span = sum(float(n) * _UNITS[u] for n, u in parts)
@@ -349,7 +349,7 @@ def _since(value: str) -> Predicate:
         raise FilterError(
             "use a duration like 30s, 10m, 2h, 1d or a date like 2026-11-21"
         ) from None
-    start = (moment if moment.tzinfo else moment.replace(tzinfo=MSK)).timestamp()
+    start = (moment if moment.tzinfo else moment.replace(tzinfo=zone())).timestamp()
     return lambda m, _now: _time_of(m) >= start
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 
+from smstui.display import use_zone
 from smstui.filtering import FilterError, parse_filter
 from smstui.model import DeliveryState, ErrorClass, Message, Provider
+from smstui.moscow import MSK
 from smstui.policy import failure_class
 
 NOW = 1_763_700_000.0
@@ -142,10 +146,17 @@ def test_since_relative_and_absolute() -> None:
     assert not ok("since:30s", m)
     assert ok("since:10m", msg(sent_at=None, updated_at=NOW - 60))
     assert not ok("since:10m", msg(sent_at=None, updated_at=None))
-    # Naive dates are Moscow time: 2025-11-21 07:00 MSK is 04:00 UTC.
+    # Naive dates are in the display zone ([ui] timezone): 07:00 MSK is 04:00 UTC.
     at_msk_7 = 1_763_697_600.0
-    assert ok("since:2025-11-21T07:00", msg(sent_at=at_msk_7))
-    assert not ok("since:2025-11-21T07:00", msg(sent_at=at_msk_7 - 1))
+    use_zone(MSK)
+    try:
+        assert ok("since:2025-11-21T07:00", msg(sent_at=at_msk_7))
+        assert not ok("since:2025-11-21T07:00", msg(sent_at=at_msk_7 - 1))
+    finally:
+        use_zone(UTC)
+    assert ok("since:2025-11-21T04:00", msg(sent_at=at_msk_7))
+    assert not ok("since:2025-11-21T04:00:01", msg(sent_at=at_msk_7))
+    use_zone(None)
     assert ok('since:"2025-11-21 07:00+03:00"', msg(sent_at=at_msk_7))
 
 

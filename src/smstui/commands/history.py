@@ -11,7 +11,7 @@ from smstui.budget import BudgetExceeded
 from smstui.commands._budgeted import budgeted
 from smstui.commands._cache import add_cached_arg, cached_history
 from smstui.commands._common import add_config_args, add_json_arg, load, print_json, print_table
-from smstui.commands.status import HEADERS, message_row
+from smstui.commands.status import headers, message_row
 from smstui.config import Account, Config
 from smstui.export import COLUMNS, message_record, safe_cell
 from smstui.model import DeliveryState, Message
@@ -97,7 +97,7 @@ async def run(args: argparse.Namespace) -> int:
             record = message_record(message, config.secrets())
             writer.writerow([safe_cell(record[c]) for c in COLUMNS])
     else:
-        print_table(HEADERS, [message_row(m) for m in rows])
+        print_table(headers(), [message_row(m) for m in rows])
     if note:
         print(f"smstui: {note}", file=sys.stderr)
     return 0

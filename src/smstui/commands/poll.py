@@ -10,6 +10,7 @@ import time
 
 from smstui.cli_errors import EXIT_USAGE
 from smstui.commands._common import add_config_args, load
+from smstui.display import stamp
 from smstui.poller import CycleReport
 from smstui.runtime import cache_path, only_account, open_engine, receiver_for
 from smstui.webhook.errors import ReceiverError
@@ -25,8 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _print_cycle(report: CycleReport, budget_left: str) -> None:
-    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-    print(f"{stamp} {report.line(budget_left)}", flush=True)
+    print(f"{stamp(time.time())} {report.line(budget_left)}", flush=True)
 
 
 async def run(args: argparse.Namespace) -> int:

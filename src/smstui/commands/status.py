@@ -10,11 +10,17 @@ from smstui.commands._budgeted import BudgetedGateway, budgeted
 from smstui.commands._cache import add_cached_arg, cached_status
 from smstui.commands._common import add_config_args, add_json_arg, load, print_json, print_table
 from smstui.config import Account, Config
+from smstui.display import stamp, zone_name
 from smstui.errors import ConfigError, NotFound
-from smstui.export import iso_time
 from smstui.model import DeliveryState, Message
 
-HEADERS = ["ID", "PHONE", "STATE", "RAW", "ERR", "SENT (MSK)", "COST", "SENDER", "EXPLANATION"]
+
+def headers() -> list[str]:
+    """The table's columns; the send time is in the display zone, named ([ui] timezone)."""
+    sent = f"SENT ({zone_name()})"
+    return ["ID", "PHONE", "STATE", "RAW", "ERR", sent, "COST", "SENDER", "EXPLANATION"]
+
+
 SEARCH_PAGES = 3  # without --phone, SMSC ids are looked up in the last 3 × 1000 messages
 
 
@@ -43,7 +49,7 @@ def message_row(message: Message) -> list[str]:
         message.state.value,
         message.raw_status,
         "" if message.error_code is None else str(message.error_code),
-        iso_time(message.sent_at)[:19].replace("T", " "),
+        stamp(message.sent_at),
         "" if message.cost is None else str(message.cost),
         message.sender,
         explanation(message),
@@ -98,7 +104,7 @@ async def run(args: argparse.Namespace) -> int:
             raise missing  # --json: the error document, not a list of not-found rows
         print_json(messages)
     elif messages:
-        print_table(HEADERS, [message_row(m) for m in messages])
+        print_table(headers(), [message_row(m) for m in messages])
         for message in messages:
             if message.text:
                 print(f"\n{message.message_id} → {message.phone}: {message.text}")
@@ -114,11 +120,11 @@ def _print_cached(args: argparse.Namespace, found: list) -> int:
     if args.json:
         print_json([{"message": m, "timeline": timeline} for m, timeline in found])
     elif found:
-        print_table(HEADERS, [message_row(m) for m, _ in found])
+        print_table(headers(), [message_row(m) for m, _ in found])
         for message, timeline in found:
             print(f"\n{message.message_id} → {message.phone}: {message.text}")
             for change in timeline:
-                when = iso_time(change.at)[:19].replace("T", " ")
+                when = stamp(change.at)
                 err = f" err {change.error_code}" if change.error_code else ""
                 print(f"  {when}  {change.state.value:<10} {change.raw_status:<12}"
                       f" via {change.source.value}{err}")  # fmt: skip

@@ -104,6 +104,8 @@ def health_report(snap: HealthSnapshot, cache: Any, now: float) -> Group:
     if not snap.accounts:
         parts.append(Text("no accounts polled", style="dim"))
     parts.append(Text("\nwebhook", style="bold underline"))
+    if snap.webhook_problem:
+        parts.append(Text(f"DOWN: {snap.webhook_problem}", style="bold red"))
     if snap.webhook_url:
         counts = snap.webhook_counters
         got, refused = group(received(counts)), group(rejected(counts))

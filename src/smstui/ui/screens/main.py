@@ -270,10 +270,10 @@ class MainScreen(Screen[None]):
 
     def _update_history_title(self) -> None:
         table = self.history
-        parts = [f"History · {len(table.rows):,} rows".replace(",", " ")]
+        parts = [f"History · {group_digits(len(table.rows))} rows"]
         total = self.store.total()
         if total > len(self.store):  # older days stay on disk until scrolled to
-            parts.append(f"{len(self.store):,} of {total:,} loaded".replace(",", " "))
+            parts.append(f"{group_digits(len(self.store))} of {group_digits(total)} loaded")
         if self.filter_text:
             parts.append(f"filter: {self.filter_text}")
         if self.failed_only:

@@ -116,10 +116,13 @@ def health_sections(
     if not snap.writer:
         who = f"pid {escape(writer_pid)}" if writer_pid and writer_pid != "?" else "another smstui"
         sections.insert(0, [Part(f"[$warning b]following {who}: it polls[/]", 0)])
+    if snap.webhook_problem:  # the receiver could not start: pushes are lost, polling carries on
+        sections.insert(0, [Part(f"[$error b]webhook down: {escape(snap.webhook_problem)}[/]", 0)])
     if snap.cache_problem:  # first: a cache that cannot write is the operator's first problem
         sections.insert(0, [Part(f"[$error b]CACHE: {escape(snap.cache_problem)}[/]", 0)])
-    if action_error:
-        sections.append([Part(f"[$error]action failed: {escape(action_error)}[/]", 1)])
+    if action_error:  # the user just did something that failed: next to the problems, kept
+        at = 1 if snap.cache_problem else 0
+        sections.insert(at, [Part(f"[$error]action failed: {escape(action_error)}[/]", 0)])
     return sections
 
 
@@ -158,8 +161,8 @@ def health_text(
 
 
 def trouble(snap: HealthSnapshot, now: float) -> bool:
-    """Something the operator must act on: a gateway down or blocked, or the cache failing."""
-    return bool(snap.cache_problem) or any(
+    """Something to act on: a gateway down or blocked, the webhook down, the cache failing."""
+    return bool(snap.cache_problem or snap.webhook_problem) or any(
         a.gateway_down or (a.blocked_until or 0) > now for a in snap.accounts
     )
 
