@@ -47,7 +47,7 @@ FILTER_SYNTAX: list[tuple[str, str]] = [
     ("account:main", "account name (glob, case-insensitive)"),
     ("sender:X", "sender contains (glob with a wildcard)"),
     ("class:temporary", "error class: permanent temporary account configuration unknown none"),
-    ("since:10m", "sent in the last 30s / 10m / 2h / 1d, or since 2026-11-21 10:00 (shown zone)"),
+    ("since:10m", "sent in the last 30s / 10m / 2h / 1d, or since 2026-11-21 10:00"),
     ("word", "free text: phone, id, text or sender contains it (case-insensitive)"),
     ('"two words"', 'quote text with spaces; field:"a b" works too'),
     ("-field:x  -word", "negate one term; several terms are ANDed"),

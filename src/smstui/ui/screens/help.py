@@ -58,7 +58,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(_columns(FILTER_SYNTAX), id="help-filter")
             yield Static(
                 "Example: [b]state:failed op:mts -err:6 phone:7916*[/]\n"
-                "Times are shown in one zone, named in the header ([ui] timezone);\n"
+                "Times are shown in one zone, named in the header (\\[ui] timezone);\n"
                 "exports and --json use ISO 8601 with that zone's offset.\n"
                 "Resend always asks first; permanent failures need an explicit override.\n"
                 "[dim]escape, ? or q closes this help; ctrl+p opens the command palette.[/]",

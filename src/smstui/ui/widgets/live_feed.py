@@ -156,9 +156,9 @@ class LiveFeed(ScrollView, can_focus=True):
     def summary(self) -> str:
         """The bottom line: what the cache held at launch and what was caught up since."""
         when = "" if self.launched_at is None else f" {clock(self.launched_at, tz=self._tz)}"
-        text = f"at launch{when}: cache held {group(self.held_at_start)} messages"
+        text = f"launched{when} · cache held {group(self.held_at_start)}"
         if self.caught_up:
-            text += f" · {group(self.caught_up)} earlier changes caught up"
+            text += f" · +{group(self.caught_up)} earlier changes"
         return text
 
     def add(self, items: Iterable[object]) -> None:
