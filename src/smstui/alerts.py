@@ -58,6 +58,16 @@ class AlertMonitor:
         self._down: set[str] = set()
         self._limit_errors: dict[str, int] = {}
 
+    @property
+    def rule(self) -> SpikeRule:
+        """The failure-spike thresholds in use."""
+        return self._rule
+
+    @property
+    def debounce_s(self) -> float:
+        """How long a repeat of the same alert (kind, account) stays quiet."""
+        return self._debounce_s
+
     def observe_changes(self, changes: list[StatusChange]) -> list[Alert]:
         """Count final outcomes per account; alert when the recent failure rate spikes."""
         now = self._clock.now()

@@ -7,6 +7,7 @@ module only translates values in and alerts out, so it needs no Textual.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 
@@ -50,8 +51,11 @@ def outcomes(changes: Iterable[object], now: float) -> list[StatusChange]:
     return out
 
 
+ALERT_LOG_SIZE = 200  # alerts kept for the alert log screen (newest last)
+
+
 class AlertRelay:
-    """Observations in, debounced alerts out through `show` (the app: toast + bell)."""
+    """Observations in, debounced alerts out through `show` (the app: toast + bell) and a log."""
 
     def __init__(
         self,
@@ -63,23 +67,30 @@ class AlertRelay:
         self._show = show
         self._low = {a: Decimal(str(v)) for a, v in (low_balance or {}).items()}
         self._balance_seen: dict[str, float | None] = {}
+        self.log: deque[tuple[float, Alert]] = deque(maxlen=ALERT_LOG_SIZE)
 
-    def _emit(self, alerts: list[Alert]) -> None:
+    @property
+    def low_balance(self) -> dict[str, Decimal]:
+        """The low-balance threshold of each account that has one."""
+        return dict(self._low)
+
+    def _emit(self, alerts: list[Alert], now: float) -> None:
         for alert in alerts:
+            self.log.append((now, alert))
             self._show(alert)
 
     def changes(self, batch: Iterable[object], now: float) -> None:
         """A store batch: count its final outcomes."""
         found = outcomes(batch, now)
         if found:
-            self._emit(self.monitor.observe_changes(found))
+            self._emit(self.monitor.observe_changes(found), now)
 
     def tick(self, store, health: HealthSnapshot) -> None:
         """Once a second: the health snapshot, and each new balance sample against its limit."""
-        self._emit(self.monitor.observe_health(health))
+        self._emit(self.monitor.observe_health(health), health.at)
         for account, threshold in self._low.items():
             latest = store.latest_balance(account)
             if latest is None or self._balance_seen.get(account, -1.0) == latest.at:
                 continue  # judge each sample once; the monitor debounces repeats
             self._balance_seen[account] = latest.at
-            self._emit(self.monitor.observe_balance(account, latest, threshold))
+            self._emit(self.monitor.observe_balance(account, latest, threshold), health.at)

@@ -21,6 +21,7 @@ from smstui.model import Message
 from smstui.secrets import Secret
 from smstui.store import Store
 from smstui.ui.filtered_rows import FilteredRows
+from smstui.ui.screens.alert_log import AlertLogScreen
 from smstui.ui.screens.health import HealthScreen
 from smstui.ui.screens.main_actions import MainActions
 from smstui.ui.widgets.balance_pane import AccountBalance, BalancePane
@@ -43,6 +44,7 @@ class MainScreen(Screen[None]):
         Binding("l", "lookup", "Look up", id="lookup"),
         Binding("b", "balance", "Balance", id="balance"),
         Binding("h", "health", "Health", id="health"),
+        Binding("a", "alert_log", "Alerts", id="alert_log"),
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("f", "failed_only", "Failed only", id="failed_only"),
         Binding("e", "export('csv')", "Export CSV", id="export"),
@@ -170,6 +172,12 @@ class MainScreen(Screen[None]):
         """Every budget row, back-off, webhook counter and the cache's state, in words."""
         screen = HealthScreen(self.controller.health, self.store.health, self.clock.now)
         self.app.push_screen(screen)
+
+    def action_alert_log(self) -> None:
+        """The alerts raised since launch and the thresholds in use."""
+        relay = getattr(self.app, "alerts", None)
+        if relay is not None:
+            self.app.push_screen(AlertLogScreen(relay, self.clock.now))
 
     def action_balance(self) -> None:
         """Fetch every account's balance now."""

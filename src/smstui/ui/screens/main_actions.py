@@ -72,7 +72,7 @@ class MainActions:
             screen.set_filter_state(None, "")
             return None
         try:
-            parsed = parse_filter(text, now=screen.clock.now())
+            parsed = parse_filter(text, now=screen.clock.now(), stuck=screen.campaign.stuck_rule)
         except FilterError as err:  # the message names the bad term
             return str(err)
         screen.set_filter_state(parsed, str(parsed) or text)

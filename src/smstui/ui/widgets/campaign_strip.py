@@ -1,4 +1,8 @@
-"""The campaign at a glance: counts by state, delivery %, sends per minute, oldest pending age."""
+"""The campaign at a glance: counts by state, delivery %, send rate, oldest pending, stuck.
+
+The strip names its scope (the filter, else all cached messages); its rate is averaged over a
+few minutes so that a poll bringing a minute's sends at once does not make it swing.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Sparkline, Static
 
+from smstui.display import group
 from smstui.model import DeliveryState
 from smstui.ui.state_style import state_markup
-from smstui.ui.widgets.stats import delivery_percent, duration_text
+from smstui.ui.widgets.stats import RATE_WINDOW_S, delivery_percent, duration_text
+
+ALL_CACHED = "all cached"
+SPARK_MINUTES = 30  # the sparkline's span: one bar per minute
 
 # The order an operator reads a campaign in: waiting, on its way, arrived, failed.
 STATE_ORDER = (
@@ -36,14 +44,25 @@ class CampaignFigures:
     counts: tuple[tuple[DeliveryState, int], ...]
     per_minute: tuple[int, ...]
     oldest_pending_s: float | None
+    scope: str = ALL_CACHED  # what the figures cover: the filter, else every cached message
+    rate_per_min: float = 0.0  # sends per minute over the last RATE_WINDOW_S
+    stuck: int | None = None  # pending past their operator's usual delivery time
 
     @classmethod
     def build(
-        cls, counts: Mapping[DeliveryState, int], per_minute: Sequence[int], oldest: float | None
+        cls,
+        counts: Mapping[DeliveryState, int],
+        per_minute: Sequence[int],
+        oldest: float | None,
+        *,
+        scope: str = ALL_CACHED,
+        rate_per_min: float = 0.0,
+        stuck: int | None = None,
     ) -> CampaignFigures:
         """Normalise the figures (ordered, zero counts dropped) so equal data compares equal."""
         ordered = tuple((s, counts[s]) for s in STATE_ORDER if counts.get(s))
-        return cls(ordered, tuple(per_minute), oldest)
+        rate = round(rate_per_min, 1)
+        return cls(ordered, tuple(per_minute), oldest, scope, rate, stuck)
 
 
 def _count(state: DeliveryState, n: int) -> str:
@@ -51,23 +70,28 @@ def _count(state: DeliveryState, n: int) -> str:
 
 
 def figures_text(fig: CampaignFigures) -> str:
-    """Three lines: the summary, the failures, then the rest (so 80 columns keep what matters)."""
+    """Four lines, most telling first (80 columns show two and ~30 characters of each):
+    delivery and stuck, rate and age, then the failures, then the other states."""
     counts = dict(fig.counts)
     pct = delivery_percent(counts)
-    summary = [f"[b]{sum(counts.values())}[/b] msgs"]
-    summary.append(f"delivered [b]{pct:.1f}%[/b]" if pct is not None else "delivered —")
-    summary.append(f"{fig.per_minute[-1] if fig.per_minute else 0}/min")
+    head = [f"[b]{pct:.1f}%[/b] delivered" if pct is not None else "delivered —"]
     if fig.oldest_pending_s is None:
-        summary.append("nothing pending")
-    else:
-        summary.append(f"oldest pending {duration_text(fig.oldest_pending_s)}")
+        head.append("nothing pending")
+    elif fig.stuck:
+        head.append(f"[b $warning]{group(fig.stuck)} stuck[/]")
+    elif fig.stuck == 0:
+        head.append("none stuck")
+    head.append(f"[b]{group(sum(counts.values()))}[/b] msgs")  # the history title counts too
+    pace = [f"{fig.rate_per_min:g}/min, {RATE_WINDOW_S / 60:g} min avg"]
+    if fig.oldest_pending_s is not None:
+        pace.append(f"oldest pending {duration_text(fig.oldest_pending_s)}")
     failed = [_count(s, n) for s, n in fig.counts if s.is_failure] or ["no failures"]
     rest = [_count(s, n) for s, n in fig.counts if not s.is_failure]
-    return "\n".join(" · ".join(p) for p in (summary, failed, rest) if p)
+    return "\n".join(" · ".join(p) for p in (head, pace, failed, rest) if p)
 
 
 class CampaignStrip(Horizontal):
-    """Counts and delivery rate on the left, a sends-per-minute sparkline on the right."""
+    """Counts and delivery rate on the left, a labelled sends-per-minute sparkline on the right."""
 
     ALLOW_MAXIMIZE = True
 
@@ -77,15 +101,18 @@ class CampaignStrip(Horizontal):
         self._shown: CampaignFigures | None = None
 
     def compose(self) -> ComposeResult:
-        """Text and sparkline side by side."""
+        """Text and the labelled sparkline side by side."""
         yield Static("", id="campaign-text")
-        yield Sparkline([], id="campaign-spark")
+        with Vertical(id="campaign-spark-box"):
+            yield Static(f"sent/min · last {SPARK_MINUTES} min", id="campaign-spark-label")
+            yield Sparkline([], id="campaign-spark")
 
     def show(self, fig: CampaignFigures) -> None:
         """Display new figures (a no-op when unchanged)."""
         if fig == self._shown:
             return
         old, self._shown = self._shown, fig
+        self.border_title = f"Campaign · {fig.scope}"
         text = figures_text(fig)
         # nowrap text: only a different number of lines can change the strip's height, and a
         # layout pass over the whole screen is the costliest part of a live batch.

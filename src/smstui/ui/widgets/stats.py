@@ -1,8 +1,8 @@
-"""Pure figures the panes show (burn rate, runway, throughput, ages): no Textual, easy to test."""
+"""Pure figures the panes show (burn rate, runway, send rate): no Textual, easy to test."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from itertools import pairwise
 
@@ -85,10 +85,26 @@ def sends_per_minute(newest_first: Sequence[Message], now: float, minutes: int =
     return buckets
 
 
-def oldest_pending_age(messages: Iterable[Message], now: float) -> float | None:
-    """Seconds since the oldest not-yet-final message was sent; None when all are final."""
-    times = [m.sent_at for m in messages if m.sent_at is not None and not m.state.is_final]
-    return now - min(times) if times else None
+RATE_WINDOW_S = 300.0  # the strip's rate: sends over the last 5 min, not one poll's burst
+
+
+def sent_rate_per_minute(
+    newest_first: Sequence[Message], now: float, window_s: float = RATE_WINDOW_S
+) -> float:
+    """Messages sent per minute, averaged over the last `window_s` seconds (newest-first rows).
+
+    A poll brings a minute's sends at once; averaging over several minutes keeps a steady
+    campaign's rate steady. Walks only the rows inside the window.
+    """
+    start, sent = now - window_s, 0
+    for message in newest_first:
+        at = message.sent_at
+        if at is None or at > now:
+            continue
+        if at <= start:
+            break
+        sent += 1
+    return sent * 60.0 / window_s
 
 
 def money_text(amount: Decimal | None, currency: str = "") -> str:

@@ -1,0 +1,231 @@
+"""The `s` screen: the current filter's rows broken down by operator, error, sender, account and
+hour, with totals, delivery times and two charts over send time.
+
+The numbers come from smstui.breakdown, computed in a thread (100k rows take a few hundred ms);
+this screen only shows them. Sorting: click a header, or `s` (next column) and `S` (reverse).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import tzinfo
+from functools import partial
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static, Tab, Tabs
+from textual.worker import Worker, WorkerState
+
+from smstui.breakdown import DIMENSIONS, Breakdown, compute_breakdown
+from smstui.clock import Clock
+from smstui.delivery_time import Timeline
+from smstui.display import clock as clock_text
+from smstui.display import group as digits
+from smstui.display import short_duration, zone_name
+from smstui.model import Message
+from smstui.ui.breakdown_columns import (
+    TAB_LABEL,
+    Column,
+    columns,
+    default_sort,
+    header,
+    sorted_groups,
+    totals_text,
+)
+from smstui.ui.widgets.bar_chart import BarChart, ChartSpec
+
+Source = Callable[[], tuple[Sequence[Message], str]]  # → (rows, scope), read on the UI thread
+
+
+def _per(bucket_s: int) -> str:
+    return short_duration(bucket_s).replace("1 min", "minute").replace("1 h", "hour")
+
+
+def _chart_specs(tz: tzinfo | None) -> tuple[ChartSpec, ChartSpec]:
+    zone = zone_name(tz)
+
+    def tick(start: float, bucket_s: int) -> str:
+        return clock_text(start, start if bucket_s < 86400 else None, tz) if bucket_s < 86400 \
+            else clock_text(start, 0, tz).split()[0]  # fmt: skip
+
+    rate = ChartSpec(
+        title=lambda b: f"Delivered % per {_per(b)}",
+        value=lambda b: b.delivery_pct,
+        y_text=lambda v: f"{v:.0f}%",
+        x_text=tick,
+        x_title=f"send time ({zone})",
+        y_max=100.0,
+        mark_zero=True,
+    )
+    sent = ChartSpec(
+        title=lambda b: f"Messages sent per {_per(b)}",
+        value=lambda b: float(b.sent) if b.sent else None,
+        y_text=lambda v: digits(v) if v >= 10 or v == int(v) else f"{v:g}",
+        x_text=tick,
+        x_title=f"send time ({zone})",
+    )
+    return rate, sent
+
+
+class BreakdownScreen(Screen[None]):
+    """Counts, delivery %, money and delivery times per group, plus two charts."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Back"),
+        Binding("q", "close", "Back", show=False),
+        Binding("s", "sort_next", "Sort by next column"),
+        Binding("S", "sort_reverse", "Reverse sort"),
+        Binding("r", "recompute", "Recompute"),
+        *(
+            Binding(str(i), f"show('{d}')", TAB_LABEL[d], show=False)
+            for i, d in enumerate(DIMENSIONS, 1)
+        ),
+    ]
+
+    def __init__(
+        self,
+        source: Source,
+        *,
+        clock: Clock,
+        tz: tzinfo | None,
+        timeline: Timeline | None = None,
+        currency: str = "",
+    ) -> None:
+        super().__init__(classes="breakdown-screen")
+        self._source = source
+        self.clock = clock
+        self.tz = tz
+        self._timeline = timeline
+        self.currency = currency
+        self.scope = ""
+        self.result: Breakdown | None = None  # the last computed breakdown (tests read it)
+        self.dimension = DIMENSIONS[0]
+        self.sort: dict[str, tuple[str, bool]] = {d: default_sort(d) for d in DIMENSIONS}
+        self._columns: tuple[Column, ...] = ()
+        self._rate_spec, self._sent_spec = _chart_specs(tz)
+
+    def compose(self) -> ComposeResult:
+        """Scope, totals, tabs, the table, the two charts."""
+        yield Header(show_clock=False, icon="✉")
+        yield Static("", id="bd-totals")
+        yield Tabs(*(Tab(TAB_LABEL[d], id=f"bd-{d}") for d in DIMENSIONS), id="bd-tabs")
+        yield DataTable(cursor_type="row", zebra_stripes=True, id="bd-table")
+        with Horizontal(id="bd-charts"):
+            yield BarChart(self._rate_spec, id="bd-rate")
+            yield BarChart(self._sent_spec, id="bd-sent")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Compute for the rows in view now."""
+        self.query_one(DataTable).focus()
+        self.action_recompute()
+
+    # ----- computing ------------------------------------------------------------------------
+    def action_recompute(self) -> None:
+        """Take the rows the main view shows now and break them down (in a thread)."""
+        rows, self.scope = self._source()
+        rows = list(rows)  # a snapshot: the filtered rows are patched in place by live batches
+        stamp = clock_text(self.clock.now(), tz=self.tz, sec=True)
+        # The header names what is broken down: the filter (or all cached) and when.
+        self.title = "Breakdown"
+        self.sub_title = f"{self.scope} · as of {stamp} {zone_name(self.tz)}"
+        self.query_one("#bd-totals", Static).update(
+            f"Computing the breakdown of {digits(len(rows))} messages…"
+        )
+        work = partial(compute_breakdown, rows, timeline=self._timeline, tz=self.tz)
+        self.run_worker(work, thread=True, group="breakdown", exclusive=True, exit_on_error=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Show the result, or say why there is none."""
+        if event.worker.group != "breakdown":
+            return
+        if event.state == WorkerState.SUCCESS and isinstance(event.worker.result, Breakdown):
+            self.show(event.worker.result)
+        elif event.state == WorkerState.ERROR:
+            self.query_one("#bd-totals", Static).update(
+                f"[b $error]The breakdown failed:[/] {event.worker.error}"
+            )
+
+    def show(self, result: Breakdown) -> None:
+        """Fill totals, table and charts from a computed breakdown."""
+        self.result = result
+        self.query_one("#bd-totals", Static).update(totals_text(result, self.currency))
+        self._fill_table()
+        self.query_one("#bd-rate", BarChart).show(result.series)
+        self.query_one("#bd-sent", BarChart).show(result.series)
+
+    # ----- the table ------------------------------------------------------------------------
+    def _fill_table(self) -> None:
+        table = self.query_one(DataTable)
+        result = self.result
+        table.clear(columns=True)
+        if result is None:
+            return
+        self._columns = columns(self.dimension)
+        sort = self.sort[self.dimension]
+        for col in self._columns:
+            justify = "right" if col.numeric else "left"
+            table.add_column(Text(header(col, sort), justify=justify), key=col.key)
+        by_key = {c.key: c for c in self._columns}
+        groups = sorted_groups(
+            result.groups.get(self.dimension, ()), by_key[sort[0]], result.totals, sort[1]
+        )
+        for g in groups:
+            cells = [
+                Text(c.text(g, result.totals), justify="right" if c.numeric else "left")
+                for c in self._columns
+            ]
+            table.add_row(*cells, key=g.name)
+        direction = "▼ descending" if sort[1] else "▲ ascending"
+        table.border_title = f"By {TAB_LABEL[self.dimension].lower()} · {len(groups)} rows"
+        table.border_subtitle = (
+            f"sorted by {by_key[sort[0]].label} {direction} · s: next column · S: reverse"
+        )
+
+    def _sort_by(self, key: str, *, toggle: bool) -> None:
+        current, descending = self.sort[self.dimension]
+        column = next(c for c in self._columns if c.key == key)
+        if key == current and toggle:
+            self.sort[self.dimension] = (key, not descending)
+        else:
+            self.sort[self.dimension] = (key, column.numeric)  # numbers: biggest first
+        self._fill_table()
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        """A click on a header sorts by it; a second click reverses."""
+        event.stop()
+        if event.column_key.value:
+            self._sort_by(event.column_key.value, toggle=True)
+
+    def action_sort_next(self) -> None:
+        """Sort by the next column (wrapping around)."""
+        if not self._columns:
+            return
+        keys = [c.key for c in self._columns]
+        current = self.sort[self.dimension][0]
+        self._sort_by(keys[(keys.index(current) + 1) % len(keys)], toggle=False)
+
+    def action_sort_reverse(self) -> None:
+        """Reverse the current sort."""
+        if self._columns:
+            self._sort_by(self.sort[self.dimension][0], toggle=True)
+
+    # ----- tabs -------------------------------------------------------------------------------
+    def action_show(self, dimension: str) -> None:
+        """Switch to one dimension's table (keys 1–5)."""
+        self.query_one(Tabs).active = f"bd-{dimension}"
+
+    def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
+        """Show the chosen dimension."""
+        event.stop()
+        if event.tab is None or event.tab.id is None:
+            return
+        self.dimension = event.tab.id.removeprefix("bd-")
+        self._fill_table()
+
+    def action_close(self) -> None:
+        """Back to the main view."""
+        self.dismiss(None)

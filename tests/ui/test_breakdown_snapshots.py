@@ -1,0 +1,61 @@
+"""Snapshots of the breakdown screen (`s`); each docstring says what to look for.
+
+Deterministic: the 200 sample messages, FakeClock, UTC, textual-dark, fixed sizes; the
+screenshot is taken once the thread worker's result is on screen.
+"""
+
+from __future__ import annotations
+
+from conftest import build_app
+
+from smstui.ui.screens.breakdown import BreakdownScreen
+
+
+async def _until_computed(pilot) -> None:
+    app = pilot.app
+    for _ in range(500):
+        if isinstance(app.screen, BreakdownScreen) and app.screen.result is not None:
+            await pilot.pause()
+            return
+        await pilot.pause()
+    raise AssertionError("the breakdown was never computed")
+
+
+def _opened(*keys: str):
+    async def run_before(pilot) -> None:
+        await pilot.press(*keys)
+        await _until_computed(pilot)
+
+    return run_before
+
+
+def test_breakdown_120x36(snap_compare, tmp_path):
+    """Header "Breakdown — all cached · as of 04:40:00 UTC"; totals: 200 messages, delivered
+    76.2% of 160 final, p50/p95 30 s, spent 690.00 RUB, on failures 131.10 RUB (19.0%); the
+    Operator tab: МегаФон, Билайн, МТС, Tele2 by Msgs ▼ with Deliv %, money and p50/p95;
+    the table's subtitle says how it is sorted; two bar charts (Delivered % per 5 min with
+    100%/50%/0% labels, Messages sent per 5 min) with times on the x axis, "send time (UTC)"."""
+    app = build_app(tmp_path)[0]
+    assert snap_compare(app, terminal_size=(120, 36), run_before=_opened("s"))
+
+
+def test_breakdown_80x24(snap_compare, tmp_path):
+    """The same at 80×24: three totals lines fit, the table keeps Operator … p95 in view,
+    the two charts sit side by side with their axes labelled."""
+    app = build_app(tmp_path)[0]
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_opened("s"))
+
+
+def test_breakdown_errors_of_a_filter(snap_compare, tmp_path):
+    """After `/account:smsc-main` then `s` and `2`: the header names the filter; the Error tab
+    lists each error with its code and explanation (err 6 · Subscriber offline, class
+    temporary), the failures' share and the money spent on them."""
+    app = build_app(tmp_path)[0]
+    keys = ("slash", *"account:smsc-main", "enter", "s")
+
+    async def run_before(pilot) -> None:
+        await _opened(*keys)(pilot)
+        await pilot.press("2")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)
