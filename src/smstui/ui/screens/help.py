@@ -58,8 +58,8 @@ class HelpScreen(ModalScreen[None]):
             yield Static(_columns(FILTER_SYNTAX), id="help-filter")
             yield Static(
                 "Example: [b]state:failed op:mts -err:6 phone:7916*[/]\n"
-                "Times are shown in the zone the history uses (labelled in the detail view);\n"
-                "exports use ISO 8601 with the Moscow offset (+03:00).\n"
+                "Times are shown in one zone, named in the header (\\[ui] timezone);\n"
+                "exports and --json use ISO 8601 with that zone's offset.\n"
                 "Resend always asks first; permanent failures need an explicit override.\n"
                 "[b]Stuck[/b]: not final and older than its operator's usual delivery time\n"
                 "(p95 of the delivery times seen, at least 10 min); L re-asks them all.\n"

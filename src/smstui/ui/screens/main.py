@@ -24,12 +24,12 @@ from smstui.ui.filtered_rows import FilteredRows
 from smstui.ui.screens.alert_log import AlertLogScreen
 from smstui.ui.screens.health import HealthScreen
 from smstui.ui.screens.main_actions import MainActions
+from smstui.ui.screens.main_campaign import CampaignView
 from smstui.ui.widgets.balance_pane import AccountBalance, BalancePane
-from smstui.ui.widgets.campaign_strip import CampaignFigures, CampaignStrip
+from smstui.ui.widgets.campaign_strip import CampaignStrip
 from smstui.ui.widgets.health_line import HealthLine
 from smstui.ui.widgets.history import HistoryTable
 from smstui.ui.widgets.live_feed import LiveFeed
-from smstui.ui.widgets.stats import oldest_pending_age, sends_per_minute
 
 SLOW_REFRESH_TICKS = 5  # ages and runways move slowly: recompute them every 5 s, not every 1 s
 
@@ -42,6 +42,8 @@ class MainScreen(Screen[None]):
         Binding("r", "resend", "Resend", id="resend"),
         Binding("R", "bulk_resend", "Resend temp. fails", id="bulk_resend"),
         Binding("l", "lookup", "Look up", id="lookup"),
+        Binding("L", "requery_stuck", "Re-query stuck", id="requery_stuck"),
+        Binding("s", "breakdown", "Breakdown", id="breakdown"),
         Binding("b", "balance", "Balance", id="balance"),
         Binding("h", "health", "Health", id="health"),
         Binding("a", "alert_log", "Alerts", id="alert_log"),
@@ -70,6 +72,7 @@ class MainScreen(Screen[None]):
     ) -> None:
         super().__init__()
         self.actions = MainActions(self)
+        self.campaign = CampaignView(self)  # strip figures, stuck messages, `s` and `L`
         self.store = store
         self.controller = controller
         self.clock = clock
@@ -84,7 +87,6 @@ class MainScreen(Screen[None]):
         self.failed_only = False
         self._ticks = 0
         self._health: HealthSnapshot | None = None
-        self._oldest_sent: float | None = None  # sent_at of the oldest non-final message
         self._loading_older = False  # a worker is reading the next older day of the cache
 
     def compose(self) -> ComposeResult:
@@ -179,6 +181,14 @@ class MainScreen(Screen[None]):
         if relay is not None:
             self.app.push_screen(AlertLogScreen(relay, self.clock.now))
 
+    def action_breakdown(self) -> None:
+        """Break the rows in view down by operator, error, sender, account and hour."""
+        self.campaign.open_breakdown()
+
+    def action_requery_stuck(self) -> None:
+        """Ask again for the status of every stuck message in view (through the budget)."""
+        self.campaign.requery_stuck()
+
     def action_balance(self) -> None:
         """Fetch every account's balance now."""
         self.actions.balance()
@@ -234,6 +244,11 @@ class MainScreen(Screen[None]):
         found = self.store.find(account, message_id)
         return found[0].phone if found else ""
 
+    @property
+    def filtered_rows(self) -> FilteredRows | None:
+        """The rows through the current filter; None while no filter is active."""
+        return self._filtered
+
     def visible_rows(self) -> Sequence[Message]:
         """The store's newest-first rows through the current filter (the store's view if none)."""
         if self._filtered is None:
@@ -243,6 +258,8 @@ class MainScreen(Screen[None]):
     def refresh_rows(self) -> None:
         """Filter the store's rows afresh into the history, keeping the selected message."""
         if self._filter or self.failed_only:
+            if self._filter is not None and self._filter.needs_now:  # state:stuck's thresholds
+                self.campaign.refresh_usual(self.clock.now())
             self._filtered = FilteredRows(
                 self.store.messages_sorted(),
                 self._filter,
@@ -253,6 +270,8 @@ class MainScreen(Screen[None]):
             self._filtered = None
         self.history.set_rows(self.visible_rows())
         self._update_history_title()
+        if self.is_mounted:  # the campaign strip covers the view: its scope changed
+            self.refresh_panes(full=False)
 
     def on_history_table_follow_changed(self, _event: HistoryTable.FollowChanged) -> None:
         """Follow mode switched or more rows arrived above: the title says so."""
@@ -296,8 +315,8 @@ class MainScreen(Screen[None]):
     def refresh_panes(self, *, full: bool = True) -> None:
         """Recompute the balance pane and the campaign strip from the store.
 
-        The oldest-pending age walks every non-final message (O(pending)), so live batches reuse
-        the last value and only the slow 5 s tick (or an explicit refresh) recomputes it.
+        The strip's pending figures walk every non-final message (O(pending)), so live batches
+        reuse the last walk and only the slow 5 s tick (or an explicit refresh) walks again.
         """
         now = self.clock.now()
         items = [
@@ -305,17 +324,7 @@ class MainScreen(Screen[None]):
             for a in self.accounts()
         ]
         self.query_one(BalancePane).show(items)
-        if full or self._oldest_sent is None:
-            pending = (m for a in self.accounts() for m in self.store.non_final(a))
-            age = oldest_pending_age(pending, now)
-            self._oldest_sent = None if age is None else now - age
-        oldest = None if self._oldest_sent is None else now - self._oldest_sent
-        figures = CampaignFigures.build(
-            self.store.counts_by_state(),
-            sends_per_minute(self.store.messages_sorted(), now),
-            oldest,
-        )
-        self.query_one(CampaignStrip).show(figures)
+        self.query_one(CampaignStrip).show(self.campaign.figures(now, full=full))
 
     def refresh_health(self) -> HealthSnapshot:
         """Read the controller's cheap health snapshot into the health line; return it."""
