@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import tzinfo
 from functools import partial
 
+from rich.console import JustifyMethod
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -38,6 +39,11 @@ from smstui.ui.breakdown_columns import (
 from smstui.ui.widgets.bar_chart import BarChart, ChartSpec
 
 Source = Callable[[], tuple[Sequence[Message], str]]  # → (rows, scope), read on the UI thread
+
+
+def _justify(column: Column) -> JustifyMethod:
+    """Numbers right-aligned so their digits line up; names left."""
+    return "right" if column.numeric else "left"
 
 
 def _per(bucket_s: int) -> str:
@@ -167,17 +173,13 @@ class BreakdownScreen(Screen[None]):
         self._columns = columns(self.dimension)
         sort = self.sort[self.dimension]
         for col in self._columns:
-            justify = "right" if col.numeric else "left"
-            table.add_column(Text(header(col, sort), justify=justify), key=col.key)
+            table.add_column(Text(header(col, sort), justify=_justify(col)), key=col.key)
         by_key = {c.key: c for c in self._columns}
         groups = sorted_groups(
             result.groups.get(self.dimension, ()), by_key[sort[0]], result.totals, sort[1]
         )
         for g in groups:
-            cells = [
-                Text(c.text(g, result.totals), justify="right" if c.numeric else "left")
-                for c in self._columns
-            ]
+            cells = [Text(c.text(g, result.totals), justify=_justify(c)) for c in self._columns]
             table.add_row(*cells, key=g.name)
         direction = "▼ descending" if sort[1] else "▲ ascending"
         table.border_title = f"By {TAB_LABEL[self.dimension].lower()} · {len(groups)} rows"
