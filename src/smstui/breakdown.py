@@ -3,8 +3,8 @@
 Given the rows of the current filter, `compute_breakdown` groups them by operator, error, sender,
 account and send hour, totals the money spent (and spent on failures), takes time-to-delivery
 percentiles, and buckets the send times into a series for the delivery-rate and throughput
-charts. One pass over the rows; 100,000 rows take a few hundred ms, so the UI runs it in a
-thread.
+charts. One pass over the rows; 100,000 rows take ~170 ms (bench/breakdown.py), so the UI
+runs it in a thread.
 """
 
 from __future__ import annotations
