@@ -59,3 +59,12 @@ def test_breakdown_errors_of_a_filter(snap_compare, tmp_path):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)
+
+
+def test_breakdown_no_color_80x24(snap_compare, tmp_path, monkeypatch):
+    """Under NO_COLOR at 80×24 nothing depends on colour: the sort is ▼ in the header and
+    named in the table's subtitle, the active tab is marked by the underline's shape, and the
+    bars' heights and the axis labels carry the charts."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = build_app(tmp_path)[0]
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_opened("s"))
