@@ -589,6 +589,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     n = args.messages
+    measured = store_commit()  # at the start: the store module loaded is this one
     base = args.base or Path(f"/tmp/smstui-bench-{n}")
     check_disk(base, n)
     fixture = build_fixture(n, base, args.jobs)
@@ -698,7 +699,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(base / "work-prof")
         shutil.rmtree(base / "work-open")
     fig["loadavg_1m"] = round(os.getloadavg()[0], 2)
-    fig["store_commit"] = store_commit()
+    fig["store_commit"] = measured
     verdict = {}
     for key, limit in TARGETS.items():
         ok = fig[key] <= limit
