@@ -166,3 +166,26 @@ async def test_sorting_a_column_reorders_the_rows(ui):
         await pilot.press("q")
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
+
+
+async def test_clicking_a_header_sorts_by_it_and_again_reverses(ui):
+    app, _, _ = ui
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        screen = await open_breakdown(pilot, app)
+        table = screen.query_one("#bd-table")
+        keys = [str(k.value) for k in table.columns]
+        x = sum(
+            c.get_render_width(table) for c in list(table.columns.values())[: keys.index("failed")]
+        )
+        groups = {g.name: g for g in screen.result.groups["operator"]}
+        # The table's border takes the first row and column; the header is the next row.
+        await pilot.click("#bd-table", offset=(x + 2, 1))
+        await pilot.pause()
+        assert screen.sort["operator"] == ("failed", True)
+        failed = [groups[r[0]].failed for r in table_rows(screen)]
+        assert failed == sorted(failed, reverse=True)
+        await pilot.click("#bd-table", offset=(x + 2, 1))
+        await pilot.pause()
+        assert screen.sort["operator"] == ("failed", False)
+        assert [groups[r[0]].failed for r in table_rows(screen)] == sorted(failed)
