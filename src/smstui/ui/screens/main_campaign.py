@@ -46,12 +46,17 @@ class CampaignView:
         return cast("SmstuiApp", self.screen.app)
 
     def scope(self) -> str:
-        """What the view covers, in words: the filter (and failed-only), else all cached."""
+        """What the view covers, in words: the filter (and failed-only), else all cached; and
+        how much of the cache is loaded when older days still wait on disk."""
         parts = []
         if self.screen.filter_text:
             parts.append(f"filter: {self.screen.filter_text}")
         if self.screen.failed_only:
             parts.append("failed only")
+        store = self.screen.store
+        loaded, total = len(store), store.total()
+        if total > loaded:  # older days load as the history scrolls: the figures skip them
+            parts.append(f"{group(loaded)} of {group(total)} loaded")
         return " · ".join(parts) or ALL_CACHED
 
     def refresh_usual(self, now: float, *, force: bool = False) -> None:
