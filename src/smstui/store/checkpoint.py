@@ -9,6 +9,7 @@ back-off while the health line says so.
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,7 +86,7 @@ class Checkpointer:
                 continue
             keys = [k for k in state.members.get(name, ()) if k in by_key]
             timelines = {k: state.timelines.get(k, ()) for k in keys}
-            parts.append((PartInfo(**vars(state.summarise(name))), keys, timelines))
+            parts.append((copy.copy(state.summarise(name)), keys, timelines))
         pending = [c for parked in state.pending.values() for c in parked]
         side = side_docs(state.side, pending)
         manifest_parts = [p.to_doc() for p in state.parts.values() if p.count]

@@ -13,6 +13,7 @@ from smstui.store.schema import Key
 
 SortKey = tuple[float, int, str, str, str]
 _INF = float("inf")
+_FINAL = frozenset(s for s in DeliveryState if s.is_final)
 
 
 def sort_key(m: Message) -> SortKey:
@@ -66,7 +67,7 @@ class MessageIndex:
         key = m.key
         old = self.by_key.get(key)
         if old is not None:
-            self._unindex(old)
+            self._unindex(old, key)
             if old.sent_at != m.sent_at:  # a status change keeps its place in the order
                 del self._order[bisect_left(self._order, (sort_key(old), key))]
                 self._insert_ordered(m)
@@ -74,19 +75,22 @@ class MessageIndex:
             self._phones.setdefault((m.account, m.message_id), []).append(m.phone)
             self._insert_ordered(m)
         self.by_key[key] = m
-        self._index(m)
+        self._index(m, key)
         return old
 
     def add_many(self, messages: Iterable[Message]) -> None:
         """Insert messages not indexed yet (a partition just loaded): one sort, not n inserts."""
         self._unshare()
-        fresh = [m for m in messages if m.key not in self.by_key]
-        for m in fresh:
-            self.by_key[m.key] = m
-            self._phones.setdefault((m.account, m.message_id), []).append(m.phone)
-            self._index(m)
-        self._order.extend((sort_key(m), m.key) for m in fresh)
-        self._order.sort()
+        by_key, phones, order = self.by_key, self._phones, self._order
+        for m in messages:
+            key = m.key
+            if key in by_key:
+                continue
+            by_key[key] = m
+            phones.setdefault(key[:2], []).append(key[2])
+            self._index(m, key)
+            order.append((sort_key(m), key))
+        order.sort()
 
     def remove_many(self, keys: Iterable[Key]) -> int:
         """Drop these messages (retention); rebuilds the order once."""
@@ -97,7 +101,7 @@ class MessageIndex:
             if m is None:
                 continue
             gone.add(key)
-            self._unindex(m)
+            self._unindex(m, key)
             phones = self._phones.get(key[:2], [])
             if key[2] in phones:
                 phones.remove(key[2])
@@ -111,18 +115,18 @@ class MessageIndex:
         entry = (sort_key(m), m.key)
         self._order.insert(bisect_left(self._order, entry), entry)
 
-    def _index(self, m: Message) -> None:
+    def _index(self, m: Message, key: Key) -> None:
         self.counts.setdefault(m.account, Counter())[m.state] += 1
-        if not m.state.is_final:
-            self.non_final.setdefault(m.account, {})[m.key] = None
+        if m.state not in _FINAL:
+            self.non_final.setdefault(m.account, {})[key] = None
 
-    def _unindex(self, m: Message) -> None:
+    def _unindex(self, m: Message, key: Key) -> None:
         counts = self.counts[m.account]
         counts[m.state] -= 1
         if not counts[m.state]:
             del counts[m.state]
-        if not m.state.is_final:
-            self.non_final.get(m.account, {}).pop(m.key, None)
+        if m.state not in _FINAL:
+            self.non_final.get(m.account, {}).pop(key, None)
 
 
 class SortedView(Sequence[Message]):

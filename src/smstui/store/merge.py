@@ -10,7 +10,10 @@ _NEG = float("-inf")
 FINAL = frozenset(s for s in DeliveryState if s.is_final)
 # Descriptive fields: a later observation that lacks them (e.g. a status poll has no text)
 # must not blank out what an earlier one (the send, the history) told us.
-_DESCRIPTIVE = ("text", "sender", "sent_at", "cost", "parts", "country", "operator", "region")
+# resend_of too: a push may name a resend's new id before the send's own record lands.
+_DESCRIPTIVE = (
+    "text", "sender", "sent_at", "cost", "parts", "country", "operator", "region", "resend_of",
+)  # fmt: skip
 _STATUS = ("state", "raw_status", "error_code", "updated_at")
 
 
@@ -70,4 +73,5 @@ def apply_status(m: Message, c: StatusChange) -> Message:
     return Message(
         m.account, m.provider, m.message_id, m.phone, state, m.text, m.sender, m.sent_at,
         c.raw_status, c.error_code, m.cost, m.parts, m.country, m.operator, m.region, c.at,
+        m.resend_of,
     )  # fmt: skip

@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -103,7 +104,7 @@ class PartInfo:
     first_sent: float | None = None
     last_sent: float | None = None
 
-    @property
+    @cached_property
     def name(self) -> str:
         """The partition's identity (and its file's path below partitions/)."""
         return f"{quote(self.account, safe='')}/{self.day}-{self.chunk:03d}"
@@ -122,7 +123,7 @@ class PartInfo:
 
     def to_doc(self) -> dict[str, Any]:
         """The manifest document."""
-        return asdict(self)
+        return {f: getattr(self, f) for f in _PART_FIELDS}
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> PartInfo:
@@ -137,7 +138,7 @@ class PartInfo:
             raise StoreError(f"bad partition entry {doc!r}: {err!r}") from err
 
 
-_PART_FIELDS = frozenset(PartInfo.__dataclass_fields__)
+_PART_FIELDS = tuple(PartInfo.__dataclass_fields__)
 
 
 def day_of(when: float | None) -> str:

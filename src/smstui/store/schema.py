@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from smstui.errors import StoreError
@@ -30,7 +31,8 @@ _STATES = {s.value: s for s in DeliveryState}
 _PROVIDERS = {p.value: p for p in Provider}
 _SOURCES = {s.value: s for s in Source}
 _MESSAGE_FIELDS = tuple(f.name for f in fields(Message))
-_DEFAULTS = {f.name: f.default for f in fields(Message)}
+_FIELD_VALUES = attrgetter(*_MESSAGE_FIELDS)  # every field of a Message in one call
+_DEFAULT_VALUES = tuple(f.default for f in fields(Message))
 
 
 class NewerSchema(StoreError):
@@ -67,48 +69,52 @@ class AppliedChange:
 
 def message_to_doc(m: Message, timeline: tuple[Entry, ...] = ()) -> dict[str, Any]:
     """A message as a document: Message's own field names, defaults left out, the timeline."""
-    doc: dict[str, Any] = {}
-    for name in _MESSAGE_FIELDS:
-        value = getattr(m, name)
-        if value != _DEFAULTS[name] or name in ("account", "message_id", "phone"):
-            doc[name] = str(value) if isinstance(value, Decimal) else value
+    doc = {
+        name: value
+        for name, value, default in zip(
+            _MESSAGE_FIELDS, _FIELD_VALUES(m), _DEFAULT_VALUES, strict=True
+        )
+        if value != default  # fields without a default compare unequal to MISSING: kept
+    }
+    cost = doc.get("cost")
+    if cost is not None:
+        doc["cost"] = str(cost)
     if timeline:
-        doc["timeline"] = [list(e) for e in timeline]
+        doc["timeline"] = timeline  # tuples: JSON writes them as the arrays it reads back
     return doc
 
 
 def doc_to_message(doc: dict[str, Any]) -> tuple[Message, tuple[Entry, ...]]:
     """Decode a message document; StoreError when it is not one."""
     try:
-        values = {k: v for k, v in doc.items() if k != "timeline"}
+        values = dict(doc)
+        stored = values.pop("timeline", ())
         values["provider"] = _PROVIDERS[values["provider"]]
-        values["state"] = _STATES[values.get("state", "unknown")]
+        if "state" in values:
+            values["state"] = _STATES[values["state"]]
         if values.get("cost") is not None:
             values["cost"] = Decimal(values["cost"])
         m = Message(**values)
-        if not all(isinstance(x, str) for x in m.key):
+        if str is not type(m.account) or str is not type(m.message_id) or str is not type(m.phone):
             raise TypeError(f"key fields must be strings: {m.key!r}")
-        timeline = tuple(entry(e) for e in doc.get("timeline", ()))
+        timeline = tuple(map(entry, stored))
     except (KeyError, TypeError, ValueError, InvalidOperation) as err:
         raise StoreError(f"bad message document {str(doc)[:120]}: {err!r}") from err
     return m, timeline
 
 
 def entry(values: Any) -> Entry:
-    """A timeline entry from its stored list (6 fields before clamping was recorded)."""
+    """A timeline entry from its stored list (6 fields before clamping was recorded).
+
+    State and source stay the stored strings (a StrEnum compares and hashes as its value);
+    `entry_to_change` makes the enums when a timeline is shown.
+    """
     state, raw, at, source, err, observed, *rest = values
     if len(rest) > 1:
         raise ValueError(f"a timeline entry has 6 or 7 fields, not {len(values)}")
-    claimed = rest[0] if rest else None
     return (
-        _STATES.get(state, DeliveryState.UNKNOWN),
-        str(raw),
-        float(at),
-        _SOURCES.get(source, Source.POLL),
-        None if err is None else int(err),
-        None if observed is None else float(observed),
-        None if claimed is None else float(claimed),
-    )
+        state, raw, float(at), source, err, observed, rest[0] if rest else None
+    )  # fmt: skip
 
 
 def change_to_entry(c: StatusChange) -> Entry:
@@ -140,7 +146,10 @@ def entry_to_change(key: Key, e: Entry) -> StatusChange:
 
 def change_to_doc(c: StatusChange) -> list[Any]:
     """A status change as a compact list (journal records hold thousands of them)."""
-    return [c.account, c.message_id, c.phone, *change_to_entry(c)]
+    return [
+        c.account, c.message_id, c.phone, c.state, c.raw_status, float(c.at), c.source,
+        c.error_code, c.observed_at, c.claimed_at,
+    ]  # fmt: skip
 
 
 def doc_to_change(doc: list[Any]) -> StatusChange:

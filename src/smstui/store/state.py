@@ -51,16 +51,18 @@ class State:
         self.loaded.add(name)
         keys = self.members.setdefault(name, set())
         fresh = []
+        by_key, part_of, timelines = self.index.by_key, self.part_of, self.timelines
         for doc in docs:
             m, timeline = doc_to_message(doc)
-            if m.key in self.index.by_key:
+            key = m.key
+            if key in by_key:
                 self._merge_stale(name, m, timeline)
                 continue
             fresh.append(m)
-            keys.add(m.key)
-            self.part_of[m.key] = name
+            keys.add(key)
+            part_of[key] = name
             if timeline:
-                self.timelines[m.key] = timeline
+                timelines[key] = timeline
         self.index.add_many(fresh)
         out: list[AppliedChange] = []
         if self.pending:
@@ -96,8 +98,8 @@ class State:
                 self._reconciled += self.install(info, self._load(info))
 
     def _place(self, m: Message, day: str) -> None:
-        """Put a new message in its day's last partition with room, or open a new one."""
-        self._ensure_day(m.account, day)
+        """Put a new message in its day's last partition with room, or open a new one (the
+        caller has loaded that day: `_ensure_day`)."""
         chunks = self._days.get((m.account, day), [])
         room = [i for i in chunks if len(self.members.get(i.name, ())) < CHUNK]
         if room:
@@ -115,7 +117,9 @@ class State:
         fresh = [(m, t) for m, t in items if m.key not in self.index.by_key]
         self.index.add_many(m for m, _ in fresh)
         for m, timeline in fresh:
-            self._place(m, _day(m, m.updated_at or 0.0))
+            day = _day(m, m.updated_at or 0.0)
+            self._ensure_day(m.account, day)
+            self._place(m, day)
             if timeline:
                 self.timelines[m.key] = timeline
 
@@ -126,7 +130,9 @@ class State:
         if old.sent_at != new.sent_at and _day(new, now) != self.parts[name].day:
             self.members[name].discard(new.key)
             self.shrunk.add(name)
-            self._place(new, _day(new, now))
+            day = _day(new, now)
+            self._ensure_day(new.account, day)
+            self._place(new, day)
 
     def drop_partitions(self, names: Iterable[str]) -> int:
         """Forget whole partitions (retention); returns the messages dropped from memory."""
@@ -180,11 +186,12 @@ class State:
         key = m.key
         old = self.index.by_key.get(key)
         if old is None:
-            self._ensure_day(m.account, _day(m, now))
+            day = _day(m, now)
+            self._ensure_day(m.account, day)
             old = self.index.by_key.get(key)
         if old is None:
             self.index.put(m)
-            self._place(m, _day(m, now))
+            self._place(m, day)
             out.append(AppliedChange("inserted", key, None, m))
             self._add_entry(key, m, source, now)
             self._reconcile(m, out, now)
@@ -210,8 +217,9 @@ class State:
         """Add an entry in time order; False when the same (state, raw, at) is there."""
         timeline = self.timelines.get(key, ())
         head = entry[:3]
-        if any(e[:3] == head for e in timeline):
-            return False  # a webhook retry, a repeated poll answer
+        for e in timeline:
+            if e[:3] == head:
+                return False  # a webhook retry, a repeated poll answer
         if not timeline or timeline[-1][2] <= entry[2]:
             self.timelines[key] = (*timeline, entry)
         else:  # a late observation: keep the timeline chronological
