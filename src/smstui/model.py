@@ -100,6 +100,9 @@ class Message:
     operator: str = ""
     region: str = ""
     updated_at: float | None = None  # Unix seconds of the last status change
+    # The message_id this message resends (same account and phone); "" for a first send. Set
+    # once, on the new message, in the same durable record as the send itself.
+    resend_of: str = ""
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -182,11 +185,21 @@ class SendResult:
 
 
 def sent_message(
-    result: SendResult, provider: Provider, text: str, sender: str, phone: str, now: float
+    result: SendResult,
+    provider: Provider,
+    text: str,
+    sender: str,
+    phone: str,
+    now: float,
+    *,
+    resend_of: str = "",
 ) -> Message:
-    """The message a successful send created, as the cache records it (queued, now)."""
+    """The message a successful send created, as the cache records it (queued, now).
+
+    `resend_of` names the message this send repeats (a resend), linking the two for good.
+    """
     return Message(
         account=result.account, provider=provider, message_id=result.message_id,
         phone=result.phone or phone, state=DeliveryState.QUEUED, text=text, sender=sender,
-        sent_at=now, cost=result.cost, parts=result.parts, updated_at=now,
+        sent_at=now, cost=result.cost, parts=result.parts, updated_at=now, resend_of=resend_of,
     )  # fmt: skip

@@ -212,7 +212,7 @@ class SampleController:
         now = self.clock.now()
         copy = old.evolve(
             message_id=new_id, state=DeliveryState.QUEUED, sent_at=now, updated_at=now,
-            error_code=None, raw_status="",
+            error_code=None, raw_status="", resend_of=old.message_id,
         )  # fmt: skip
         self.store.apply([copy])
         return SendResult(old.account, new_id, old.phone, 1, old.cost)

@@ -65,14 +65,24 @@ def cached_status(
 
 
 def record_sent(
-    config: Config, account: Account, result: SendResult, text: str, sender: str | None
+    config: Config,
+    account: Account,
+    result: SendResult,
+    text: str,
+    sender: str | None,
+    *,
+    resend_of: str = "",
 ) -> None:
     """Journal a message this command just sent, durably, before anyone is told "sent".
 
     Any smstui process may append: a running `smstui poll` or dashboard follows the journal
     and shows the message within a second, and the poller tracks its status from then on.
+    `resend_of` is the original's id when this send was a resend (the lineage link).
     """
-    message = sent_message(result, account.provider, text, sender or "", result.phone, time.time())
+    message = sent_message(
+        result, account.provider, text, sender or "", result.phone, time.time(),
+        resend_of=resend_of,
+    )  # fmt: skip
     store = open_store(config, readonly=True)
     try:
         store.apply([message], source=Source.SEND)

@@ -255,6 +255,8 @@ class Engine:
     async def resend(self, key: Key, *, allow_permanent: bool = False) -> SendResult:
         """Send the same text to the same phone with a new client id; record the new message.
 
+        The new message carries `resend_of` (the original's id): the lineage both show.
+
         The policy's refusal (a permanent failure, or before an advised wait is over) raises
         ResendRefused unless `allow_permanent` says the user ticked the override.
         """
@@ -272,7 +274,8 @@ class Engine:
                                         client_id=client_id),
         )  # fmt: skip
         sent = sent_message(result, message.provider, message.text, message.sender,
-                            message.phone, self.clock.now())  # fmt: skip
+                            message.phone, self.clock.now(),
+                            resend_of=message.message_id)  # fmt: skip
         await self.store.apply_async([sent], source=Source.SEND)
         return result
 

@@ -1,0 +1,70 @@
+"""Resend lineage: which message was resent as which, derived from `Message.resend_of`.
+
+The link is stored once, on the new message (`resend_of`), in the same durable record as the
+send itself: a crash can never leave half a link, and another process's `smstui resend` needs
+to write nothing but its own new message. The original's "resent →" side is this index over
+the loaded messages, kept current from the store's batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from smstui.model import Message
+
+Key = tuple[str, str, str]
+
+
+def original_key(message: Message) -> Key | None:
+    """The key of the message this one resends (same account and phone), or None."""
+    if not message.resend_of:
+        return None
+    return (message.account, message.resend_of, message.phone)
+
+
+class Lineage:
+    """original key → the ids it was resent as (oldest first); no I/O, no Textual."""
+
+    def __init__(self, messages: Iterable[Message] = ()) -> None:
+        self._resent_as: dict[Key, tuple[str, ...]] = {}
+        self.add_all(messages)
+
+    def add(self, message: Message) -> bool:
+        """Record one message's link; True when the index changed."""
+        original = original_key(message)
+        if original is None:
+            return False
+        known = self._resent_as.get(original, ())
+        if message.message_id in known:
+            return False
+        self._resent_as[original] = (*known, message.message_id)
+        return True
+
+    def add_all(self, messages: Iterable[Message]) -> bool:
+        """Record every link among `messages`; True when any was new."""
+        changed = False
+        for message in messages:
+            changed = self.add(message) or changed
+        return changed
+
+    def resent_as(self, key: Key) -> tuple[str, ...]:
+        """The ids this message was resent as, oldest first (empty: never resent)."""
+        return self._resent_as.get(key, ())
+
+    def was_resent(self, key: Key) -> bool:
+        """Has this message been resent already (by any smstui process)?"""
+        return key in self._resent_as
+
+    def __len__(self) -> int:
+        return len(self._resent_as)
+
+
+def lineage_text(message: Message, resent_as: tuple[str, ...]) -> str:
+    """`resent → 5123` / `resend of 5120` (both when a resend was resent again); '' if none."""
+    parts = []
+    if message.resend_of:
+        parts.append(f"resend of {message.resend_of}")
+    if resent_as:
+        more = f" (+{len(resent_as) - 1} earlier)" if len(resent_as) > 1 else ""
+        parts.append(f"resent → {resent_as[-1]}{more}")
+    return " · ".join(parts)

@@ -1,0 +1,76 @@
+"""Resend lineage: the `resend_of` link survives the cache, and the index reads it both ways."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from smstui.clock import FakeClock
+from smstui.lineage import Lineage, lineage_text, original_key
+from smstui.model import (
+    DeliveryState,
+    Message,
+    Provider,
+    SendResult,
+    Source,
+    StatusChange,
+    sent_message,
+)
+from smstui.store import Store
+
+NOW = 1_763_700_000.0
+ORIGINAL = Message(
+    "main", Provider.SMSC, "500", "79161234567", DeliveryState.FAILED, "code 1", "SHOP",
+    NOW - 600, "20", 6, Decimal("3.45"), 1, updated_at=NOW - 500,
+)  # fmt: skip
+
+
+def resend(new_id: str, of: Message = ORIGINAL) -> Message:
+    result = SendResult(of.account, new_id, of.phone)
+    return sent_message(result, of.provider, of.text, of.sender, of.phone, NOW,
+                        resend_of=of.message_id)  # fmt: skip
+
+
+def test_index_links_both_ways_and_words_them() -> None:
+    first, second = resend("501"), resend("502")
+    lineage = Lineage([ORIGINAL, first])
+    assert original_key(first) == ORIGINAL.key and original_key(ORIGINAL) is None
+    assert lineage.resent_as(ORIGINAL.key) == ("501",) and lineage.was_resent(ORIGINAL.key)
+    assert not lineage.was_resent(first.key)
+    assert lineage.add(second) and not lineage.add(second)  # idempotent
+    assert lineage_text(ORIGINAL, lineage.resent_as(ORIGINAL.key)) == "resent → 502 (+1 earlier)"
+    assert lineage_text(first, lineage.resent_as(first.key)) == "resend of 500"
+    again = resend("503", of=first)  # a resend that failed and was resent itself
+    lineage.add(again)
+    assert lineage_text(first, lineage.resent_as(first.key)) == "resend of 500 · resent → 503"
+    assert lineage_text(ORIGINAL.evolve(message_id="x"), ()) == ""
+
+
+def test_resend_of_survives_status_changes_journal_and_partitions(tmp_path) -> None:
+    clock = FakeClock(NOW)
+    new = resend("501")
+    with Store.open(tmp_path, clock=clock) as store:
+        store.apply([ORIGINAL, new], source=Source.SEND)
+        # A status change rebuilds the message (merge.apply_status): the link must stay.
+        store.apply([StatusChange("main", "501", DeliveryState.DELIVERED, "1", NOW + 30,
+                                  phone=new.phone)])  # fmt: skip
+        # A later observation without the link (history, a poll) must not blank it out.
+        store.apply([new.evolve(resend_of="", state=DeliveryState.DELIVERED, raw_status="1",
+                                updated_at=NOW + 40)], source=Source.HISTORY)  # fmt: skip
+        got = store.get(new.key)
+        assert got is not None and got.resend_of == "500" and got.state is DeliveryState.DELIVERED
+    with Store.open(tmp_path, clock=clock) as store:  # replayed from the journal
+        assert store.get(new.key).resend_of == "500"
+        assert store.checkpoint()
+    with Store.open(tmp_path, clock=clock) as store:  # read back from the day partitions
+        assert store.get(new.key).resend_of == "500"
+        assert store.get(ORIGINAL.key).resend_of == ""
+
+
+def test_a_push_first_then_the_send_record_still_links(tmp_path) -> None:
+    # A push may name the new id before the resend's own record lands: the link fills in.
+    with Store.open(tmp_path, clock=FakeClock(NOW)) as store:
+        bare = Message("main", Provider.SMSC, "501", ORIGINAL.phone, DeliveryState.SENT,
+                       raw_status="0", updated_at=NOW + 1)  # fmt: skip
+        store.apply([bare], source=Source.WEBHOOK)
+        store.apply([resend("501")], source=Source.SEND)
+        assert store.get(bare.key).resend_of == "500"
