@@ -187,8 +187,9 @@ WEBCOM_STATES: dict[str, StatusInfo] = dict(
             "The subscriber was off the network at every attempt.", C.TEMPORARY),
         # No report ever came back; Webcom calls it final ("ask support why"). EXPIRED is the
         # closest final state; the raw word stays visible.
-        _st("partly_deliver", S.EXPIRED, "No delivery report", "Частично доставлено",
-            "Sent, but no status ever came back; ask Webcom support why."),
+        _st("partly_deliver", S.EXPIRED, "Partly delivered, no final report",
+            "Частично доставлено, итогового отчёта нет",
+            "Sent, but no final status ever came back; ask Webcom support why."),
     ]
 )  # fmt: skip
 

@@ -48,6 +48,7 @@ FILTER_SYNTAX: list[tuple[str, str]] = [
     ("sender:X", "sender contains (glob with a wildcard)"),
     ("class:temporary", "error class: permanent temporary account configuration unknown none"),
     ("since:10m", "sent in the last 30s / 10m / 2h / 1d, or since 2026-11-21 10:00"),
+    ("", "(since: never matches a message whose send time is unknown)"),
     ("word", "free text: phone, id, text or sender contains it (case-insensitive)"),
     ('"two words"', 'quote text with spaces; field:"a b" works too'),
     ("-field:x  -word", "negate one term; several terms are ANDed"),
@@ -354,10 +355,13 @@ def _since(value: str) -> Predicate:
 
 
 def _time_of(message: Message) -> float:
-    """When a message was sent (or last changed); -inf when unknown so since: skips it."""
-    if message.sent_at is not None:
-        return message.sent_at
-    return message.updated_at if message.updated_at is not None else float("-inf")
+    """When a message was sent; -inf when unknown, so since: never matches it.
+
+    Only the send time: it is what the history's time column shows, and a row with a blank
+    time (a Webcom push for a message sent outside smstui) must not pass `since:30m` because
+    its last status change happened to be recent.
+    """
+    return message.sent_at if message.sent_at is not None else float("-inf")
 
 
 _BUILDERS: dict[str, Callable[[str], Predicate]] = {

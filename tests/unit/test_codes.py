@@ -123,3 +123,11 @@ def test_explain_combines_status_and_error():
     assert status.state is DeliveryState.DELIVERED and err is None
     status, err = explain("webcom", "expired")
     assert status.state is DeliveryState.EXPIRED and err is None
+
+
+def test_webcom_state_names_agree_in_both_languages() -> None:
+    # `partly_deliver` once read "No delivery report · Частично доставлено": two statements.
+    info = explain("webcom", "partly_deliver", None)[0]
+    assert info.name_en.startswith("Partly delivered")
+    assert info.name_ru.startswith("Частично доставлено")
+    assert "no final report" in info.name_en and "итогового отчёта нет" in info.name_ru
