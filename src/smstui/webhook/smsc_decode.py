@@ -32,15 +32,14 @@ def split_form(raw: bytes) -> list[tuple[bytes, bytes]]:
     return pairs
 
 
-def pick_charset(query: list[tuple[bytes, bytes]], body_kind: str, body: bytes, ctype: str) -> str:
-    """The handler URL's `charset` (query, else the copy SMSC posts back), else the header's."""
-    for key, value in query:
+def pick_charset(
+    query: list[tuple[bytes, bytes]], form: list[tuple[bytes, bytes]], ctype: str
+) -> str:
+    """The handler URL's `charset` (query, else the copy SMSC posts back in a form body), else
+    the header's."""
+    for key, value in (*query, *form):
         if key == b"charset" and value:
             return normalise_charset(value.decode("ascii", "replace"))
-    if body_kind == _FORM:
-        for key, value in split_form(body):
-            if key == b"charset" and value:
-                return normalise_charset(value.decode("ascii", "replace"))
     header = content_type_charset(ctype)
     return normalise_charset(header or DEFAULT_CHARSET)
 
@@ -65,11 +64,9 @@ def _text(raw: bytes, charset: str, what: str) -> str:
         raise MalformedPush(f"{what} is not valid {charset}") from None
 
 
-def decode_form(body: bytes, charset: str) -> dict[str, str]:
-    """Form fields; a repeated key keeps its last value."""
-    return {
-        _text(k, charset, "field name"): _text(v, charset, "field") for k, v in split_form(body)
-    }
+def decode_form(pairs: list[tuple[bytes, bytes]], charset: str) -> dict[str, str]:
+    """Form fields (split once by the caller); a repeated key keeps its last value."""
+    return {_text(k, charset, "field name"): _text(v, charset, "field") for k, v in pairs}
 
 
 def _scalar(value: object) -> str:
@@ -111,9 +108,11 @@ def decode_smsc_body(body: bytes, content_type: str, raw_query: str) -> tuple[di
     """(fields, charset) of one SMSC push: query parameters merged under the body's fields."""
     query = split_form(raw_query.encode("utf-8", "replace"))
     kind = body_kind(content_type, body)
-    charset = pick_charset(query, kind, body, content_type)
+    form = split_form(body) if kind == _FORM else []  # split once: charset and fields
+    charset = pick_charset(query, form, content_type)
     fields = {_text(k, charset, "query name"): _text(v, charset, "query") for k, v in query}
-    if body.strip():
-        decoder = {_FORM: decode_form, _JSON: decode_json, _XML: decode_xml}[kind]
-        fields.update(decoder(body, charset))
+    if kind == _FORM:
+        fields.update(decode_form(form, charset))
+    elif body.strip():
+        fields.update((decode_json if kind == _JSON else decode_xml)(body, charset))
     return fields, charset
