@@ -156,7 +156,7 @@ class State:
         messages = [by_key[k] for k in self.members.get(name, ()) if k in by_key]
         sent = [m.sent_at for m in messages if m.sent_at is not None]
         info.count = len(messages)
-        info.states = dict(Counter(m.state.value for m in messages))
+        info.states = {str(s): n for s, n in Counter(m.state for m in messages).items()}
         info.first_sent = min(sent, default=None)
         info.last_sent = max(sent, default=None)
         return info
