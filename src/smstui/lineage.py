@@ -68,3 +68,13 @@ def lineage_text(message: Message, resent_as: tuple[str, ...]) -> str:
         more = f" (+{len(resent_as) - 1} earlier)" if len(resent_as) > 1 else ""
         parts.append(f"resent → {resent_as[-1]}{more}")
     return " · ".join(parts)
+
+
+def lineage_mark(message: Message, resent_as: tuple[str, ...]) -> str:
+    """The history row's short form: `↻→5123` (resent as 5123), `↻←5120` (a resend of 5120)."""
+    parts = []
+    if message.resend_of:
+        parts.append(f"↻←{message.resend_of}")
+    if resent_as:
+        parts.append(f"↻→{resent_as[-1]}")
+    return " ".join(parts)

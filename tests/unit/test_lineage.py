@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from smstui.clock import FakeClock
-from smstui.lineage import Lineage, lineage_text, original_key
+from smstui.lineage import Lineage, lineage_mark, lineage_text, original_key
 from smstui.model import (
     DeliveryState,
     Message,
@@ -74,3 +74,10 @@ def test_a_push_first_then_the_send_record_still_links(tmp_path) -> None:
         store.apply([bare], source=Source.WEBHOOK)
         store.apply([resend("501")], source=Source.SEND)
         assert store.get(bare.key).resend_of == "500"
+
+
+def test_history_mark_is_short() -> None:
+    first = resend("501")
+    assert lineage_mark(ORIGINAL, ("501",)) == "↻→501"
+    assert lineage_mark(first, ("777",)) == "↻←500 ↻→777"
+    assert lineage_mark(ORIGINAL, ()) == ""

@@ -6,7 +6,7 @@ through the controller; the app may then call `show()` with fresher data.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import tzinfo
 
 from textual.app import ComposeResult
@@ -19,6 +19,7 @@ from textual.widgets import Footer, Static
 
 from smstui.clock import Clock
 from smstui.codes import explain
+from smstui.lineage import lineage_text
 from smstui.model import ErrorClass, Message, NumberInfo, StatusChange
 from smstui.moscow import MSK
 from smstui.policy import RESENDABLE, Advice, resend_advice
@@ -33,6 +34,10 @@ CLASS_STYLE = {
     ErrorClass.CONFIGURATION: "b $warning",
     ErrorClass.UNKNOWN: "b $text-muted",
 }
+
+
+Key = tuple[str, str, str]
+NO_PHONE = "[dim]unknown: not sent through smstui, and Webcom's statuses and pushes name none[/]"
 
 
 class DetailAction(TextualMessage):
@@ -53,7 +58,8 @@ class DetailScreen(Screen[None]):
     """Everything smstui knows about one message, for triage."""
 
     BINDINGS = [
-        Binding("escape", "close", "Close"),
+        Binding("escape", "close", "Back"),
+        Binding("q", "close", "Back", show=False),  # q goes back here; it quits only the main view
         Binding("c", "copy_id", "Copy id"),
         Binding("p", "copy_phone", "Copy phone"),
         Binding("r", "resend", "Resend…"),
@@ -68,9 +74,11 @@ class DetailScreen(Screen[None]):
         clock: Clock,
         *,
         tz: tzinfo | None = None,
+        resent_as: Callable[[Key], tuple[str, ...]] | None = None,
     ) -> None:
         super().__init__(classes="detail-screen")
         self._tz_given = tz
+        self._resent_as = resent_as  # the lineage index: which ids a message was resent as
         self.message = message
         self.timeline = list(timeline)
         self.number_info = number_info
@@ -149,10 +157,15 @@ class DetailScreen(Screen[None]):
         """Ask the app to refresh the status and number info now (through the budget)."""
         self.post_message(DetailAction("lookup", self.message))
 
+    def lineage(self) -> str:
+        """`resend of ID` / `resent → NEW-ID` for this message ('' when neither)."""
+        resent = self._resent_as(self.message.key) if self._resent_as is not None else ()
+        return lineage_text(self.message, resent)
+
     def _title(self) -> str:
         m = self.message
         return (
-            f"[b]Message {escape(m.message_id)}[/] · {escape(m.phone)} · "
+            f"[b]Message {escape(m.message_id)}[/] · {escape(m.phone or 'phone unknown')} · "
             f"{escape(m.account)} ({m.provider.value.upper()}) · "
             f"[{state_markup(m.state)}]{m.state.value}[/]"
         )
@@ -169,7 +182,7 @@ class DetailScreen(Screen[None]):
 
         cost = "—" if m.cost is None else str(m.cost)
         rows = [
-            ("Phone", escape(m.phone)),
+            ("Phone", escape(m.phone) if m.phone else NO_PHONE),
             ("Id", escape(m.message_id)),
             ("Account", f"{escape(m.account)} ({m.provider.value})"),
             ("State", f"[{state_markup(m.state)}]{m.state.value}[/]"),
@@ -180,8 +193,10 @@ class DetailScreen(Screen[None]):
             ("Parts", f"{m.parts if m.parts is not None else '—'}    Cost  {cost}"),
             ("Operator", escape(" · ".join(p for p in (m.operator, m.region, m.country) if p))
              or "—"),
-            ("Text", escape(m.text) if m.text else "[dim](empty)[/]"),
+            ("Text", escape(m.text) if m.text else "[dim](not known)[/]"),
         ]  # fmt: skip
+        if lineage := self.lineage():
+            rows.insert(2, ("Resend", f"[b $accent]{escape(lineage)}[/]"))
         return "\n".join(f"[b]{label:<9}[/]{value}" for label, value in rows)
 
     def _error(self) -> str:

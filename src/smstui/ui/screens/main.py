@@ -17,6 +17,7 @@ from smstui.controller import Controller, HealthSnapshot
 from smstui.display import group as group_digits
 from smstui.errors import SmstuiError
 from smstui.filtering import Filter
+from smstui.lineage import Lineage, lineage_mark
 from smstui.model import Message
 from smstui.secrets import Secret
 from smstui.store import Store
@@ -88,6 +89,8 @@ class MainScreen(Screen[None]):
         self._ticks = 0
         self._health: HealthSnapshot | None = None
         self._loading_older = False  # a worker is reading the next older day of the cache
+        self.lineage = Lineage()  # which message was resent as which (from resend_of)
+        self._lineage_size = -1  # the store's size when the lineage was last built
 
     def compose(self) -> ComposeResult:
         """Header, the two summary panes, history beside the feed, the health line, the footer."""
@@ -102,7 +105,9 @@ class MainScreen(Screen[None]):
                     id="filter",
                     classes="-hidden",
                 )
-                yield HistoryTable(clock=self.clock, tz=self.tz, id="history")
+                yield HistoryTable(
+                    clock=self.clock, tz=self.tz, annotate=self._lineage_note, id="history"
+                )
             yield LiveFeed(
                 tz=self.tz, launched_at=self.clock.now(), phone_of=self._phone_of, id="feed"
             )
@@ -231,6 +236,9 @@ class MainScreen(Screen[None]):
         whole history is filtered again only when the filter itself changes.
         """
         self.feed.add(changes)
+        if self.lineage.add_all(getattr(c, "after", c) for c in changes):
+            self.history.forget_lines()  # an original's row gains its "resent →" marker
+        self._lineage_size = len(self.store)  # these batches are indexed: no full rescan
         filtered = self._filtered
         if filtered is None:
             self.history.set_rows(self.store.messages_sorted())
@@ -255,8 +263,26 @@ class MainScreen(Screen[None]):
             return self.store.messages_sorted()
         return self._filtered.rows
 
+    def _lineage_note(self, message: Message) -> str:
+        """The history row's lineage marker: `↻→5123` (resent as), `↻←5120` (resend of) or ''."""
+        if not message.resend_of and not self.lineage.was_resent(message.key):
+            return ""
+        return lineage_mark(message, self.lineage.resent_as(message.key))
+
+    def note_resent(self, original: Message, new_id: str) -> None:
+        """A resend went out: link it now, before the store's batch arrives (`R` right after)."""
+        new = self.store.get((original.account, new_id, original.phone))
+        changed = self.lineage.add(
+            new or original.evolve(message_id=new_id, resend_of=original.message_id)
+        )
+        if changed and self.is_mounted:
+            self.history.forget_lines()
+
     def refresh_rows(self) -> None:
         """Filter the store's rows afresh into the history, keeping the selected message."""
+        if len(self.store) != self._lineage_size:  # first paint, or older days loaded
+            self._lineage_size = len(self.store)
+            self.lineage.add_all(self.store.messages_sorted())
         if self._filter or self.failed_only:
             if self._filter is not None and self._filter.needs_now:  # state:stuck's thresholds
                 self.campaign.refresh_usual(self.clock.now())

@@ -17,7 +17,7 @@ from textual.worker import Worker
 
 from smstui.errors import SmstuiError
 from smstui.filtering import FilterError, parse_filter
-from smstui.model import Message
+from smstui.model import Message, NumberInfo
 from smstui.policy import RESENDABLE
 from smstui.ui.screens.detail import DetailScreen
 from smstui.ui.screens.resend import BulkResendScreen, ResendDecision, ResendScreen
@@ -28,6 +28,15 @@ if TYPE_CHECKING:
 
 EXPORT_FORMATS = ("csv", "jsonl")
 Key = tuple[str, str, str]
+
+
+def lookup_text(m: Message, info: NumberInfo) -> str:
+    """`79161234567: delivered · МТС Москва`; a message without a phone is named by its id."""
+    who = m.phone or info.phone or f"id {m.message_id}"
+    number = " ".join(p for p in (info.operator, info.region) if p)
+    if not number:
+        number = "no number to look up" if not (m.phone or info.phone) else "operator unknown"
+    return f"{who}: {m.state.value} · {number}"
 
 
 class MainActions:
@@ -132,7 +141,12 @@ class MainActions:
             return
         screen = self.screen
         info = self.app.number_info.get(m.phone)
-        self.app.push_screen(DetailScreen(m, screen.store.timeline(m.key), info, screen.clock))
+        self.app.push_screen(
+            DetailScreen(
+                m, screen.store.timeline(m.key), info, screen.clock,
+                resent_as=screen.lineage.resent_as,
+            )
+        )  # fmt: skip
 
     # ----- actions that reach the gateway (through the controller's budget) ---------------
     def _work(self, name: str, coro: Coroutine[Any, Any, None]) -> Worker[None]:
@@ -152,12 +166,14 @@ class MainActions:
             if decision is not None:
                 self._work("resend", self._resend_one(m, decision.allow_permanent, detail))
 
-        now = self.screen.clock.now()
-        self.app.push_screen(ResendScreen(m, estimate_cost=m.cost, now=now), decided)
+        now, resent_as = self.screen.clock.now(), self.screen.lineage.resent_as(m.key)
+        dialog = ResendScreen(m, estimate_cost=m.cost, now=now, resent_as=resent_as)
+        self.app.push_screen(dialog, decided)
 
     async def _resend_one(self, m: Message, allow: bool, detail: DetailScreen | None) -> None:
         screen = self.screen
         result = await screen.controller.resend(m.key, allow_permanent=allow)
+        screen.note_resent(m, result.message_id)  # before the store's batch: `R` right after
         screen.notify(f"Resent to {m.phone}: new id {result.message_id}", title="Resend")
         screen.set_action_error("")
         if detail is not None and detail.is_attached:
@@ -170,7 +186,8 @@ class MainActions:
         if not failures:
             self.screen.notify("No failures in the current view", timeout=3)
             return
-        bulk = BulkResendScreen(failures, now=self.screen.clock.now())
+        was_resent = self.screen.lineage.was_resent
+        bulk = BulkResendScreen(failures, now=self.screen.clock.now(), was_resent=was_resent)
 
         def decided(confirmed: bool | None) -> None:
             # Exactly what the dialog listed: its plan, not a recomputation over newer rows.
@@ -184,10 +201,11 @@ class MainActions:
         sent, refused = 0, []
         for m in messages:
             try:
-                await screen.controller.resend(m.key)
+                result = await screen.controller.resend(m.key)
             except SmstuiError as err:  # one refusal (budget, error 9) must not drop the rest
                 refused.append(f"{m.phone}: {err}")
             else:
+                screen.note_resent(m, result.message_id)
                 sent += 1
         if refused:
             text = f"Resent {sent} of {len(messages)}; {len(refused)} refused ({refused[0]})"
@@ -209,10 +227,14 @@ class MainActions:
     async def _lookup(self, m: Message, detail: DetailScreen | None) -> None:
         screen = self.screen
         fresh = await screen.controller.refresh_status(m.key)
+        if not m.phone:  # a Webcom push names no phone: there is no number to ask about
+            screen.notify(lookup_text(fresh, NumberInfo(phone="")), title="Look up")
+            if detail is not None and detail.is_attached:
+                detail.show(fresh, screen.store.timeline(m.key))
+            return
         info = await screen.controller.lookup(m.account, m.phone)
         self.app.number_info[m.phone] = info
-        operator = info.operator or "operator unknown"
-        screen.notify(f"{m.phone}: {fresh.state.value} · {operator} {info.region}".strip())
+        screen.notify(lookup_text(fresh, info), title="Look up")
         screen.set_action_error("")
         if detail is not None and detail.is_attached:
             detail.show(fresh, screen.store.timeline(m.key), info)

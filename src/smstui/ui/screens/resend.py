@@ -1,12 +1,15 @@
 """Confirmations before spending money: resend one message, or many temporary failures at once.
 
-Cancel has the focus by default, `escape` cancels, and what smstui.policy refuses (a permanent
-failure, a resend before the advised wait) can only be sent after the user ticks an override.
+Cancel has the focus by default; `y` confirms, `n`, `q` and `escape` cancel. What smstui.policy
+refuses (a permanent failure, a resend before the advised wait) can only be sent after the user
+ticks an override (`y` does not tick it). A message already resent says so, and a bulk resend
+leaves it out.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -18,7 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Static
 
 from smstui.model import Message
-from smstui.policy import Advice, in_bulk, resend_advice
+from smstui.policy import Advice, in_bulk, resend_advice, wait_text
 
 # GSM 03.38 basic alphabet; everything else forces UCS-2 (70 characters a part, 67 when split).
 _GSM7 = frozenset(
@@ -27,6 +30,13 @@ _GSM7 = frozenset(
 )
 _GSM7_EXT = frozenset("^{}\\[~]|€")  # two septets each
 BULK_PREVIEW = 5
+Key = tuple[str, str, str]
+CONFIRM_BINDINGS = [
+    Binding("y", "confirm", "Yes"),
+    Binding("n", "cancel", "No"),
+    Binding("escape", "cancel", "Cancel"),
+    Binding("q", "cancel", "Cancel", show=False),
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,13 +62,19 @@ class ResendScreen(ModalScreen[ResendDecision | None]):
     """Confirm resending one message: phone, text, parts and what it will cost."""
 
     AUTO_FOCUS = "#cancel"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = CONFIRM_BINDINGS
 
     def __init__(
-        self, message: Message, *, estimate_cost: Decimal | None, now: float | None = None
+        self,
+        message: Message,
+        *,
+        estimate_cost: Decimal | None,
+        now: float | None = None,
+        resent_as: tuple[str, ...] = (),
     ) -> None:
         super().__init__(classes="resend-screen")
         self.message = message
+        self.resent_as = resent_as  # the ids this message was already resent as
         self.estimate_cost = estimate_cost
         self.now = time.time() if now is None else now
         self.advice = resend_advice(message)
@@ -84,6 +100,12 @@ class ResendScreen(ModalScreen[ResendDecision | None]):
                 id="resend-details",
             )
             yield Static(escape(text) or "[dim](empty text)[/]", id="resend-text")
+            if self.resent_as:
+                yield Static(
+                    f"[b $warning]Already resent → {escape(self.resent_as[-1])}:[/] "
+                    "this sends one more copy.",
+                    id="resend-lineage",
+                )
             if self.advice.advice is Advice.NOT_FAILED:
                 yield Static(
                     f"[b $warning]Not a failure ({m.state.value}):[/] resending sends another "
@@ -116,6 +138,13 @@ class ResendScreen(ModalScreen[ResendDecision | None]):
         if event.checkbox.id == "override":
             self.query_one("#confirm", Button).disabled = not event.value
 
+    def action_confirm(self) -> None:
+        """`y`: the same as pressing the confirm button (locked until the override is ticked)."""
+        if self.query_one("#confirm", Button).disabled:
+            self.notify("Tick “Resend anyway” first (space on the checkbox)", timeout=3)
+            return
+        self.dismiss(ResendDecision(allow_permanent=self.refusal is not None))
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         """Cancel → None; Resend → the decision."""
         event.stop()
@@ -137,9 +166,16 @@ class BulkPlan:
     """Which messages a bulk resend sends, and which it leaves out and why."""
 
     resend: list[Message] = field(default_factory=list)
+    resent: list[Message] = field(default_factory=list)  # already resent: would be a copy
     permanent: list[Message] = field(default_factory=list)  # would fail again
     waiting: list[Message] = field(default_factory=list)  # too early: would fail again now
     not_failed: list[Message] = field(default_factory=list)  # delivered or still pending
+
+    @property
+    def wait_until(self) -> float | None:
+        """When the first waiting message may be resent (None: none is waiting)."""
+        times = [a.wait_until for a in map(resend_advice, self.waiting) if a.wait_until]
+        return min(times, default=None)
 
     @property
     def total_cost(self) -> Decimal:
@@ -152,10 +188,21 @@ class BulkPlan:
         return sum(m.cost is None for m in self.resend)
 
 
-def bulk_plan(messages: list[Message], now: float | None = None) -> BulkPlan:
-    """Split messages into those a bulk resend sends and those it leaves out (the app uses it)."""
+def bulk_plan(
+    messages: list[Message],
+    now: float | None = None,
+    *,
+    was_resent: Callable[[Key], bool] = lambda _key: False,
+) -> BulkPlan:
+    """Split messages into those a bulk resend sends and those it leaves out (the app uses it).
+
+    A message already resent is left out whatever its advice: its resend is the live copy.
+    """
     plan, when = BulkPlan(), time.time() if now is None else now
     for m in messages:
+        if was_resent(m.key):
+            plan.resent.append(m)
+            continue
         if in_bulk(m, when):
             plan.resend.append(m)
             continue
@@ -173,11 +220,18 @@ class BulkResendScreen(ModalScreen[bool]):
     """Confirm resending every non-permanent failure among the given messages."""
 
     AUTO_FOCUS = "#cancel"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = CONFIRM_BINDINGS
 
-    def __init__(self, messages: list[Message], *, now: float | None = None) -> None:
+    def __init__(
+        self,
+        messages: list[Message],
+        *,
+        now: float | None = None,
+        was_resent: Callable[[Key], bool] = lambda _key: False,
+    ) -> None:
         super().__init__(classes="resend-screen")
-        self.plan = bulk_plan(messages, now)
+        self.now = time.time() if now is None else now
+        self.plan = bulk_plan(messages, self.now, was_resent=was_resent)
 
     def compose(self) -> ComposeResult:
         """Count, total cost, the first few messages, what was left out."""
@@ -194,15 +248,16 @@ class BulkResendScreen(ModalScreen[bool]):
             )
         if count > BULK_PREVIEW:
             lines.append(f"  … and {count - BULK_PREVIEW} more")
+        until = plan.wait_until
+        first = f"; the first may go {wait_text(until, self.now)}" if until else ""
+        lines.append(
+            f"Left out: [b]{len(plan.resent)}[/] already resent · "
+            f"[b]{len(plan.waiting)}[/] advised to wait{escape(first)}"
+        )
         if plan.permanent:
             lines.append(
                 f"[b $warning]{len(plan.permanent)} permanent failure(s) left out[/] "
                 "(they would fail again; resend them one by one with the override)."
-            )
-        if plan.waiting:
-            lines.append(
-                f"[b $warning]{len(plan.waiting)} left out until their advised wait is over[/] "
-                "(e.g. a SIM card replaced: 24 h)."
             )
         if plan.not_failed:
             lines.append(f"[dim]{len(plan.not_failed)} message(s) not failed, left out.[/]")
@@ -222,6 +277,11 @@ class BulkResendScreen(ModalScreen[bool]):
         """Cancel → False; Resend → True."""
         event.stop()
         self.dismiss(event.button.id == "confirm" and bool(self.plan.resend))
+
+    def action_confirm(self) -> None:
+        """`y`: resend what the dialog lists (nothing happens when it lists nothing)."""
+        if self.plan.resend:
+            self.dismiss(True)
 
     def action_cancel(self) -> None:
         """Escape: nothing is sent."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import tzinfo
 
 from rich.segment import Segment
@@ -72,10 +72,18 @@ class HistoryTable(Widget, can_focus=True):
             self.following = following
             self.new_above = new_above
 
-    def __init__(self, *, clock, tz: tzinfo | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        *,
+        clock,
+        tz: tzinfo | None = None,
+        annotate: Callable[[Message], str] | None = None,
+        **kwargs,
+    ) -> None:
         super().__init__(**kwargs)
         self._clock = clock
         self._tz = tz
+        self._annotate = annotate  # a note before the text cell (resend lineage), '' for none
         self._rows: Sequence[Message] = ()
         self._cursor = 0
         self._top = 0  # index of the first row in the window
@@ -250,6 +258,11 @@ class HistoryTable(Widget, can_focus=True):
             self.refresh()
 
     # ----- rendering --------------------------------------------------------------------
+    def forget_lines(self) -> None:
+        """Render every row afresh (a row's note changed while its message did not)."""
+        self._lines.clear()
+        self.refresh()
+
     def notify_style_update(self) -> None:
         """Theme or CSS changed: forget the cached rich styles."""
         self._styles.clear()
@@ -309,7 +322,11 @@ class HistoryTable(Widget, can_focus=True):
         now = self._clock.now()
         segments: list[Segment] = []
         for i, (column, w) in enumerate(columns):
-            text = fit(cell_text(message, column.name, now, self._tz), w, column.right)
+            text = cell_text(message, column.name, now, self._tz)
+            if column.name == "text" and self._annotate is not None:
+                note = self._annotate(message)
+                text = f"{note} {text}" if note else text
+            text = fit(text, w, column.right)
             style = row_style
             if column.name == "state" and index != self._cursor:
                 style = row_style + self._style(STATE_CLASSES[message.state])
