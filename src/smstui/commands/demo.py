@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import secrets
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+import platformdirs
 
 from smstui.clock import ScaledClock, SystemClock
 from smstui.config import parse_config
@@ -27,6 +30,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--faults", default="", help="emulator faults, e.g. http500=0.05")
     parser.add_argument("--listen", metavar="HOST:PORT", help="webhook receiver address")
     parser.add_argument("--cache-dir", type=Path, help="keep the demo cache here (default: temp)")
+    parser.add_argument(
+        "--export-dir",
+        type=Path,
+        help="where e/E exports go; kept after the demo (default: the user data dir's "
+        "demo-exports, or CACHE_DIR/exports with --cache-dir)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -46,8 +55,18 @@ def demo_config(emulator_url: str, cache_dir: Path, listen: str, hook_secret: st
     )  # fmt: skip
 
 
+def demo_export_dir(args: argparse.Namespace) -> Path:
+    """Where the demo's exports go: never inside a temporary cache that is deleted on quit."""
+    if getattr(args, "export_dir", None):
+        return Path(args.export_dir)
+    if args.cache_dir is not None:
+        return Path(args.cache_dir) / "exports"
+    return platformdirs.user_data_path("smstui") / "demo-exports"
+
+
 def build_demo(args: argparse.Namespace):
     """The demo app and its store: emulator, receiver and poller run as the app's service."""
+    from smstui.commands._demo_ledger import DemoLedger
     from smstui.emulator.options import EmulatorOptions
     from smstui.emulator.server import run_emulator
     from smstui.poller import Engine
@@ -70,20 +89,24 @@ def build_demo(args: argparse.Namespace):
     engine = Engine(config, store, clock=clock)
 
     async def serve() -> None:
-        # Order matters: the emulator listens before the poller asks; shutdown in reverse.
-        async with run_emulator(options), receiver_for(engine, config, listen, clock):
-            try:
-                await engine.run()
-            finally:
-                await engine.aclose()
+        # Order matters: the emulator listens before the poller asks; the ledger records the
+        # Webcom sends before the receiver can take a push about them; shutdown in reverse.
+        async with run_emulator(options) as emu:
+            DemoLedger(store, "demo-webcom").attach(emu, clock.now())
+            async with receiver_for(engine, config, listen, clock):
+                try:
+                    await engine.run()
+                finally:
+                    await engine.aclose()
 
     app = make_app(store=store, controller=engine, clock=clock, config=config,
-                   title="smstui demo", services=[serve])  # fmt: skip
+                   title="smstui demo", services=[serve],
+                   export_dir=demo_export_dir(args))  # fmt: skip
     return app, store, cache_dir
 
 
 def run(args: argparse.Namespace) -> int:
-    """Show the demo dashboard; the temporary cache goes away afterwards."""
+    """Show the demo dashboard; the temporary cache goes away afterwards, exports stay."""
     app, store, cache_dir = build_demo(args)
     try:
         app.run()
@@ -91,4 +114,7 @@ def run(args: argparse.Namespace) -> int:
         store.close()
         if args.cache_dir is None:
             shutil.rmtree(cache_dir, ignore_errors=True)
+    exported = app.main_screen.actions.last_export
+    if exported is not None:
+        print(f"smstui demo: exports kept in {exported.parent}", file=sys.stderr)
     return 0

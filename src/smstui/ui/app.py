@@ -60,6 +60,7 @@ class SmstuiApp(App):
         settings_dir: Path | None,
         driver_size: tuple[int, int] | None,
         services: Sequence[Service] = (),
+        export_dir: Path | None = None,
     ) -> None:
         super().__init__()
         self.store = store
@@ -88,7 +89,7 @@ class SmstuiApp(App):
             tz=tz,
             accounts=[a.name for a in accounts],
             low_balance=low,
-            export_dir=settings_dir / "exports" if settings_dir else None,
+            export_dir=export_dir or (settings_dir / "exports" if settings_dir else None),
             secrets=self.secrets,
         )
 
@@ -229,10 +230,12 @@ def make_app(
     tz: tzinfo | None = None,
     settings_dir: Path | None = None,
     services: Sequence[Service] = (),
+    export_dir: Path | None = None,
 ) -> SmstuiApp:
     """The one factory the CLI, the demo and the tests build the dashboard with.
 
-    `settings_dir` (exports, remembered theme) defaults to the config's cache dir. `services`
+    `settings_dir` (exports, remembered theme) defaults to the config's cache dir; `export_dir`
+    puts exports elsewhere (the demo's cache is temporary, its exports are not). `services`
     are zero-argument callables returning awaitables (e.g. `engine.run`), run as workers from
     mount until exit; one that fails is shown (toast + health line) and never stops the UI.
     """
@@ -250,6 +253,7 @@ def make_app(
         settings_dir=settings_dir,
         driver_size=driver_size,
         services=services,
+        export_dir=export_dir,
     )
     app.title = title
     app.sub_title = f"times in {zone_name(tz)}"  # the header names the zone every time is in
