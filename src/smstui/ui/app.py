@@ -11,10 +11,11 @@ from datetime import tzinfo
 from pathlib import Path, PurePath
 from typing import Any, ClassVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from smstui.alerts import Alert, AlertMonitor
@@ -96,6 +97,13 @@ class SmstuiApp(App):
     def get_css_variables(self) -> dict[str, str]:
         """The theme's variables plus the state colours ($state-<state>), which a theme may set."""
         return with_state_variables(super().get_css_variables())
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Of Textual's own palette entries only the theme picker: ours come first and alone
+        (quit, keys and help are smstui's own commands; a screenshot is the terminal's job)."""
+        for command in super().get_system_commands(screen):
+            if command.title == "Theme":
+                yield command
 
     def on_mount(self) -> None:
         """Keymap and theme, the main view, the store listener, the services, the 1 s tick."""

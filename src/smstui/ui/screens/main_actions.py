@@ -20,6 +20,7 @@ from smstui.filtering import FilterError, parse_filter
 from smstui.model import Message, NumberInfo
 from smstui.policy import RESENDABLE
 from smstui.ui.screens.detail import DetailScreen
+from smstui.ui.screens.lookup import LookupScreen
 from smstui.ui.screens.resend import BulkResendScreen, ResendDecision, ResendScreen
 
 if TYPE_CHECKING:
@@ -238,6 +239,37 @@ class MainActions:
         screen.set_action_error("")
         if detail is not None and detail.is_attached:
             detail.show(fresh, screen.store.timeline(m.key), info)
+
+    def lookup_number(self, phone: str | None = None) -> None:
+        """Look up any number (the palette): asks for it unless given; the selected message's
+        account is asked (else the first one), through its request budget."""
+        accounts = self.screen.accounts()
+        if not accounts:
+            self.screen.notify("No account to ask", severity="warning")
+            return
+        selected = self.screen.history.selected
+        account = selected.account if selected is not None else accounts[0]
+        if phone is not None:
+            self._work("look up number", self._lookup_number(account, phone))
+            return
+
+        def chosen(digits: str | None) -> None:
+            if digits:
+                self._work("look up number", self._lookup_number(account, digits))
+
+        self.app.push_screen(LookupScreen(account), chosen)
+
+    async def _lookup_number(self, account: str, phone: str) -> None:
+        info = await self.screen.controller.lookup(account, phone)
+        self.app.number_info[phone] = info
+        number = " ".join(p for p in (info.operator, info.region, info.country) if p)
+        zone = f" · UTC{info.timezone}" if info.timezone and info.timezone[0] in "+-" else ""
+        self.screen.notify(
+            f"{phone}: {number or 'operator unknown'}{zone} (asked {account})",
+            title="Look up",
+            timeout=10,
+        )
+        self.screen.set_action_error("")
 
     def balance(self) -> None:
         """Fetch every account's balance now."""
