@@ -64,5 +64,12 @@ def ui(tmp_path):
 
 @pytest.fixture(autouse=True)
 def _stable_env(monkeypatch):
-    """No NO_COLOR leaking in from the developer's shell; snapshots stay in colour."""
+    """No NO_COLOR leaking in from the developer's shell; snapshots stay in colour.
+
+    A truecolour terminal too: on TERM=xterm (16 colours) the app swaps colours that would
+    round to red (smstui.ui.terminal_colors), and the shell's TERM must not change snapshots.
+    """
     monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setenv("COLORTERM", "truecolor")
+    monkeypatch.delenv("TEXTUAL_COLOR_SYSTEM", raising=False)

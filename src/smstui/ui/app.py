@@ -33,6 +33,7 @@ from smstui.ui.screens.help import HelpScreen
 from smstui.ui.screens.main import MainScreen
 from smstui.ui.settings import load_ui_settings, save_ui_setting
 from smstui.ui.state_style import with_state_variables
+from smstui.ui.terminal_colors import fit_to_terminal
 
 Service = Callable[[], Awaitable[object]]
 SERVICE_STOP_S = 10.0  # how long quitting waits for a cancelled service (the engine's flush)
@@ -95,8 +96,11 @@ class SmstuiApp(App):
         )
 
     def get_css_variables(self) -> dict[str, str]:
-        """The theme's variables plus the state colours ($state-<state>), which a theme may set."""
-        return with_state_variables(super().get_css_variables())
+        """The theme's variables plus the state colours ($state-<state>), which a theme may set;
+        on a 16-colour terminal only trouble stays red (smstui.ui.terminal_colors)."""
+        variables = with_state_variables(super().get_css_variables())
+        console = getattr(self, "console", None)  # None until App.__init__ has made it
+        return fit_to_terminal(variables, console.color_system if console else None)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Of Textual's own palette entries only the theme picker: ours come first and alone
