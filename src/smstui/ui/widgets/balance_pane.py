@@ -84,8 +84,28 @@ class BalancePane(Widget):
         self.set_class(any(i.is_low for i in items), "-low")
         self.refresh(layout=True)
 
+    def rows_available(self) -> int | None:
+        """Lines the layout can give the accounts (a fixed height, or the band's maximum)."""
+        for styles in (self.styles, self.parent.styles if self.parent else None):
+            if styles is None:
+                continue
+            limit = styles.height if styles is self.styles else styles.max_height
+            if limit is not None and limit.is_cells:
+                return max(1, int(limit.value) - self.styles.gutter.height)
+        return None
+
     def render(self) -> Content:
-        """All accounts, compact when the pane is narrow."""
-        compact = self.size.width < self.COMPACT_BELOW
-        lines = [balance_line(i, compact) for i in self._shown or ()]
+        """All accounts: two lines each, one when that does not fit, several to a line last.
+
+        Every account's balance must stay visible (at 80×24 the band has two lines).
+        """
+        items = self._shown or ()
+        rows = self.rows_available()
+        compact = self.size.width < self.COMPACT_BELOW or (
+            rows is not None and rows < 2 * len(items)
+        )
+        lines = [balance_line(i, compact) for i in items]
+        if rows is not None and len(lines) > rows:  # still too many: share the lines
+            per = -(-len(lines) // rows)
+            lines = ["  ".join(lines[k : k + per]) for k in range(0, len(lines), per)]
         return Content.from_markup("\n".join(lines) or "[dim]no accounts[/dim]")
