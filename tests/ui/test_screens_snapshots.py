@@ -36,7 +36,7 @@ def test_detail_failed_message_wide(snap_compare) -> None:
     times and "30 min ago"; the error "Subscriber offline (err 6)", class temporary in the
     warning colour and the resend-later advice; a three-row timeline (send, poll, webhook with
     "learnt 2 min later"); number info with MCC/MNC 250/01; raw values with psw=*** masked;
-    the footer lists Close, Copy id, Copy phone, Resend…, Look up now."""
+    the footer lists Back (esc; q too), Copy id, Copy phone, Resend…, Look up now."""
     assert snap_compare(detail_app(), terminal_size=WIDE)
 
 
@@ -68,8 +68,9 @@ def test_resend_permanent_failure_small(snap_compare) -> None:
 
 def test_bulk_resend_confirm(snap_compare) -> None:
     """Bulk resend: "7 message(s) to resend · total cost ≈ 20.70 (+ 1 without a known price)",
-    the first five phones, "… and 2 more", "2 permanent failure(s) left out", one not-failed
-    message left out; Cancel focused, "Resend 7 message(s)"."""
+    the first five phones, "… and 2 more", "Left out: 0 already resent · 0 advised to wait",
+    "2 permanent failure(s) left out", one not-failed message left out; "Cancel (n)" focused,
+    "Resend 7 message(s) (y)"."""
     app = Host(lambda: BulkResendScreen(bulk_messages()))
     assert snap_compare(app, terminal_size=WIDE)
 

@@ -125,9 +125,9 @@ class ResendScreen(ModalScreen[ResendDecision | None]):
             if self.refusal is not None:
                 yield Checkbox("Resend anyway (override)", id="override")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Cancel", id="cancel")
+                yield Button("Cancel (n)", id="cancel")
                 yield Button(
-                    _CONFIRM_OVERRIDE[self.permanent] if self.refusal is not None else "Resend",
+                    _CONFIRM_OVERRIDE[self.permanent] if self.refusal is not None else "Resend (y)",
                     id="confirm",
                     variant="error" if self.refusal is not None else "primary",
                     disabled=self.refusal is not None,
@@ -158,7 +158,10 @@ class ResendScreen(ModalScreen[ResendDecision | None]):
         self.dismiss(None)
 
 
-_CONFIRM_OVERRIDE = {True: "Resend despite permanent failure", False: "Resend before the wait"}
+_CONFIRM_OVERRIDE = {
+    True: "Resend despite permanent failure (y)",
+    False: "Resend before the wait (y)",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,9 +268,9 @@ class BulkResendScreen(ModalScreen[bool]):
             yield Static("Resend temporary failures?", classes="dialog-title")
             yield Static("\n".join(lines), id="bulk-details")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Cancel", id="cancel")
+                yield Button("Cancel (n)", id="cancel")
                 yield Button(
-                    f"Resend {count} message(s)" if count else "Nothing to resend",
+                    f"Resend {count} message(s) (y)" if count else "Nothing to resend",
                     id="confirm",
                     variant="primary",
                     disabled=count == 0,
