@@ -116,7 +116,10 @@ class MessageIndex:
         self._order.insert(bisect_left(self._order, entry), entry)
 
     def _index(self, m: Message, key: Key) -> None:
-        self.counts.setdefault(m.account, Counter())[m.state] += 1
+        counts = self.counts.get(m.account)
+        if counts is None:
+            counts = self.counts[m.account] = Counter()
+        counts[m.state] += 1
         if m.state not in _FINAL:
             self.non_final.setdefault(m.account, {})[key] = None
 

@@ -50,7 +50,7 @@ class AtomicStorage(Storage):
         except OSError as err:
             raise StoreError(f"cannot read {self.path}: {err.strerror}") from err
         try:
-            data = json.loads(raw.decode("utf-8", "surrogatepass"))
+            data = json.loads(raw)  # bytes: decoded as UTF-8 in C (lone surrogates kept)
         except (UnicodeDecodeError, ValueError, RecursionError) as err:
             raise StoreError(f"{self.path} is not valid JSON: {err}") from err
         if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):

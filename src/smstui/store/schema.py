@@ -109,12 +109,16 @@ def entry(values: Any) -> Entry:
     State and source stay the stored strings (a StrEnum compares and hashes as its value);
     `entry_to_change` makes the enums when a timeline is shown.
     """
-    state, raw, at, source, err, observed, *rest = values
-    if len(rest) > 1:
-        raise ValueError(f"a timeline entry has 6 or 7 fields, not {len(values)}")
-    return (
-        state, raw, float(at), source, err, observed, rest[0] if rest else None
-    )  # fmt: skip
+    n = len(values)
+    if n == 7:
+        e = tuple(values)
+    elif n == 6:
+        e = (*values, None)
+    else:
+        raise ValueError(f"a timeline entry has 6 or 7 fields, not {n}")
+    if e[2].__class__ is not float:  # times are written as floats; anything else is checked
+        e = (e[0], e[1], float(e[2]), *e[3:])
+    return e
 
 
 def change_to_entry(c: StatusChange) -> Entry:
