@@ -216,9 +216,9 @@ class State:
     def _insert_entry(self, key: Key, entry: Entry) -> bool:
         """Add an entry in time order; False when the same (state, raw, at) is there."""
         timeline = self.timelines.get(key, ())
-        head = entry[:3]
-        for e in timeline:
-            if e[:3] == head:
+        state, raw, at = entry[0], entry[1], entry[2]
+        for e in timeline:  # time first: it tells observations apart most often
+            if e[2] == at and e[0] == state and e[1] == raw:
                 return False  # a webhook retry, a repeated poll answer
         if not timeline or timeline[-1][2] <= entry[2]:
             self.timelines[key] = (*timeline, entry)
