@@ -24,6 +24,9 @@ class WebcomGateway(WebcomWire):
     """Gateway for one Webcom Mobi account (login+password or token)."""
 
     supports_history = False  # Webcom has no history endpoint (webcom.md Q18)
+    # Neither the send reply, the XML states nor a push carry a price: only the JSON state
+    # detail (one id per request) does; the poller asks it once per final message.
+    prices_by_detail = True
 
     async def balance(self) -> Balance:
         """/json/balance.php → money, currency and SMS left per direction."""

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import TypeVar
 
 from smstui.budget import Budget
@@ -17,13 +18,16 @@ from smstui.model import Balance, DeliveryState, Message, Source
 from smstui.poller.discovery import HistoryDiscovery
 from smstui.poller.guard import FailureGuard
 from smstui.poller.schedule import StatusSchedule
-from smstui.store import Store
+from smstui.store import AppliedChange, Store
 
 log = logging.getLogger("smstui.poller")
 T = TypeVar("T")
 MIN_SLEEP_S, MAX_SLEEP_S = 1.0, 60.0
 PUSH_TRUST_S = 15 * 60.0  # pushes seen this recently make status polling a safety net
 SAFETY_NET_CYCLE_S = 300.0  # and its mass requests gather due ids for five minutes
+PRICE_ASKS_PER_CYCLE = 20  # Webcom state-detail requests per cycle for costs (one id each)
+PRICE_CYCLE_S = 5.0  # while prices are missing, the next cycle comes this soon
+Key = tuple[str, str, str]
 
 
 @dataclass
@@ -83,6 +87,10 @@ class AccountPoller:
         self._gone: set[tuple[str, str, str]] = set()  # archived at SMSC: history has the rest
         self.pushes_seen_at: float | None = None
         self._next_status_at = 0.0
+        # Final messages whose cost only a per-id state detail tells (Webcom), oldest first;
+        # None until the loaded cache was looked through once.
+        self.prices_by_detail = bool(getattr(gateway, "prices_by_detail", False))
+        self._unpriced: dict[Key, None] | None = None
 
     @property
     def safety_net(self) -> bool:
@@ -119,6 +127,8 @@ class AccountPoller:
         if self.discovery is not None and now >= self._next_history_at:
             await self._discover(report)
         await self._statuses(report)
+        if self.prices_by_detail:
+            await self._prices(report)
         if self.clock.now() >= self._next_balance_at:
             await self.refresh_balance()
         report.requests = self.requests - before
@@ -164,6 +174,31 @@ class AccountPoller:
         report.asked += len(refs)
         report.changes += await self.apply_polled(results)
 
+    def note_unpriced(self, applied: Iterable[AppliedChange]) -> None:
+        """Remember final messages without a cost: their price is asked for, once each."""
+        if not self.prices_by_detail or self._unpriced is None:
+            return  # the first price round looks through the whole cache anyway
+        for change in applied:
+            if _unpriced(change.after):
+                self._unpriced[change.key] = None
+
+    async def _prices(self, report: CycleReport) -> None:
+        if self._unpriced is None:  # first round: what the cache held already
+            mine = (m for m in self.store.messages_sorted() if m.account == self.account.name)
+            self._unpriced = {m.key: None for m in mine if _unpriced(m)}
+        for key in list(self._unpriced)[:PRICE_ASKS_PER_CYCLE]:
+            message = self.store.get(key)
+            if message is None or not _unpriced(message):
+                del self._unpriced[key]
+                continue
+            ask = partial(self.gateway.status, message.message_id, message.phone)
+            got = await self.call("status", key, ask)
+            if got is None:  # refused by the budget or failed: the next cycle tries again
+                return
+            del self._unpriced[key]  # asked once: a reply without a price is the answer
+            report.asked += 1
+            report.changes += await self.apply_polled([got])
+
     async def apply_polled(self, results: list[Message]) -> int:
         """Apply polled statuses; a known message the gateway no longer finds is left alone."""
         keep = []
@@ -175,6 +210,7 @@ class AccountPoller:
             keep.append(m)
         applied = await self.store.apply_async(keep, source=Source.POLL)
         self.schedule.forget(c.key for c in applied if c.after.state.is_final)
+        self.note_unpriced(applied)
         return len(applied)
 
     async def refresh_balance(self) -> Balance | None:
@@ -198,6 +234,8 @@ class AccountPoller:
         if due_at is not None:
             allowed = self.budget.next_allowed_at("status_mass")
             times.append(max(due_at, allowed, self._next_status_at if self.safety_net else 0.0))
+        if self.prices_by_detail and (self._unpriced is None or self._unpriced):
+            times.append(now + PRICE_CYCLE_S)
         paused = self.guard.paused_until(now)
         if paused:
             times = [paused]
@@ -229,3 +267,9 @@ class AccountPoller:
             rows=self.budget.rows_left(),
             backoffs=self.budget.backoffs(),
         )
+
+
+def _unpriced(message: Message) -> bool:
+    """Final, delivered or not, and still without a cost (a not-found id has none to ask)."""
+    state = message.state
+    return state.is_final and state is not DeliveryState.NOT_FOUND and message.cost is None

@@ -160,7 +160,9 @@ class Engine:
                         updated_at=change.at,
                     )
                 )  # fmt: skip
-        await self.store.apply_async([*new, *changes], source=Source.WEBHOOK)
+        applied = await self.store.apply_async([*new, *changes], source=Source.WEBHOOK)
+        for poller in self.pollers.values():  # a pushed final state: its price is still unknown
+            poller.note_unpriced(c for c in applied if c.key[0] == poller.account.name)
 
     async def push_incoming(self, items: list[IncomingMessage]) -> None:
         """Incoming SMS pushed by a gateway."""

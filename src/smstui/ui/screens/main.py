@@ -20,7 +20,7 @@ from smstui.filtering import Filter
 from smstui.lineage import Lineage, lineage_mark
 from smstui.model import Message
 from smstui.secrets import Secret
-from smstui.store import Store
+from smstui.store import AppliedChange, Store
 from smstui.ui.filtered_rows import FilteredRows
 from smstui.ui.screens.alert_log import AlertLogScreen
 from smstui.ui.screens.health import HealthScreen
@@ -236,7 +236,7 @@ class MainScreen(Screen[None]):
         whole history is filtered again only when the filter itself changes.
         """
         self.feed.add(changes)
-        if self.lineage.add_all(getattr(c, "after", c) for c in changes):
+        if self.lineage.add_all(c.after for c in changes if isinstance(c, AppliedChange)):
             self.history.forget_lines()  # an original's row gains its "resent →" marker
         self._lineage_size = len(self.store)  # these batches are indexed: no full rescan
         filtered = self._filtered

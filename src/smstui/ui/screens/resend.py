@@ -31,7 +31,7 @@ _GSM7 = frozenset(
 _GSM7_EXT = frozenset("^{}\\[~]|€")  # two septets each
 BULK_PREVIEW = 5
 Key = tuple[str, str, str]
-CONFIRM_BINDINGS = [
+CONFIRM_BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
     Binding("y", "confirm", "Yes"),
     Binding("n", "cancel", "No"),
     Binding("escape", "cancel", "Cancel"),
