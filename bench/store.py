@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import dataclasses
 import io
 import json
 import math
@@ -372,6 +373,18 @@ def writer_run(root: Path, profile: bool) -> dict[str, Any]:
     assert ok, store.checkpoint_error
     fig["partition_bytes"] = partition_path(root, part).stat().st_size
     assert fig["partition_bytes"] > size  # the changed chunk was rewritten with its timelines
+    # Steady state: the daemon applies batch after batch in one long-lived process. The first
+    # apply after an open also pays the garbage collector's first passes over the freshly
+    # loaded heap; both are reported (apply_10k_first_s is that first one).
+    steady = []
+    for r in range(3):
+        later = [dataclasses.replace(ch, raw_status=f"1.{r}", at=ch.at + 10 + r) for ch in changes]
+        c, t = time.process_time(), time.perf_counter()
+        store.apply(later, source=Source.POLL)
+        steady.append((time.perf_counter() - t, time.process_time() - c))
+    fig["apply_first_s"], fig["apply_first_cpu_s"] = fig["apply_s"], fig["apply_cpu_s"]
+    fig["apply_s"] = statistics.median(w for w, _ in steady)
+    fig["apply_cpu_s"] = statistics.median(c for _, c in steady)
     if prof:
         fig["profile_apply"] = _profile_text(prof)
         fig["profile_checkpoint"] = _profile_text(prof_c)
@@ -658,6 +671,8 @@ def main(argv: list[str] | None = None) -> int:
         "loaded_at_open": opens[0]["loaded"],
         "apply_10k_s": round(wmed["apply_s"], 4),
         "apply_10k_cpu_s": round(wmed["apply_cpu_s"], 4),
+        "apply_10k_first_s": round(wmed["apply_first_s"], 4),
+        "apply_10k_first_cpu_s": round(wmed["apply_first_cpu_s"], 4),
         "checkpoint_s": round(wmed["checkpoint_s"], 4),
         "checkpoint_cpu_s": round(wmed["checkpoint_cpu_s"], 4),
         "checkpoint_partition_bytes": int(wmed["partition_bytes"]),
