@@ -63,7 +63,8 @@ def test_detail_of_a_resent_message(snap_compare, size) -> None:
 
 @pytest.mark.parametrize("size", SIZES)
 def test_detail_of_a_resend(snap_compare, size) -> None:
-    """The new message: queued, "Resend  resend of 100245", no error section."""
+    """The new message: queued, "Resend  resend of 100245", "Status  none reported by the
+    gateway yet" (no raw status, not "Unknown status"), "No error."."""
     resend = FAILED.evolve(message_id="100900", state=DeliveryState.QUEUED, raw_status="",
                            error_code=None, sent_at=START - 60, updated_at=START - 60,
                            resend_of="100245")  # fmt: skip

@@ -32,7 +32,8 @@ class MessageCommands(Provider):
         keys: dict[str, list[str]] = {}  # one entry per command: q and ctrl+q both quit
         for key, active in main.active_bindings.items():
             binding = active.binding
-            if binding.description and binding.action not in _NOT_LISTED:
+            # Hidden keys (the history's arrows, escape) are movements, not commands.
+            if binding.description and binding.show and binding.action not in _NOT_LISTED:
                 shown = self.app.get_key_display(binding) or key
                 if binding.description in keys:
                     keys[binding.description].append(shown)

@@ -186,7 +186,8 @@ class DetailScreen(Screen[None]):
             ("Id", escape(m.message_id)),
             ("Account", f"{escape(m.account)} ({m.provider.value})"),
             ("State", f"[{state_markup(m.state)}]{m.state.value}[/]"),
-            ("Status", escape(f"{m.raw_status or '—'} {status.name_en} · {status.name_ru}")),
+            ("Status", escape(f"{m.raw_status} {status.name_en} · {status.name_ru}")
+             if m.raw_status else "[dim]none reported by the gateway yet[/]"),
             ("Sent", when(m.sent_at)),
             ("Updated", when(m.updated_at)),
             ("Sender", escape(m.sender or "—")),
