@@ -18,8 +18,8 @@ from datetime import UTC
 from pathlib import Path
 
 from smstui.clock import FakeClock
-from smstui.filtering import error_class_of
 from smstui.model import DeliveryState, ErrorClass, Provider, Source, StatusChange
+from smstui.policy import failure_class
 from smstui.sample_data import (
     START,
     SampleController,
@@ -57,14 +57,15 @@ async def until(pilot, condition: Callable[[], bool], what: str) -> None:
 
 
 def live_changes(store: Store) -> None:
-    """A few status changes so the live feed has something to show."""
+    """A few status changes so the live feed has something to show (since launch: the feed
+    counts earlier ones in its summary line instead)."""
     rows = store.messages_sorted()
     pending = [m for m in rows[:40] if not m.state.is_final][:6]
     for i, m in enumerate(pending):
         failed = i % 3 == 2
         state = DeliveryState.FAILED if failed else DeliveryState.DELIVERED
         change = StatusChange(
-            m.account, m.message_id, state, "20" if failed else "1", START - 60 + i * 7,
+            m.account, m.message_id, state, "20" if failed else "1", START - 4 + i * 0.5,
             Source.WEBHOOK if i % 2 else Source.POLL, 6 if failed else None, m.phone,
         )  # fmt: skip
         store.apply([change])
@@ -73,7 +74,7 @@ def live_changes(store: Store) -> None:
 def _failed(store: Store, klass: ErrorClass) -> object:
     for m in store.messages_sorted():
         failed = m.state is DeliveryState.FAILED and m.provider is Provider.SMSC
-        if failed and error_class_of(m) is klass:
+        if failed and failure_class(m) is klass:
             return m
     raise RuntimeError("the sample data has no such failure")
 
@@ -157,6 +158,8 @@ async def main() -> int:
     parser.add_argument("--check", action="store_true", help="compare only; exit 1 if stale")
     args = parser.parse_args()
     os.environ.pop("NO_COLOR", None)  # screenshots are in colour whatever the shell says
+    # ... and in truecolour: on TERM=xterm (16 colours) the app swaps colours that round to red
+    os.environ.update(TERM="xterm-256color", COLORTERM="truecolor")
     stale = []
     for shot in SHOTS:
         with tempfile.TemporaryDirectory() as tmp:
