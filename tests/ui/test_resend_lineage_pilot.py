@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from conftest import build_app
 from test_screens_support import FAILED, Host, bulk_messages
 from textual.widgets import Button, Static
 
+from conftest import build_app
 from smstui.model import DeliveryState
 from smstui.policy import Advice, resend_advice
 from smstui.ui.screens.detail import DetailScreen
@@ -142,7 +142,8 @@ async def test_q_and_escape_go_back_from_every_sub_screen(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         for opener, screen_type in (("enter", DetailScreen), ("question_mark", HelpScreen),
-                                    ("r", ResendScreen), ("h", None)):  # fmt: skip
+                                    ("r", ResendScreen), ("h", None), ("a", None),
+                                    ("s", None)):  # fmt: skip
             for back in ("q", "escape"):
                 if opener == "r":
                     failed = next(m for m in app.store.messages_sorted() if m.state.is_failure

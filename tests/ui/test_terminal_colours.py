@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from conftest import build_app
 from rich.color import ColorSystem
 from textual.color import Color
 
+from conftest import build_app
 from smstui.ui.terminal_colors import fit_to_terminal, rounds_to_red
 
 SIZE = (120, 36)
