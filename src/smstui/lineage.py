@@ -22,6 +22,13 @@ def original_key(message: Message) -> Key | None:
     return (message.account, message.resend_of, message.phone)
 
 
+def _same(key: Key) -> Key:
+    # A gateway may echo the phone in another form (`+7 916…` sent, `7916…` answered): the
+    # digits decide, so the link holds whichever form each side was stored with.
+    account, message_id, phone = key
+    return (account, message_id, "".join(ch for ch in phone if ch.isdigit()) or phone)
+
+
 class Lineage:
     """original key → the ids it was resent as (oldest first); no I/O, no Textual."""
 
@@ -34,6 +41,7 @@ class Lineage:
         original = original_key(message)
         if original is None:
             return False
+        original = _same(original)
         known = self._resent_as.get(original, ())
         if message.message_id in known:
             return False
@@ -49,11 +57,11 @@ class Lineage:
 
     def resent_as(self, key: Key) -> tuple[str, ...]:
         """The ids this message was resent as, oldest first (empty: never resent)."""
-        return self._resent_as.get(key, ())
+        return self._resent_as.get(_same(key), ())
 
     def was_resent(self, key: Key) -> bool:
         """Has this message been resent already (by any smstui process)?"""
-        return key in self._resent_as
+        return _same(key) in self._resent_as
 
     def __len__(self) -> int:
         return len(self._resent_as)

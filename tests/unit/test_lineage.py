@@ -81,3 +81,10 @@ def test_history_mark_is_short() -> None:
     assert lineage_mark(ORIGINAL, ("501",)) == "↻→501"
     assert lineage_mark(first, ("777",)) == "↻←500 ↻→777"
     assert lineage_mark(ORIGINAL, ()) == ""
+
+
+def test_link_holds_when_the_gateway_echoes_the_phone_in_another_form() -> None:
+    plus = ORIGINAL.evolve(phone="+7 916 123-45-67")
+    lineage = Lineage([resend("501")])  # the resend stored the digits the gateway answered
+    assert lineage.resent_as(plus.key) == ("501",) and lineage.was_resent(plus.key)
+    assert not lineage.was_resent(plus.evolve(phone="79990000000").key)  # another recipient
