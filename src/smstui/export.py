@@ -35,8 +35,8 @@ COLUMNS = (
     "sender",
     "text",
 )
-# JSONL also carries what a faithful read-back needs (exact times, country).
-JSONL_EXTRA = ("sent_at", "updated_at", "country")
+# JSONL also carries what a faithful read-back needs (exact times, country, resend lineage).
+JSONL_EXTRA = ("sent_at", "updated_at", "country", "resend_of")
 FORMATS = ("csv", "jsonl")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -82,6 +82,7 @@ def message_record(message: Message, secrets: Iterable[Secret | str] = ()) -> di
         "sent_at": message.sent_at,
         "updated_at": message.updated_at,
         "country": message.country,
+        "resend_of": message.resend_of,  # the id this message resends ("" for a first send)
     }
     # A raw status is provider text: mask credential parameters in it like in any log line, and
     # every configured secret value wherever it might appear.
@@ -113,6 +114,7 @@ def record_message(record: dict[str, Any]) -> Message:
             operator=record.get("operator", ""),
             region=record.get("region", ""),
             updated_at=record.get("updated_at"),
+            resend_of=str(record.get("resend_of") or ""),
         )
     except (KeyError, ValueError, TypeError, InvalidOperation) as err:
         raise ExportError(f"not an smstui export record: {err!r}") from err

@@ -88,3 +88,14 @@ def test_link_holds_when_the_gateway_echoes_the_phone_in_another_form() -> None:
     lineage = Lineage([resend("501")])  # the resend stored the digits the gateway answered
     assert lineage.resent_as(plus.key) == ("501",) and lineage.was_resent(plus.key)
     assert not lineage.was_resent(plus.evolve(phone="79990000000").key)  # another recipient
+
+
+def test_jsonl_export_keeps_the_link_and_csv_keeps_its_columns(tmp_path) -> None:
+    from smstui.export import COLUMNS, read_jsonl, write_csv, write_jsonl
+
+    new = resend("501")
+    assert write_jsonl(tmp_path / "x.jsonl", [ORIGINAL, new]) == 2
+    assert read_jsonl(tmp_path / "x.jsonl") == [ORIGINAL, new]
+    write_csv(tmp_path / "x.csv", [new])
+    header = (tmp_path / "x.csv").read_text("utf-8").splitlines()[0]
+    assert header == ",".join(COLUMNS) and "resend_of" not in header
