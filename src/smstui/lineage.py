@@ -33,7 +33,9 @@ class Lineage:
     """original key → the ids it was resent as (oldest first); no I/O, no Textual."""
 
     def __init__(self, messages: Iterable[Message] = ()) -> None:
-        self._resent_as: dict[Key, tuple[str, ...]] = {}
+        # (send time, id) pairs in send order: the cache is read newest first, batches come
+        # oldest first, and either way the last one is the latest resend.
+        self._resent_as: dict[Key, tuple[tuple[float, str], ...]] = {}
         self.add_all(messages)
 
     def add(self, message: Message) -> bool:
@@ -43,9 +45,10 @@ class Lineage:
             return False
         original = _same(original)
         known = self._resent_as.get(original, ())
-        if message.message_id in known:
+        if any(message_id == message.message_id for _, message_id in known):
             return False
-        self._resent_as[original] = (*known, message.message_id)
+        entry = (message.sent_at or 0.0, message.message_id)
+        self._resent_as[original] = tuple(sorted((*known, entry)))
         return True
 
     def add_all(self, messages: Iterable[Message]) -> bool:
@@ -57,7 +60,7 @@ class Lineage:
 
     def resent_as(self, key: Key) -> tuple[str, ...]:
         """The ids this message was resent as, oldest first (empty: never resent)."""
-        return self._resent_as.get(_same(key), ())
+        return tuple(message_id for _, message_id in self._resent_as.get(_same(key), ()))
 
     def was_resent(self, key: Key) -> bool:
         """Has this message been resent already (by any smstui process)?"""

@@ -99,3 +99,11 @@ def test_jsonl_export_keeps_the_link_and_csv_keeps_its_columns(tmp_path) -> None
     write_csv(tmp_path / "x.csv", [new])
     header = (tmp_path / "x.csv").read_text("utf-8").splitlines()[0]
     assert header == ",".join(COLUMNS) and "resend_of" not in header
+
+
+def test_the_latest_resend_is_last_whatever_order_the_cache_is_read_in() -> None:
+    older, newer = resend("501").evolve(sent_at=NOW), resend("502").evolve(sent_at=NOW + 60)
+    for order in ([older, newer], [newer, older]):  # batches oldest first, the cache newest first
+        lineage = Lineage(order)
+        assert lineage.resent_as(ORIGINAL.key) == ("501", "502")
+        assert lineage_mark(ORIGINAL, lineage.resent_as(ORIGINAL.key)) == "↻→502"
