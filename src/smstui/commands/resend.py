@@ -11,6 +11,7 @@ import sys
 import time
 
 from smstui.commands._budgeted import budgeted
+from smstui.commands._cache import record_sent
 from smstui.commands._common import add_config_args, add_json_arg, load, print_json
 from smstui.commands.send import print_result
 from smstui.commands.status import find_messages
@@ -94,6 +95,9 @@ async def run(args: argparse.Namespace) -> int:
     account = config.account(args.account)
     original, result = await resend_message(
         config, account, args.message_id, args.phone, force=args.force
+    )
+    record_sent(  # durable first, linked to the original
+        config, account, result, original.text, original.sender, resend_of=original.message_id
     )
     if original.state is DeliveryState.DELIVERED:
         print(f"smstui: note: {args.message_id} had already been delivered", file=sys.stderr)

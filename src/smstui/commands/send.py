@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from smstui.commands._budgeted import budgeted
+from smstui.commands._cache import record_sent
 from smstui.commands._common import add_config_args, add_json_arg, load, print_json
 from smstui.config import Account, Config
 from smstui.errors import UsageError
@@ -60,5 +61,6 @@ async def run(args: argparse.Namespace) -> int:
     config = load(args)
     account = config.account(args.account)
     result = await send_message(config, account, args.phone, args.text, sender=args.sender)
+    record_sent(config, account, result, args.text, args.sender)  # durable before "sent"
     print_result(result, as_json=args.json)
     return 0
