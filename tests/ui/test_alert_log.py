@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import START, build_app
 from rich.console import Console
 
+from conftest import START, build_app
 from smstui.ui.screens.alert_log import AlertLogScreen, alert_report
 
 

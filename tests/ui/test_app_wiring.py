@@ -7,9 +7,9 @@ import asyncio
 import os
 from datetime import UTC
 
-from conftest import START, build_app, fill_balances, make_messages, ui_config
 from textual.widgets import Static
 
+from conftest import START, build_app, fill_balances, make_messages, ui_config
 from smstui.clock import FakeClock
 from smstui.model import DeliveryState, ErrorClass, Source, StatusChange
 from smstui.policy import RESENDABLE, failure_class

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from conftest import START
-
 from smstui.breakdown import compute_breakdown
 from smstui.model import DeliveryState
 from smstui.stuck import HELD, MIN_USUAL_S

@@ -7,7 +7,6 @@ screenshot is taken once the thread worker's result is on screen.
 from __future__ import annotations
 
 from conftest import build_app
-
 from smstui.ui.screens.breakdown import BreakdownScreen
 
 

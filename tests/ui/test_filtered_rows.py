@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 
 import pytest
-from conftest import START, make_messages
 
+from conftest import START, make_messages
 from smstui.clock import FakeClock
 from smstui.filtering import parse_filter
 from smstui.model import DeliveryState, Source, StatusChange

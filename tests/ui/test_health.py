@@ -6,7 +6,6 @@ import dataclasses
 import re
 
 from conftest import START, build_app
-
 from smstui.budget import Budget, default_limits
 from smstui.clock import FakeClock
 from smstui.controller import AccountHealth, Backoff, HealthSnapshot

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 
 from conftest import START, build_app
-
 from smstui.sample_data import sample_health
 from smstui.store.core import StoreHealth
 from smstui.ui.screens.health import HealthScreen

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from conftest import START
-
 from smstui.model import DeliveryState, Message, Provider, Source, StatusChange
 from smstui.store.schema import AppliedChange
 from smstui.ui.widgets.live_feed import FEED_COLUMNS, LiveFeed, feed_layout

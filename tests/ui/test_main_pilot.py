@@ -181,7 +181,6 @@ async def test_keymap_rebinds_and_theme_is_remembered(tmp_path):
     from dataclasses import replace
 
     from conftest import build_app
-
     from smstui.ui.settings import load_ui_settings
 
     app, _, _ = build_app(tmp_path)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from conftest import START, build_app
-
 from smstui.model import DeliveryState, Source, StatusChange
 from smstui.ui.widgets.live_feed import LiveFeed
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from conftest import START, make_messages
-
 from smstui.model import Balance, DeliveryState
 from smstui.ui.widgets.stats import (
     burn_rate_per_hour,

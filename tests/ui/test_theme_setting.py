@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from conftest import build_app
-
 from smstui.ui.settings import load_ui_settings
 
 
