@@ -13,10 +13,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Sparkline, Static
 
-from smstui.display import group
+from smstui.display import group, short_duration
 from smstui.model import DeliveryState
 from smstui.ui.state_style import state_markup
-from smstui.ui.widgets.stats import RATE_WINDOW_S, delivery_percent, duration_text
+from smstui.ui.widgets.stats import RATE_WINDOW_S, delivery_percent
 
 ALL_CACHED = "all cached"
 SPARK_MINUTES = 30  # the sparkline's span: one bar per minute
@@ -84,7 +84,7 @@ def figures_text(fig: CampaignFigures) -> str:
     head.append(f"[b]{group(sum(counts.values()))}[/b] msgs")  # the history title counts too
     pace = [f"{fig.rate_per_min:g}/min, {RATE_WINDOW_S / 60:g} min avg"]
     if fig.oldest_pending_s is not None:
-        pace.append(f"oldest pending {duration_text(fig.oldest_pending_s)}")
+        pace.append(f"oldest pending {short_duration(fig.oldest_pending_s)}")
     failed = [_count(s, n) for s, n in fig.counts if s.is_failure] or ["no failures"]
     rest = [_count(s, n) for s, n in fig.counts if not s.is_failure]
     return "\n".join(" · ".join(p) for p in (head, pace, failed, rest) if p)

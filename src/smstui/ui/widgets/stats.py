@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from itertools import pairwise
 
+from smstui.display import short_duration
 from smstui.model import Balance, DeliveryState, Message
 
 BURN_WINDOW_S = 3600.0  # judge the burn rate on the last hour of balance samples
@@ -32,18 +33,6 @@ def burn_rate_per_hour(samples: Sequence[Balance], now: float) -> Decimal | None
     return spent * Decimal(3600) / Decimal(str(span))
 
 
-def duration_text(seconds: float) -> str:
-    """A short human duration: 45 s, 12 min, 2 h, 3 d."""
-    seconds = max(0.0, seconds)
-    if seconds < 60:
-        return f"{int(seconds)} s"
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min"
-    if seconds < 48 * 3600:
-        return f"{seconds / 3600:.0f} h"
-    return f"{seconds / 86400:.0f} d"
-
-
 def runway_text(amount: Decimal, rate_per_hour: Decimal | None) -> str:
     """'lasts ~2 h at this rate', or why no estimate can be given."""
     if rate_per_hour is None:
@@ -53,7 +42,7 @@ def runway_text(amount: Decimal, rate_per_hour: Decimal | None) -> str:
     if amount <= 0:
         return "empty"
     hours = float(amount / rate_per_hour)
-    return f"lasts ~{duration_text(hours * 3600)} at this rate"
+    return f"lasts ~{short_duration(hours * 3600)} at this rate"
 
 
 def delivery_percent(counts: Mapping[DeliveryState, int]) -> float | None:
