@@ -74,7 +74,9 @@ def message_to_doc(m: Message, timeline: tuple[Entry, ...] = ()) -> dict[str, An
         for name, value, default in zip(
             _MESSAGE_FIELDS, _FIELD_VALUES(m), _DEFAULT_VALUES, strict=True
         )
-        if value != default  # fields without a default compare unequal to MISSING: kept
+        # `is not` first: most left-out values are the default object itself (None, "", UNKNOWN);
+        # fields without a default compare unequal to MISSING, so they are always kept.
+        if value is not default and value != default
     }
     cost = doc.get("cost")
     if cost is not None:
