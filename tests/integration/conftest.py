@@ -9,9 +9,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from smstui.clock import FakeClock
+from smstui.config import parse_config
 from smstui.emulator.core import Emulator
 from smstui.emulator.options import EmulatorOptions
 from smstui.emulator.server import run_emulator
+from smstui.poller import Engine
+from smstui.store import Store
 
 MSK = timezone(timedelta(hours=3))
 # 2025-11-21 12:00 MSK: a Friday noon, far from the 03:00 archive job.
@@ -50,3 +53,33 @@ async def emulator(make_emulator: MakeEmulator) -> AsyncIterator[Emulator]:
     """
     async with make_emulator(seed=1, messages=50, rate=6.0) as emu:
         yield emu
+
+
+MakeEngine = Callable[..., AbstractAsyncContextManager[tuple[Engine, Emulator]]]
+
+
+@pytest.fixture
+def make_engine(make_emulator: MakeEmulator, tmp_path) -> MakeEngine:
+    """Factory: `async with make_engine(provider="smsc", name="main", seed=1, messages=6) as
+    (engine, emu):` — a real Engine and cache over one account of a frozen emulator."""
+
+    @asynccontextmanager
+    async def factory(
+        *, provider: str = "smsc", name: str = "main", **emulator: object
+    ) -> AsyncIterator[tuple[Engine, Emulator]]:
+        emulator.setdefault("rate", 0)
+        async with make_emulator(**emulator) as emu:
+            config = parse_config(
+                {"accounts": [{"name": name, "provider": provider, "base_url": emu.base_url,
+                               "login": "demo", "password": "demo", "timeout": 5}],
+                 "cache": {"dir": str(tmp_path)}}
+            )  # fmt: skip
+            store = Store.open(tmp_path / "cache", clock=emu.clock)
+            engine = Engine(config, store, clock=emu.clock)
+            try:
+                yield engine, emu
+            finally:
+                await engine.aclose()
+                store.close()
+
+    return factory

@@ -7,11 +7,8 @@ import asyncio
 import pytest
 
 from smstui.cli import main
-from smstui.config import parse_config
 from smstui.model import DeliveryState, Message, Provider
 from smstui.policy import ResendRefused
-from smstui.poller import Engine
-from smstui.store import Store
 
 
 def sends(emu) -> int:
@@ -27,20 +24,9 @@ def cached(state: DeliveryState, raw: str, err: int | None, at: float) -> Messag
 
 
 @pytest.fixture
-async def engine(make_emulator, tmp_path):
-    async with make_emulator(seed=1, messages=5, rate=0) as emu:
-        config = parse_config(
-            {"accounts": [{"name": "main", "provider": "smsc", "base_url": emu.base_url,
-                           "login": "demo", "password": "demo", "timeout": 5}],
-             "cache": {"dir": str(tmp_path)}}
-        )  # fmt: skip
-        store = Store.open(tmp_path / "cache", clock=emu.clock)
-        engine = Engine(config, store, clock=emu.clock)
-        try:
-            yield engine, emu
-        finally:
-            await engine.aclose()
-            store.close()
+async def engine(make_engine):
+    async with make_engine(seed=1, messages=5) as pair:
+        yield pair
 
 
 async def test_engine_refuses_a_wrong_number_the_ui_calls_permanent(engine) -> None:

@@ -5,27 +5,13 @@ from __future__ import annotations
 import pytest
 
 from smstui.codes import smsc_status
-from smstui.config import parse_config
 from smstui.model import DeliveryState, Message, Provider
-from smstui.poller import Engine
-from smstui.store import Store
 
 
 @pytest.fixture
-async def engine(make_emulator, tmp_path):
-    async with make_emulator(seed=1, messages=6, rate=0) as emu:
-        config = parse_config(
-            {"accounts": [{"name": "main", "provider": "smsc", "base_url": emu.base_url,
-                           "login": "demo", "password": "demo", "timeout": 5}],
-             "cache": {"dir": str(tmp_path)}}
-        )  # fmt: skip
-        store = Store.open(tmp_path / "cache", clock=emu.clock)
-        engine = Engine(config, store, clock=emu.clock)
-        try:
-            yield engine, emu
-        finally:
-            await engine.aclose()
-            store.close()
+async def engine(make_engine):
+    async with make_engine(seed=1, messages=6) as pair:
+        yield pair
 
 
 def stale_copies(emu) -> list[Message]:

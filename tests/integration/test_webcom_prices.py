@@ -4,27 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from smstui.config import parse_config
 from smstui.model import DeliveryState, Message, Provider, Source, StatusChange
-from smstui.poller import Engine
-from smstui.store import Store
 
 
 @pytest.fixture
-async def webcom(make_emulator, tmp_path):
-    async with make_emulator(seed=3, messages=50, rate=0) as emu:
-        config = parse_config(
-            {"accounts": [{"name": "wc", "provider": "webcom", "base_url": emu.base_url,
-                           "login": "demo", "password": "demo", "timeout": 5}],
-             "cache": {"dir": str(tmp_path)}}
-        )  # fmt: skip
-        store = Store.open(tmp_path / "cache", clock=emu.clock)
-        engine = Engine(config, store, clock=emu.clock)
-        try:
-            yield engine, emu
-        finally:
-            await engine.aclose()
-            store.close()
+async def webcom(make_engine):
+    async with make_engine(provider="webcom", name="wc", seed=3, messages=50) as pair:
+        yield pair
 
 
 def state_requests(emu) -> int:
