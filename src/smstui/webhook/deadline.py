@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
+from yarl import URL
 
 from smstui.webhook.errors import ReceiverError
 
@@ -94,14 +95,38 @@ class GuardedSite(web.BaseSite):
         loop = asyncio.get_running_loop()
         try:
             self._server = await loop.create_server(
-                lambda: guard.watch(server()), self._host, self._port, backlog=self._backlog
-            )
+                lambda: guard.watch(_tolerant(server())), self._host, self._port,
+                backlog=self._backlog,
+            )  # fmt: skip
         except OSError as err:
             raise ReceiverError(f"cannot listen on {self._where()}: {_reason(err)}") from None
 
     def _where(self) -> str:
         host = f"[{self._host}]" if ":" in self._host else self._host
         return f"{host}:{self._port}"
+
+
+def _tolerant(handler: Any) -> Any:
+    """A connection whose request target aiohttp cannot build a URL from gets a plain 404.
+
+    aiohttp's pure-Python parser (its fallback without C extensions) passes raw non-ASCII
+    bytes through as surrogates; a target such as `//\x80/smsc` then fails inside aiohttp's
+    own request factory (yarl's IDNA decoding of the "host"), before any handler runs, and the
+    connection task dies with an ERROR log. The request is built again for "/", which no
+    route serves (404).
+    """
+    make = handler._request_factory
+
+    def build(message: Any, *args: Any) -> Any:
+        try:
+            return make(message, *args)
+        except (UnicodeError, ValueError):
+            if not hasattr(message, "_replace"):
+                raise
+            return make(message._replace(path="/", url=URL("/")), *args)
+
+    handler._request_factory = build
+    return handler
 
 
 def _reason(err: OSError) -> str:
