@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from smstui.clock import FakeClock
+from smstui.model import DeliveryState, Message, Provider
 from smstui.sample_data import (
     START,
     SampleController,
@@ -73,3 +74,23 @@ def _stable_env(monkeypatch):
     monkeypatch.setenv("TERM", "xterm-256color")
     monkeypatch.setenv("COLORTERM", "truecolor")
     monkeypatch.delenv("TEXTUAL_COLOR_SYSTEM", raising=False)
+
+
+def larger_than_memory(tmp_path: Path, days: int, per_day: int) -> tuple[SmstuiApp, Store]:
+    """An app over a cache of `days` settled days of `per_day` messages, only the newest in
+    memory (older days stay on disk until the history or a filter asks for them)."""
+    clock = FakeClock(START)
+    settled = [
+        Message("smsc-main", Provider.SMSC, f"{d}{i:04d}", f"7916{d}{i:06d}",
+                DeliveryState.DELIVERED, text="old", sent_at=START - d * 86400 - i * 60,
+                updated_at=START - d * 86400 - i * 60 + 5, operator="МТС")
+        for d in range(days) for i in range(per_day)
+    ]  # fmt: skip
+    with Store.open(tmp_path / "cache", clock=clock) as writer:
+        writer.apply(settled)
+    store = Store.open(tmp_path / "cache", clock=clock, memory_messages=per_day)
+    app = make_app(
+        store=store, controller=FakeController(store, clock), clock=clock,
+        config=ui_config(tmp_path), tz=UTC, settings_dir=tmp_path, driver_size=(120, 36),
+    )  # fmt: skip
+    return app, store
