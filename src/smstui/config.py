@@ -93,6 +93,7 @@ class Config:
     accounts: tuple[Account, ...] = ()
     cache_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)))
     memory_messages: int = 10_000  # [cache] messages kept in memory at open (newest first)
+    prune_days: float = 0.0  # [cache] drop settled days older than this; 0 = keep everything
     poll: PollSettings = field(default_factory=PollSettings)
     webhook: WebhookSettings = field(default_factory=WebhookSettings)
     keymap: dict[str, str] = field(default_factory=dict)
@@ -176,6 +177,13 @@ def parse_config(data: dict[str, Any], *, path: Path | None = None) -> Config:
         if memory != int(memory) or not 1_000 <= memory <= 5_000_000:
             raise reader.error("cache.memory_messages", "must be a whole number, 1000 to 5000000")
         kwargs["memory_messages"] = int(memory)
+    if "prune_days" in cache:
+        # Deleting history is opt-in: a monitoring tool that forgets a campaign by default
+        # gives wrong answers about it later, with no warning.
+        days = cache["prune_days"]
+        if days != 0 or isinstance(days, bool):
+            days = reader.number(cache, "prune_days", "cache.prune_days", 0.0, (1.0, 3_650.0))
+        kwargs["prune_days"] = float(days)
     return Config(
         accounts=accounts,
         poll=reader.poll(poll),

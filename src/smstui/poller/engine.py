@@ -111,17 +111,19 @@ class Engine:
     async def _checkpointer(self) -> None:
         """Checkpoint on a cadence (the journal is durable already: this bounds its length)."""
         interval = self.config.poll.flush_interval_s
-        retention = self.config.poll.retention_days * 86400
+        keep_s = self.config.prune_days * 86400  # 0: history is never deleted
         next_prune = 0.0
         while True:
             await asyncio.sleep(interval)  # real time: the journal's length is about wall time
             try:
-                if self.clock.now() >= next_prune:
-                    self.store.prune(retention)
+                if keep_s and self.clock.now() >= next_prune:
+                    self.store.prune(keep_s)
                     next_prune = self.clock.now() + 3600
                 await self.store.checkpoint_async()
             except StoreError as err:  # shown on the health line; the next turn retries
                 log.error("cache: %s", err)
+            except Exception:  # a bug here must not end checkpointing for the process's life
+                log.exception("cache checkpointer")
 
     def _report(self, report: CycleReport, poller: AccountPoller) -> None:
         if self.on_cycle is not None:

@@ -2,8 +2,13 @@
 
 What a checkpoint writes is taken on the loop (references to immutable messages and timeline
 tuples, the key map frozen by copy-on-write); encoding and writing run in a thread. A failed
-checkpoint loses nothing — the journal still holds every change — and is retried with
-back-off while the health line says so.
+checkpoint loses nothing — the journal still holds every change, and what it took is marked
+dirty again — and is retried with back-off while the health line says so.
+
+One checkpoint at a time, whatever cancels what: a cancelled checkpoint's thread keeps writing,
+so the next checkpoint waits for it (or abandons it before it starts) and only then takes its
+own. Two interleaved checkpoints could land an older manifest or partition after a newer one
+trimmed the journal, and lose what was acknowledged in between.
 """
 
 from __future__ import annotations
@@ -11,15 +16,16 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from smstui.errors import StoreError
 from smstui.model import Message
 from smstui.store.manifest import side_docs, write_manifest
-from smstui.store.partitions import PartInfo, partition_path, write_partition
-from smstui.store.schema import Entry, Key, message_to_doc
+from smstui.store.partitions import PartInfo, day_of, partition_path, write_partition
+from smstui.store.schema import Entry, Key, StoreEvent, message_to_doc
 from smstui.store.state import State
 
 if TYPE_CHECKING:
@@ -43,6 +49,19 @@ class Taken:
     manifest_parts: list[dict[str, Any]]
     dropped: set[str]
     dirty: set[str]
+    shrunk: set[str]
+    written: set[str] = field(default_factory=set)  # partitions now on disk
+    removed: set[str] = field(default_factory=set)  # partitions now gone from disk
+    # Outcome, set under the I/O lock: done, failed (error) or abandoned before it started.
+    done: bool = False
+    error: StoreError | None = None
+    abandoned: bool = False
+    settled: bool = False  # its outcome was taken into memory (on the loop)
+
+    @property
+    def finished(self) -> bool:
+        """True once nothing more will be written for this checkpoint."""
+        return self.done or self.error is not None or self.abandoned
 
 
 class Checkpointer:
@@ -62,6 +81,10 @@ class Checkpointer:
         self._retry_at = 0.0
         self._checkpointed_pos = -1
         self._dropped: set[str] = set()
+        self._io = threading.Lock()  # held while a checkpoint writes (thread or inline)
+        self._inflight: Taken | None = None
+        self._inflight_future: asyncio.Future[None] | None = None
+        self._on_disk: set[str] | None = None  # partitions known to be on disk
 
     def needs_checkpoint(self) -> bool:
         """True when memory holds changes the partitions do not."""
@@ -77,6 +100,11 @@ class Checkpointer:
     def _take(self) -> Taken:
         """Everything one checkpoint writes, as of now (on the loop; cheap)."""
         state = self.state
+        if self._on_disk is None:  # first checkpoint: what is not dirty came from the disk
+            self._on_disk = set(state.parts) - state.dirty
+        # The manifest names only what is on disk: a partition no checkpoint has written yet
+        # is written by this one, whatever happened to its dirty mark.
+        state.dirty |= state.parts.keys() - self._on_disk
         by_key = state.index.view()._by_key  # frozen by copy-on-write: safe in a thread
         parts = []
         # Partitions a message moved into are written before the ones it left: a crash in
@@ -91,7 +119,7 @@ class Checkpointer:
         side = side_docs(state.side, pending)
         manifest_parts = [p.to_doc() for p in state.parts.values() if p.count]
         taken = Taken(self.pos, by_key, parts, side, manifest_parts, set(self._dropped),
-                      set(state.dirty))  # fmt: skip
+                      set(state.dirty), set(state.shrunk))  # fmt: skip
         state.dirty.clear()
         state.shrunk.clear()
         state.side_dirty = False
@@ -99,23 +127,65 @@ class Checkpointer:
         return taken
 
     def _write(self, taken: Taken, now: float) -> None:
-        """The I/O of a checkpoint (in a thread, or inline at close)."""
+        """The I/O of a checkpoint: partitions, then the manifest naming them, then the trim."""
         for info, keys, timelines in taken.parts:
             docs = [message_to_doc(taken.by_key[k], timelines[k]) for k in keys]
             if docs:
                 write_partition(self.root, info, docs)
+                taken.written.add(info.name)
             else:
                 partition_path(self.root, info.name).unlink(missing_ok=True)
+                taken.removed.add(info.name)
         write_manifest(self.root, taken.upto, taken.manifest_parts, taken.side, now)
         for name in taken.dropped:
             partition_path(self.root, name).unlink(missing_ok=True)
-        self.journal.trim(taken.upto)
+            taken.removed.add(name)
+        self.journal.trim(taken.upto)  # only now: everything before upto is on disk
 
-    def _failed(self, taken: Taken, err: StoreError) -> None:
-        """Nothing is lost: mark what was taken dirty again and retry later."""
+    def _run(self, taken: Taken, now: float) -> None:
+        """Write one checkpoint under the I/O lock and record its outcome (never raises).
+
+        Any error is a failed checkpoint, not only StoreError: a bare OSError (no free
+        inodes for a mkdir) or a bug must not lose the dirty marks or kill the checkpointer.
+        """
+        with self._io:
+            if taken.abandoned:  # a later checkpoint took over before this one began
+                return
+            try:
+                self._write(taken, now)
+            except StoreError as err:
+                taken.error = err
+            except OSError as err:
+                taken.error = StoreError(f"{err.filename or self.root}: {err.strerror or err}")
+            except Exception as err:  # a bug: a visible failure with its trace, never a lost mark
+                log.exception("cache checkpoint failed")
+                taken.error = StoreError(f"unexpected {type(err).__name__}: {err}")
+            else:
+                taken.done = True
+
+    def _settle(self, taken: Taken) -> None:
+        """Take a finished checkpoint's outcome into memory (on the loop; once)."""
+        if taken.settled or not taken.finished:
+            return
+        taken.settled = True
+        if self._inflight is taken:
+            self._inflight = self._inflight_future = None
+        if taken.done:
+            self._done(taken)
+        else:
+            self._requeue(taken)
+            if taken.error is not None:
+                self._failed(taken.error)
+
+    def _requeue(self, taken: Taken) -> None:
+        """What a checkpoint did not write is dirty again: the next one writes it."""
         self.state.dirty |= taken.dirty
+        self.state.shrunk |= taken.shrunk
         self.state.side_dirty = True
         self._dropped |= taken.dropped
+
+    def _failed(self, err: StoreError) -> None:
+        """Nothing is lost (the journal holds it all): back off and say so."""
         self._failures += 1
         delay = min(RETRY_MAX_S, RETRY_BASE_S * 2 ** (self._failures - 1))
         self._retry_at = self._clock.now() + delay
@@ -123,6 +193,9 @@ class Checkpointer:
         log.error("%s", self.checkpoint_error)
 
     def _done(self, taken: Taken) -> None:
+        if self._on_disk is not None:
+            self._on_disk |= taken.written
+            self._on_disk -= taken.removed
         self._checkpointed_pos = taken.upto
         self._failures = 0
         self._retry_at = 0.0
@@ -133,42 +206,86 @@ class Checkpointer:
         if self._lock is None:
             raise StoreError(f"{self.root}: only the writer checkpoints")
 
+    def _end_inflight(self) -> None:
+        """Before an inline checkpoint: let a cancelled one's thread finish, or abandon it if
+        its thread has not begun (it then writes nothing), and take in its outcome."""
+        inflight = self._inflight
+        if inflight is None:
+            return
+        with self._io:  # waits while its thread writes
+            if not inflight.finished:
+                inflight.abandoned = True
+        self._settle(inflight)
+
     def checkpoint(self) -> bool:
         """Checkpoint now, inline (at close, in tests); False when it failed."""
         self._check_writer()
+        self._end_inflight()
         taken = self._take()
-        try:
-            self._write(taken, self._clock.now())
-        except StoreError as err:
-            self._failed(taken, err)
-            return False
-        self._done(taken)
-        return True
+        self._inflight = taken
+        self._run(taken, self._clock.now())
+        self._settle(taken)
+        return taken.done
 
     async def checkpoint_async(self, *, force: bool = False) -> bool:
-        """Checkpoint with the I/O in a thread; skipped while backing off after a failure."""
+        """Checkpoint with the I/O in a thread; skipped while backing off after a failure.
+
+        Cancelling the caller does not cancel the write: it runs to its end in its thread,
+        and its outcome is taken in when it ends (or by the next checkpoint, which waits).
+        """
         self._check_writer()
+        await self._await_inflight()
         if not force and (self._clock.now() < self._retry_at or not self.needs_checkpoint()):
             return False
         taken = self._take()
-        try:
-            await asyncio.to_thread(self._write, taken, self._clock.now())
-        except StoreError as err:
-            self._failed(taken, err)
-            return False
-        self._done(taken)
-        return True
+        future = asyncio.ensure_future(asyncio.to_thread(self._run, taken, self._clock.now()))
+        future.add_done_callback(lambda _: self._settle(taken))
+        self._inflight, self._inflight_future = taken, future
+        await asyncio.wait([future])  # a cancelled caller leaves the write running
+        self._settle(taken)
+        return taken.done
 
-    def _prune(self, cutoff: float) -> None:
-        """Forget partitions whose every message is settled and older than the cutoff."""
+    async def _await_inflight(self) -> None:
+        """Wait for a checkpoint a cancelled caller left running, and take in its outcome."""
+        taken, future = self._inflight, self._inflight_future
+        if taken is None:
+            return
+        if future is not None:
+            await asyncio.wait([future])
+        if taken.finished:
+            self._settle(taken)
+        else:  # its task was cancelled (loop shutdown) while its thread may still write
+            self._end_inflight()
+
+    def _prune_cutoff(self, older_than_s: float) -> float:
+        """The retention's cutoff, from the newest send the cache holds as much as from the
+        clock: a clock 60 days ahead (a VM restored with a wrong date) must not make the
+        whole campaign "older than 30 days" and delete it."""
+        state = self.state
+        infos = [state.summarise(n) if n in state.loaded else p for n, p in state.parts.items()]
+        newest = max((p.last_sent for p in infos if p.last_sent is not None), default=None)
+        now = self._clock.now()
+        return min(now, newest if newest is not None else now) - older_than_s
+
+    def _prune(self, cutoff: float, at: float) -> None:
+        """Forget partitions whose every message is settled and older than the cutoff; the
+        event log (every process) and the writer's log say what went."""
         state = self.state
         infos = [state.summarise(n) if n in state.loaded else p for n, p in state.parts.items()]
         old = [
-            p.name for p in infos
+            p for p in infos
             if p.last_sent is not None and p.last_sent < cutoff and not p.open_count
         ]  # fmt: skip
-        state.drop_partitions(old)
-        self._dropped |= set(old)
+        state.drop_partitions([p.name for p in old])
+        self._dropped |= {p.name for p in old}
+        if old:
+            days = sorted({p.day for p in old})
+            text = (f"retention: removed {sum(p.count for p in old):,} settled messages sent "
+                    f"before {day_of(cutoff)} ({len(old)} partitions, {days[0]} to "
+                    f"{days[-1]})")  # fmt: skip
+            state.side.events.append(StoreEvent("store", text, at))
+            if self._lock is not None:
+                log.warning("%s", text)
         side = state.side
         side.prune(cutoff)
         for ident, parked in list(state.pending.items()):

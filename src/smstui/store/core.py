@@ -241,7 +241,8 @@ class Store(ReadAPI, Opener, Checkpointer):
     def prune(self, older_than_s: float) -> int:
         """Drop whole partitions of settled messages older than the retention; returns count."""
         before = len(self.state.index)
-        self._commit(rec.body("prune", cutoff=self._clock.now() - older_than_s))
+        cutoff = self._prune_cutoff(older_than_s)
+        self._commit(rec.body("prune", cutoff=cutoff, at=self._clock.now()))
         return before - len(self.state.index)
 
     # ---- applying records (own and others') ---------------------------------------------
@@ -266,7 +267,7 @@ class Store(ReadAPI, Opener, Checkpointer):
         elif op == "cursor":
             state.side.set_cursor(str(body["name"]), body["value"])
         elif op == "prune":
-            self._prune(float(body["cutoff"]))
+            self._prune(float(body["cutoff"]), float(body.get("at", body["cutoff"])))
         else:
             log.warning("journal record of unknown kind %r skipped", op)
             return []

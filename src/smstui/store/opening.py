@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from smstui.store.lock import WriterLock
 
 
+OPEN_TRIES = 5  # manifest reads at open while checkpoints keep trimming under a reader
+
+
 class Opener:
     """The loading half of the Store (mixed into Store)."""
 
@@ -68,12 +71,7 @@ class Opener:
 
     def _load(self) -> None:
         writer = self._lock is not None
-        try:
-            manifest = read_manifest(self.root)
-        except NewerSchema:
-            raise
-        except StoreError as err:
-            manifest = self._rebuild(err, writer)
+        manifest, base = self._manifest_and_base(writer)
         if manifest is None and any((self.root / PARTITIONS_DIR).glob("*/*.json")):
             # A crash between a first checkpoint's partitions and its manifest: rebuild quietly.
             manifest = Manifest(journal_pos=-1, parts=scan_partitions(self.root))
@@ -83,9 +81,9 @@ class Opener:
         self._install(manifest or Manifest())
         if migrated:
             migrated = self._migrate(old)
-        if writer:
+        if writer:  # the only process that trims: its journal cannot move under it
             self.journal.repair(base_if_new=max(0, manifest.journal_pos if manifest else 0))
-        base = self.journal.base()
+            base = self.journal.base()
         pos = manifest.journal_pos if manifest else 0
         if base is None:
             pos = max(pos, 0)
@@ -98,6 +96,26 @@ class Opener:
         # The old file goes only once its contents are in partitions (else: next open again).
         if migrated and writer and self.checkpoint():
             os.replace(old, old.with_name(old.name + ".v2-migrated"))
+
+    def _manifest_and_base(self, writer: bool) -> tuple[Manifest | None, int | None]:
+        """The manifest and the journal's base, as one consistent pair.
+
+        The writer writes a manifest, then trims the journal behind it. A reader that read the
+        manifest just before a checkpoint and the base just after its trim would jump over
+        records that no partition it reads holds yet; seeing the base past the manifest, it
+        reads the manifest again (the newer one is there before any trim).
+        """
+        for _ in range(OPEN_TRIES):
+            try:
+                manifest = read_manifest(self.root)
+            except NewerSchema:
+                raise
+            except StoreError as err:
+                return self._rebuild(err, writer), self.journal.base()
+            base = self.journal.base()
+            if writer or manifest is None or base is None or manifest.journal_pos >= base:
+                return manifest, base
+        return manifest, base  # still behind: the journal really starts later (a restore)
 
     def _rebuild(self, err: StoreError, writer: bool) -> Manifest:
         """A damaged manifest: the partition files describe themselves, the journal the rest."""

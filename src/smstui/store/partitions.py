@@ -60,7 +60,10 @@ class AtomicStorage(Storage):
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         """Serialise and atomically replace the file."""
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:  # no free inodes, a read-only disk: a StoreError like the rest
+            raise StoreError(f"cannot create {self.path.parent}: {err.strerror or err}") from err
         # A lone surrogate (a gateway can send "\\ud800") becomes the JSON escape it came
         # as: the file stays valid UTF-8 for TinyDB and any JSON tool, and reads back the same.
         write_atomic(self.path, text.encode("utf-8", "backslashreplace"))
