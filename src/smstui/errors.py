@@ -49,6 +49,10 @@ class TransportError(GatewayError):
     """The request did not get an HTTP answer (connection refused, reset, TLS)."""
 
 
+class NotSent(TransportError):
+    """The connection was refused: the request never left this machine, so it cost nothing."""
+
+
 class GatewayTimeout(TransportError):
     """The gateway did not answer in time."""
 

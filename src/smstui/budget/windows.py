@@ -165,12 +165,12 @@ class Budget:
 
     # ---- recording ----------------------------------------------------------------------
 
-    def try_spend(self, endpoint: str, key: Hashable = None) -> bool:
-        """Record a request if it is allowed; False (and nothing recorded) when it is not."""
+    def take(self, endpoint: str, key: Hashable = None) -> float | None:
+        """Record a request if it is allowed: the moment recorded (for refund), else None."""
         now = self._clock.now()
         with self._changing() as st:
             if self._next_allowed(st, endpoint, key, now) > now:
-                return False
+                return None
             for row in self._by_endpoint.get(endpoint, []):
                 wkey = (row.name, key_text(key) if row.per_key else "")
                 st.windows.setdefault(wkey, deque()).append(now)
@@ -178,7 +178,20 @@ class Budget:
         self._since_gc += 1
         if self._shared is None and self._since_gc >= _GC_EVERY:
             self._sweep(self._mem, now)
-        return True
+        return now
+
+    def try_spend(self, endpoint: str, key: Hashable = None) -> bool:
+        """Record a request if it is allowed; False (and nothing recorded) when it is not."""
+        return self.take(endpoint, key) is not None
+
+    def refund(self, endpoint: str, key: Hashable, at: float) -> None:
+        """Undo the spend take() recorded at `at`: the request never reached the gateway."""
+        with self._changing() as st:
+            for row in self._by_endpoint.get(endpoint, []):
+                dq = st.windows.get((row.name, key_text(key) if row.per_key else ""))
+                if dq is not None and at in dq:
+                    dq.remove(at)  # one request's mark; another process's are left alone
+        self.spent = max(0, self.spent - 1)
 
     def spend(self, endpoint: str, key: Hashable = None) -> None:
         """Record a request; raises BudgetExceeded (recording nothing) when it is not allowed."""

@@ -49,19 +49,31 @@ def cached_history(
         store.close()
 
 
+def find_cached(store: Store, account: str, message_id: str, phone: str | None) -> list[Message]:
+    """Every cached message with this id (and phone: "+7…" and "7…" are the same number)."""
+    return [
+        m for m in store.find(account, message_id)
+        if not phone or m.phone.lstrip("+") == phone.lstrip("+")
+    ]  # fmt: skip
+
+
 def cached_status(
     config: Config, account: str, message_id: str, phone: str | None
 ) -> list[tuple[Message, list[StatusChange]]]:
     """Every cached message with this id (and phone), each with its status timeline."""
     store = open_cache(config)
     try:
-        found = [
-            m for m in store.find(account, message_id)
-            if not phone or m.phone.lstrip("+") == phone.lstrip("+")
-        ]  # fmt: skip
-        return [(m, store.timeline(m.key)) for m in found]
+        return [(m, store.timeline(m.key)) for m in find_cached(store, account, message_id, phone)]
     finally:
         store.close()
+
+
+def cached_phones(config: Config, account: str, message_id: str) -> list[str]:
+    """The phones the cache knows for this id (none when there is no cache yet)."""
+    try:
+        return [m.phone for m, _ in cached_status(config, account, message_id, None)]
+    except ConfigError:  # no cache yet: nothing known
+        return []
 
 
 def record_sent(

@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 async def fetch_balance(config: Config, account: Account) -> Balance:
     """Ask the gateway for the balance (one request, from the shared budget)."""
     async with budgeted(config, account) as gw:
-        return await gw.call("balance", None, gw.gateway.balance)
+        return await gw.ask("balance", None, gw.gateway.balance)
 
 
 async def run(args: argparse.Namespace) -> int:

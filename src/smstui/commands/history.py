@@ -63,7 +63,7 @@ async def fetch_history(
             key = ("history", before) if phone is None else ("history", before, phone)
             try:
                 ask = partial(gw.gateway.history, limit=cnt, before=before, phone=phone)
-                page = await gw.call("history", key, ask)
+                page = await gw.ask("history", key, ask)
             except BudgetExceeded as refused:
                 if not pages:
                     raise

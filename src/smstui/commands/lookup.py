@@ -27,7 +27,7 @@ async def fetch_lookup(config: Config, account: Account, phone: str, *, hlr: boo
     """Ask the gateway about a number (an HLR query is a send; keys as the dashboard's)."""
     endpoint, key = ("send", ("hlr", phone)) if hlr else ("operator", phone)
     async with budgeted(config, account) as gw:
-        return await gw.call(endpoint, key, lambda: gw.gateway.lookup(phone, hlr=hlr))
+        return await gw.ask(endpoint, key, lambda: gw.gateway.lookup(phone, hlr=hlr))
 
 
 def _reachable(info: NumberInfo) -> str:

@@ -31,7 +31,7 @@ async def send_message(
     """One send through the gateway and the shared budget (never retried)."""
     client_id = fresh_client_id()  # its own id: never an "identical request" of another send
     async with budgeted(config, account) as gw:
-        return await gw.call(
+        return await gw.ask(
             "send",
             ("send", client_id),
             lambda: gw.gateway.send(phone, text, sender=sender, client_id=client_id),

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from functools import partial
 
 from smstui.codes import explain
-from smstui.commands._budgeted import BudgetedGateway, budgeted
-from smstui.commands._cache import add_cached_arg, cached_status
+from smstui.commands._budgeted import budgeted
+from smstui.commands._cache import add_cached_arg, cached_phones, cached_status
 from smstui.commands._common import add_config_args, add_json_arg, load, print_json, print_table
 from smstui.config import Account, Config
 from smstui.display import stamp, zone_name
-from smstui.errors import ConfigError, NotFound
-from smstui.model import DeliveryState, Message
+from smstui.errors import NotFound, UsageError
+from smstui.model import DeliveryState, Message, Provider
+from smstui.poller.gate import Gate
 
 
 def headers() -> list[str]:
@@ -21,14 +23,13 @@ def headers() -> list[str]:
     return ["ID", "PHONE", "STATE", "RAW", "ERR", sent, "COST", "SENDER", "EXPLANATION"]
 
 
-SEARCH_PAGES = 3  # without --phone, SMSC ids are looked up in the last 3 × 1000 messages
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `status` subcommand."""
     parser = sub.add_parser("status", help="show the delivery status of one message")
     parser.add_argument("message_id", metavar="MESSAGE_ID")
-    parser.add_argument("--phone", help="recipient (SMSC needs it; found in history if omitted)")
+    parser.add_argument(
+        "--phone", help="recipient (SMSC needs it; taken from the cache when omitted)"
+    )
     add_config_args(parser)
     add_json_arg(parser)
     add_cached_arg(parser)
@@ -56,35 +57,35 @@ def message_row(message: Message) -> list[str]:
     ]
 
 
-async def find_messages(gw: BudgetedGateway, message_id: str, phone: str | None) -> list[Message]:
-    """The message(s) with this id: status(all=2) when the phone is known, else from history.
+async def find_messages(gw: Gate, message_id: str, phones: Sequence[str]) -> list[Message]:
+    """The message(s) with this id from the status endpoint, one request per phone.
 
-    SMSC gives one id to every phone of a multi-phone send, so without a phone this may return
-    several messages. Every request is spent from the shared budget (keys as the poller's).
+    Spent from the status budget with the poller's keys, never from history's: history is what
+    the poller discovers new messages with. SMSC needs the phone; Webcom's ids stand alone.
     """
     gateway = gw.gateway
-    if phone or not gateway.supports_history:
-        key = (gateway.account.name, message_id, phone or "")
-        return [await gw.call("status", key, lambda: gateway.status(message_id, phone or ""))]
-    before = None
-    for _ in range(SEARCH_PAGES):
-        ask = partial(gateway.history, limit=1000, before=before)
-        page = await gw.call("history", ("history", before), ask)
-        found = [m for m in page.messages if m.message_id == message_id]
-        if found or page.next_before is None:
-            return found
-        before = page.next_before
-    raise ConfigError(
-        f"message {message_id} is not among the last {SEARCH_PAGES * 1000} sent; give --phone"
-    )
+    account = gateway.account
+    if not phones:
+        if account.provider is Provider.SMSC:
+            raise UsageError(
+                f"message {message_id} is not in the cache and SMSC needs its phone to find "
+                "it: give --phone"
+            )
+        phones = [""]
+    out = []
+    for phone in phones:
+        ask = partial(gateway.status, message_id, phone)
+        out.append(await gw.ask("status", (account.name, message_id, phone), ask))
+    return out
 
 
 async def fetch_status(
     config: Config, account: Account, message_id: str, phone: str | None
 ) -> list[Message]:
-    """Rows for `status` from the live gateway (a cached source can replace this function)."""
+    """Rows for `status` from the live gateway; without --phone the cache says which phones."""
+    phones = [phone] if phone else cached_phones(config, account.name, message_id)
     async with budgeted(config, account) as gw:
-        return await find_messages(gw, message_id, phone)
+        return await find_messages(gw, message_id, phones)
 
 
 async def run(args: argparse.Namespace) -> int:

@@ -17,7 +17,14 @@ import httpx
 
 from smstui.clock import Clock, SystemClock
 from smstui.config import Account
-from smstui.errors import BadPayload, GatewayError, GatewayTimeout, RateLimited, TransportError
+from smstui.errors import (
+    BadPayload,
+    GatewayError,
+    GatewayTimeout,
+    NotSent,
+    RateLimited,
+    TransportError,
+)
 from smstui.secrets import mask_text
 
 log = logging.getLogger("smstui.gateways")
@@ -119,6 +126,7 @@ class HttpCore:
         hosts = self.hosts
         host = 0
         attempt = 0
+        reached = False  # whether any attempt may have reached a gateway (then it is spent)
         while True:
             try:
                 reply = await self._once(
@@ -130,8 +138,9 @@ class HttpCore:
                     host += 1  # nothing left this machine: the backup host is safe even for a send
                     continue
             except TransportError as err:
-                last = err
+                last, reached = err, True
             else:
+                reached = True
                 if not read or reply.status < 500 or attempt + 1 >= attempts:
                     return reply  # the parser says what a final 5xx body was
                 last = BadPayload(
@@ -141,6 +150,10 @@ class HttpCore:
                 )
             attempt += 1
             if attempt >= attempts:
+                if reached and isinstance(last, NotSent):  # an earlier attempt got through
+                    raise TransportError(
+                        str(last), provider=last.provider, account=last.account
+                    ) from last
                 raise last
             host = min(host + 1, len(hosts) - 1)  # reads fail over to the next backup host
             delay = BACKOFF_S * (2 ** (attempt - 1)) * (0.5 + self._rng.random())
@@ -193,7 +206,7 @@ class HttpCore:
                 account=self.account.name,
             ) from err
         except httpx.ConnectError as err:
-            error = self._transport_error(endpoint, err)
+            error = self._transport_error(endpoint, err, NotSent)
             error.__cause__ = err  # keep the chain when request() re-raises it later
             raise _NotSent(error) from err
         except httpx.DecodingError as err:
@@ -242,9 +255,11 @@ class HttpCore:
             account=self.account.name,
         )
 
-    def _transport_error(self, endpoint: str, err: BaseException) -> TransportError:
+    def _transport_error(
+        self, endpoint: str, err: BaseException, kind: type[TransportError] = TransportError
+    ) -> TransportError:
         detail = self.mask(str(err)) or type(err).__name__
-        return TransportError(
+        return kind(
             f"{self.provider}: network error ({endpoint}): {detail}",
             provider=self.provider,
             account=self.account.name,

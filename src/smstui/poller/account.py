@@ -12,10 +12,10 @@ from smstui.budget import Budget
 from smstui.clock import Clock
 from smstui.config import Account, PollSettings
 from smstui.controller import AccountHealth
-from smstui.errors import GatewayError
 from smstui.gateways.base import Gateway
 from smstui.model import Balance, DeliveryState, Message, Source
 from smstui.poller.discovery import HistoryDiscovery
+from smstui.poller.gate import NOT_NOW, Gate
 from smstui.poller.guard import FailureGuard
 from smstui.poller.schedule import StatusSchedule
 from smstui.store import AppliedChange, Store
@@ -68,7 +68,7 @@ class AccountPoller:
         self.budget = budget
         self.clock = clock
         self.settings = settings
-        self.guard = FailureGuard(budget)
+        self.gate = Gate(gateway, budget, clock, on_failure=self._record_failure)
         self.schedule = StatusSchedule(max_age_s=settings.max_age_h * 3600)
         self.discovery = (
             HistoryDiscovery(
@@ -77,8 +77,6 @@ class AccountPoller:
             if gateway.supports_history
             else None
         )
-        self.requests = 0
-        self.errors = 0
         self.last_poll_at: float | None = None
         self.next_poll_at: float | None = None
         self._next_balance_at = 0.0
@@ -92,30 +90,38 @@ class AccountPoller:
         self.prices_by_detail = bool(getattr(gateway, "prices_by_detail", False))
         self._unpriced: dict[Key, None] | None = None
 
+    def _record_failure(self, text: str) -> None:
+        self.store.record_event("gateway", text, account=self.account.name)
+
     @property
     def safety_net(self) -> bool:
         """True while the gateway's webhook is delivering: poll far less often."""
         seen = self.pushes_seen_at
         return seen is not None and self.clock.now() - seen < PUSH_TRUST_S
 
-    # ---- one request, through the budget and the guard ----------------------------------
+    # ---- one request, through the gate ---------------------------------------------------
+
+    @property
+    def guard(self) -> FailureGuard:
+        """The account's failure guard (the gate's)."""
+        return self.gate.guard
+
+    @property
+    def requests(self) -> int:
+        """Requests that may have reached the gateway, the cycle's and the user's alike."""
+        return self.gate.requests
+
+    @property
+    def errors(self) -> int:
+        """Requests that failed."""
+        return self.gate.errors
 
     async def call(
         self, endpoint: str, key: Hashable, action: Callable[[], Awaitable[T]]
     ) -> T | None:
-        """Spend budget, run the request, map failures; None when refused or failed."""
-        if self.guard.paused_until(self.clock.now()) or not self.budget.try_spend(endpoint, key):
-            return None
-        self.requests += 1
-        try:
-            result = await action()
-        except GatewayError as err:
-            self.errors += 1
-            text = self.guard.failure(err, endpoint, self.clock.now())
-            self.store.record_event("gateway", text, account=self.account.name)
-            return None
-        self.guard.success()
-        return result
+        """The gate's try_ask: None when refused, paused or failed (the next cycle retries)."""
+        got = await self.gate.try_ask(endpoint, key, action)
+        return None if got is NOT_NOW else got
 
     # ---- the cycle ----------------------------------------------------------------------
 

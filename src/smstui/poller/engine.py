@@ -13,8 +13,8 @@ from smstui.budget import budget_for
 from smstui.clock import Clock, SystemClock
 from smstui.config import Config
 from smstui.controller import HealthSnapshot, StatusRefresh
-from smstui.errors import GatewayError, SmstuiError, StoreError
-from smstui.gateways.base import Gateway, fresh_client_id, make_gateway
+from smstui.errors import SmstuiError, StoreError
+from smstui.gateways.base import Gateway, make_gateway
 from smstui.model import (
     Balance,
     IncomingMessage,
@@ -23,10 +23,9 @@ from smstui.model import (
     SendResult,
     Source,
     StatusChange,
-    sent_message,
 )
-from smstui.policy import resend_advice
 from smstui.poller.account import AccountPoller, CycleReport
+from smstui.poller.resend import resend
 from smstui.store import Store
 
 log = logging.getLogger("smstui.poller")
@@ -197,19 +196,8 @@ class Engine:
         key: Hashable,
         action: Callable[[], Awaitable[T]],
     ) -> T:
-        """A user action: same budget as polling, but refusals and failures are raised."""
-        budget = poller.budget
-        if not budget.try_spend(endpoint, key):
-            raise budget.refusal(endpoint, key)  # says when, in words, as the CLI does
-        poller.requests += 1
-        try:
-            result = await action()
-        except GatewayError as err:
-            text = poller.guard.failure(err, endpoint, self.clock.now())
-            self.store.record_event("gateway", text, account=poller.account.name)
-            raise
-        poller.guard.success()
-        return result
+        """A user action through the poller's gate: refusals and failures are raised."""
+        return await poller.gate.ask(endpoint, key, action)
 
     async def refresh_status(self, key: Key) -> Message:
         """Ask for one message's status now (single status request, 5 per message per minute)."""
@@ -267,20 +255,10 @@ class Engine:
         message = self.store.get(key)
         if message is None:
             raise SmstuiError(f"message {key[1]} to {key[2]} is not in the cache")
-        if not message.text:
-            raise SmstuiError(f"message {key[1]} has no known text; look it up first (l)")
-        resend_advice(message).check(self.clock.now(), override=allow_permanent)
         poller = self._poller(message.account)
-        client_id = fresh_client_id()  # a new id: never an "identical request" (error 9)
-        result = await self._act(
-            poller, "send", ("resend", key, client_id),
-            lambda: poller.gateway.send(message.phone, message.text, sender=message.sender or None,
-                                        client_id=client_id),
-        )  # fmt: skip
-        sent = sent_message(result, message.provider, message.text, message.sender,
-                            message.phone, self.clock.now(),
-                            resend_of=message.message_id)  # fmt: skip
-        await self.store.apply_async([sent], source=Source.SEND)
+        result, _ = await resend(
+            poller.gate, self.store, message, self.clock, override=allow_permanent
+        )
         return result
 
     async def refresh_balance(self, account: str) -> Balance:
