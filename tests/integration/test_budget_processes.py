@@ -179,7 +179,7 @@ async def test_history_stops_paging_when_the_budget_does_and_keeps_what_it_has(
     assert code == 0 and len(json.loads(out)) == 2000  # two pages: the burst margin's two
     assert requests["smsc.history"] == 2
     assert re.fullmatch(
-        r"smstui: stopped after 2 page\(s\): the history limit \(2 per minute, smstui's safety "
+        r"smstui: stopped after 2 page\(s\): the history limit \(2 per 62 s, smstui's safety "
         r"margin\) is spent; " + WHEN + r"\n",
         err,
     )

@@ -306,3 +306,39 @@ async def test_429_and_503_carry_retry_after_and_are_not_retried(clock, status, 
     await gateway.aclose()
     assert caught.value.retry_after == 90.0 and len(calls) == 1
     assert "asks to wait 90 s" in str(caught.value)
+
+
+@pytest.mark.parametrize("shared", [True, False], ids=["file", "memory"])
+def test_a_login_pause_set_with_the_clock_a_day_ahead_lasts_30_minutes(clock, path, shared):
+    """The wall clock was a day fast while logins failed, then corrected: 30 min, not 24.5 h."""
+    budget = Budget(clock, SMSC_LIMITS, path=path if shared else None, name="main")
+    guard = FailureGuard(budget, rng=random.Random(1))
+    clock.set(NOW + 86400)
+    for _ in range(2):
+        guard.failure(AuthError("wrong password", code=2), "balance", clock.now())
+    guard.failure(RateLimited("too many", code=9), "status", clock.now())
+    clock.set(NOW)  # NTP puts it right
+    reader = Budget(clock, SMSC_LIMITS, path=path, name="main") if shared else budget
+    assert reader.blocked_until == pytest.approx(NOW + LOGIN_BLOCK_S)
+    assert reader.backoff_until() == pytest.approx(NOW + 65)
+    clock.advance(LOGIN_BLOCK_S + 1)
+    assert reader.can_spend("balance") and reader.can_spend("status", STATUS_KEY)
+
+
+def test_a_clock_set_back_a_year_does_not_make_a_pause_eternal(clock, path) -> None:
+    budget = Budget(clock, SMSC_LIMITS, path=path, name="main")
+    budget.block_account(NOW + 1800, "error 4: IP blocked by the gateway")
+    clock.set(NOW - 365 * 86400)
+    assert budget.blocked_until == pytest.approx(clock.now() + 1800)
+    clock.advance(1801)
+    assert Budget(clock, SMSC_LIMITS, path=path).can_spend("balance")
+
+
+def test_a_pause_from_an_older_file_without_its_start_is_bounded(clock, path) -> None:
+    path.parent.mkdir(parents=True)
+    doc = {"schema": 1, "windows": [], "penalties": {"status": [NOW + 86400, "old"]},
+           "blocked": [NOW + 86400, "old"], "failed_logins": 0}  # fmt: skip
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    budget = Budget(clock, SMSC_LIMITS, path=path)
+    assert budget.blocked_until == pytest.approx(NOW + 3600)
+    assert budget.backoff_until() == pytest.approx(NOW + 3600)

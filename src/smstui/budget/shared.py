@@ -40,9 +40,44 @@ class BudgetState:
     # (row name, key text) → request times; key text is "" for rows counted per login.
     windows: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
     penalties: dict[str, tuple[float, str]] = field(default_factory=dict)  # endpoint → until, why
+    penalty_since: dict[str, float] = field(default_factory=dict)  # endpoint → when it began
     blocked_until: float = 0.0
     blocked_reason: str = ""
+    blocked_since: float = 0.0
     failed_logins: int = 0  # in a row, on this account
+
+
+MAX_PAUSE_S = 3600.0  # a pause of unknown start (an older file) lasts at most this from now
+
+
+def clamp(state: BudgetState, now: float) -> bool:
+    """Pauses are judged by how long they were meant to last, not by a wall clock that jumped.
+
+    A pause that began "later than now" (the clock was ahead when it was set, or has gone back
+    since) starts now and lasts its full length: a 30-minute pause set with the clock a day ahead
+    is 30 minutes, not 24.5 hours, and a clock set back a year cannot make one eternal. Request
+    windows get the same treatment in decode(). True when a pause was moved.
+    """
+    moved = False
+    for endpoint, (until, why) in list(state.penalties.items()):
+        since = state.penalty_since.get(endpoint, now)
+        fixed = _clamped(until, since, now)
+        moved |= fixed != (until, since)
+        state.penalties[endpoint] = (fixed[0], why)
+        state.penalty_since[endpoint] = fixed[1]
+    if state.blocked_until > now:
+        fixed = _clamped(state.blocked_until, state.blocked_since, now)
+        moved |= fixed != (state.blocked_until, state.blocked_since)
+        state.blocked_until, state.blocked_since = fixed
+    return moved
+
+
+def _clamped(until: float, since: float, now: float) -> tuple[float, float]:
+    if since > now:  # begun in the future: the clock went back (or was ahead then)
+        return now + max(0.0, until - since), now
+    if until - now > MAX_PAUSE_S and since <= 0.0:  # no start recorded: bound it
+        return now + MAX_PAUSE_S, now
+    return until, since
 
 
 def budget_path(cache_dir: Path, account_name: str) -> Path:
@@ -70,12 +105,16 @@ class SharedState:
     def read(self, now: float) -> BudgetState:
         """The latest state without the lock (a rename never shows half a file); cached by stat."""
         if self._local is not None:
+            clamp(self._local, now)
             return self._local
         sig = self._signature()
         if sig is None:
             return BudgetState()
         if sig != self._cached[0]:
             self._cached = (sig, self._load(now)[0])
+        if clamp(self._cached[1], now):  # the clock went back since: every process must agree
+            with self.update(now):  # on the new end, or each would clamp it again from its now
+                pass
         return self._cached[1]
 
     @contextlib.contextmanager
@@ -84,6 +123,7 @@ class SharedState:
         with self._locked():
             if self._local is not None:
                 state, raw = self._local, b""
+                clamp(state, now)
             else:  # always from disk: another process may have just written
                 state, raw = self._load(now)
             yield state
@@ -154,8 +194,11 @@ def encode(state: BudgetState) -> bytes:
     doc = {
         "schema": SCHEMA,
         "windows": [[row, key, list(times)] for (row, key), times in state.windows.items()],
-        "penalties": {ep: [until, why] for ep, (until, why) in state.penalties.items()},
-        "blocked": [state.blocked_until, state.blocked_reason],
+        "penalties": {
+            ep: [until, why, state.penalty_since.get(ep, 0.0)]
+            for ep, (until, why) in state.penalties.items()
+        },
+        "blocked": [state.blocked_until, state.blocked_reason, state.blocked_since],
         "failed_logins": state.failed_logins,
     }
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -165,7 +208,7 @@ def decode(raw: bytes, now: float) -> BudgetState:
     """The state in a file; ValueError/TypeError/KeyError on anything not written by encode().
 
     Request times later than `now` (a clock set back) count as now, so they still leave
-    their window instead of holding it shut until the clock catches up.
+    their window instead of holding it shut until the clock catches up; pauses are clamped().
     """
     doc = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
@@ -176,10 +219,13 @@ def decode(raw: bytes, now: float) -> BudgetState:
             raise TypeError("window names must be strings")
         state.windows[(row, key)] = deque(min(_time(t), now) for t in _list(times))
     for endpoint, value in _dict(doc["penalties"]).items():
-        until, why = _list(value)
+        until, why, *since = _list(value)  # no start: written before pauses were clamped
         state.penalties[endpoint] = (_time(until), _text(why))
-    until, why = _list(doc["blocked"])
+        state.penalty_since[endpoint] = _time(since[0]) if since else 0.0
+    until, why, *since = _list(doc["blocked"])
     state.blocked_until, state.blocked_reason = _time(until), _text(why)
+    state.blocked_since = _time(since[0]) if since else 0.0
+    clamp(state, now)
     count = doc["failed_logins"]
     if not isinstance(count, int) or isinstance(count, bool) or count < 0:
         raise TypeError("failed_logins must be a count")

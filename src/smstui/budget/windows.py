@@ -12,7 +12,7 @@ from collections.abc import Callable, Hashable, Iterable, Iterator
 from pathlib import Path
 
 from smstui.budget.limits import UNLIMITED, BudgetEvent, BudgetExceeded, Limit
-from smstui.budget.shared import BudgetState, SharedState
+from smstui.budget.shared import BudgetState, SharedState, clamp
 from smstui.budget.wording import ask_again, row_text
 from smstui.clock import Clock
 from smstui.controller import Backoff, LimitLeft
@@ -70,12 +70,17 @@ class Budget:
 
     def _state(self) -> BudgetState:
         """The state to judge by now: the shared file's latest, or this process's own."""
-        return self._shared.read(self._clock.now()) if self._shared is not None else self._mem
+        now = self._clock.now()
+        if self._shared is not None:
+            return self._shared.read(now)
+        clamp(self._mem, now)  # the file's state is clamped as it is read (decode)
+        return self._mem
 
     @contextlib.contextmanager
     def _changing(self) -> Iterator[BudgetState]:
         """The state to change: read-modify-write under the file's lock when shared."""
         if self._shared is None:
+            clamp(self._mem, self._clock.now())
             yield self._mem
             return
         now = self._clock.now()
@@ -210,6 +215,7 @@ class Budget:
             del st.windows[k]
         for endpoint in [e for e, (until, _) in st.penalties.items() if until <= now]:
             del st.penalties[endpoint]
+            st.penalty_since.pop(endpoint, None)
 
     # ---- back-offs ----------------------------------------------------------------------
 
@@ -219,6 +225,7 @@ class Budget:
             longer = until > self._penalty(st, endpoint)
             if longer:
                 st.penalties[endpoint] = (until, reason)
+                st.penalty_since[endpoint] = self._clock.now()
         if longer:
             self._emit(BudgetEvent("penalised", endpoint, until, self._clock.now(), reason))
 
@@ -228,6 +235,7 @@ class Budget:
             longer = until > st.blocked_until
             if longer:
                 st.blocked_until, st.blocked_reason = until, reason
+                st.blocked_since = self._clock.now()
         if longer:
             self._emit(BudgetEvent("blocked", "*", until, self._clock.now(), reason))
 

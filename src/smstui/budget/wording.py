@@ -9,9 +9,11 @@ __all__ = ["ask_again", "duration", "local_time", "per_window", "row_text"]
 
 
 def per_window(seconds: float) -> str:
-    """60 → "minute", 3600 → "hour", 10 → "10 s"."""
+    """60 → "minute", 3600 → "hour", 10 → "10 s", 62 → "62 s" (a margin's window, exactly)."""
     named = {60.0: "minute", 3600.0: "hour", 86400.0: "day"}
-    return named.get(float(seconds)) or duration(seconds)
+    if float(seconds) in named:
+        return named[float(seconds)]
+    return duration(seconds) if seconds % 60 == 0 or seconds < 60 else f"{seconds:g} s"
 
 
 def local_time(at: float, now: float) -> str:
