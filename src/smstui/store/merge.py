@@ -22,17 +22,18 @@ def status_wins(
 ) -> bool:
     """Whether a new status replaces the current one.
 
-    A final state never goes back to a non-final one (a late "queued" poll answer after a
-    "delivered" webhook is stale); otherwise the newer observation wins, and on a tie a final
-    state beats a non-final one.
+    Finality ranks before time: a final state is never replaced by a non-final one (a late
+    "queued" poll answer after a "delivered" push is stale), and a final one always replaces
+    a non-final one, whatever the times say. Neither gateway signs a push's time: a forged or
+    skewed "sent" clamped to its receipt time must not outrank the true delivery report that
+    follows it. Between two finals, or two non-finals, the newer observation wins; on a tie,
+    the new one.
     """
-    if old_final and not new_final:
-        return False
+    if old_final != new_final:
+        return new_final
     o = _NEG if old_at is None else old_at
     n = _NEG if new_at is None else new_at
-    if n != o:
-        return n > o
-    return new_final or not old_final
+    return n >= o
 
 
 def merge_message(old: Message, new: Message) -> Message:

@@ -18,7 +18,8 @@ from smstui.store.partitions import (
     read_partition,
     scan_partitions,
 )
-from smstui.store.schema import AppliedChange, NewerSchema
+from smstui.store.rejects import set_aside
+from smstui.store.schema import AppliedChange, Decoded, NewerSchema, decode_partition
 from smstui.store.state import State
 
 if TYPE_CHECKING:
@@ -51,23 +52,28 @@ class Opener:
         def _changed(self, changes: list[AppliedChange]) -> None: ...
         def checkpoint(self) -> bool: ...
 
-    def _read_partition(self, info: PartInfo) -> list[dict[str, Any]]:
-        """A partition's documents; a damaged file is set aside (never overwritten) with a
-        notice, and a file from a newer smstui refuses the whole cache."""
+    def _read_partition(self, info: PartInfo) -> Decoded:
+        """A partition's messages; a damaged file is set aside (never overwritten) with a
+        notice, so is a message document that does not decode (store/rejects.py), and a file
+        from a newer smstui refuses the whole cache."""
         try:
-            return read_partition(self.root, info)
+            part = decode_partition(info.name, read_partition(self.root, info))
+            if part.rejected:
+                self._notice(set_aside(self.root, part, self._lock is not None,
+                                       self._clock.now()))  # fmt: skip
+            return part
         except NewerSchema:
             raise
         except StoreError as err:
             if self._lock is None:  # a reader leaves files alone; the writer sets it aside
                 self._notice(f"partition {info.name} is unreadable ({err}); not shown here")
-                return []
+                return Decoded([], [])
             path = partition_path(self.root, info.name)
             aside = path.with_name(f"{path.name}.damaged-{int(self._clock.now())}")
             os.replace(path, aside)
             self._notice(f"partition {info.name} was unreadable ({err}); kept it as "
                          f"{aside.name}; the journal's changes to that day are kept")  # fmt: skip
-            return []
+            return Decoded([], [])
 
     def _load(self) -> None:
         writer = self._lock is not None

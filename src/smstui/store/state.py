@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
 
 from smstui.errors import StoreError
 from smstui.model import DeliveryState, Message, Source, StatusChange
 from smstui.store.index import MessageIndex
 from smstui.store.merge import apply_status, merge_message
 from smstui.store.partitions import CHUNK, PartInfo, day_of
-from smstui.store.schema import AppliedChange, Entry, Key, change_to_entry, doc_to_message
+from smstui.store.schema import AppliedChange, Decoded, Entry, Key, Rejected, change_to_entry
 from smstui.store.side import SideTables
+from smstui.store.timelines import insert
 
-Loader = Callable[[PartInfo], list[dict[str, Any]]]
+Loader = Callable[[PartInfo], Decoded]
 
 
 class State:
@@ -41,19 +41,25 @@ class State:
         self.shrunk: set[str] = set()  # of those, the ones a message moved out of
         self.side_dirty = False
         self._reconciled: list[AppliedChange] = []  # parked changes a load applied
+        # Message documents of loaded partitions that did not decode (the reader reports them;
+        # the writer has set them aside before handing them here).
+        self.rejected: list[Rejected] = []
 
     # ---- partitions -------------------------------------------------------------------
 
-    def install(self, info: PartInfo, docs: Sequence[dict[str, Any]]) -> list[AppliedChange]:
+    def install(self, info: PartInfo, part: Decoded) -> list[AppliedChange]:
         """Add a partition's messages as read from disk; returns what parked changes did."""
         name = info.name
         self.add_part(info)
         self.loaded.add(name)
+        if part.rejected:
+            self.rejected += part.rejected
+            if part.kept:  # safe elsewhere: the next checkpoint writes the partition without
+                self.dirty.add(name)
         keys = self.members.setdefault(name, set())
         fresh = []
         by_key, part_of, timelines = self.index.by_key, self.part_of, self.timelines
-        for doc in docs:
-            m, timeline = doc_to_message(doc)
+        for m, timeline in part.items:
             key = m.key
             if key in by_key:
                 self._merge_stale(name, m, timeline)
@@ -214,16 +220,12 @@ class State:
         self._insert_entry(key, (m.state, m.raw_status, float(at), source, m.error_code, now, None))
 
     def _insert_entry(self, key: Key, entry: Entry) -> bool:
-        """Add an entry in time order; False when the same (state, raw, at) is there."""
-        timeline = self.timelines.get(key, ())
-        state, raw, at = entry[0], entry[1], entry[2]
-        for e in timeline:  # time first: it tells observations apart most often
-            if e[2] == at and e[0] == state and e[1] == raw:
-                return False  # a webhook retry, a repeated poll answer
-        if not timeline or timeline[-1][2] <= entry[2]:
-            self.timelines[key] = (*timeline, entry)
-        else:  # a late observation: keep the timeline chronological
-            self.timelines[key] = tuple(sorted((*timeline, entry), key=lambda e: e[2]))
+        """Add an observation to a timeline (bounded: store/timelines.py); False when it is
+        there already (a webhook retry, a repeated poll answer)."""
+        timeline = insert(self.timelines.get(key, ()), entry)
+        if timeline is None:
+            return False
+        self.timelines[key] = timeline
         self.dirty.add(self.part_of[key])
         return True
 
