@@ -228,7 +228,7 @@ async def test_a_sync_apply_landing_while_a_group_commit_is_in_flight(
     while not in_fsync.is_set():
         await asyncio.sleep(0.001)
     go.set()
-    fd = os.open(tmp_path / "c/journal.lock", os.O_RDWR)
+    fd = os.open(tmp_path / "c/journal.log", os.O_RDWR)
     try:  # without yielding to the loop: the batch is on disk, not yet absorbed
         while True:
             try:

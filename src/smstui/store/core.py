@@ -22,7 +22,7 @@ from smstui.model import Balance, IncomingMessage, Message, Source, StatusChange
 from smstui.store import records as rec
 from smstui.store.atomic import remove_stale_temps
 from smstui.store.checkpoint import Checkpointer
-from smstui.store.journal import Journal, Record, encode
+from smstui.store.journal import Damaged, Journal, Record, Tail, encode
 from smstui.store.lock import WriterLock
 from smstui.store.opening import Opener
 from smstui.store.reads import ReadAPI
@@ -62,6 +62,9 @@ class Store(ReadAPI, Opener, Checkpointer):
         self.version = 0
         self.notices: list[str] = []
         self.append_error = ""
+        self.read_error = ""  # the follower's last failed read ("" once one succeeds)
+        self.damage_problem = ""  # the latest damaged journal record found (stays shown)
+        self._damaged_seen: set[int] = set()  # positions noticed: once per process
         self._listeners: list[Listener] = []
         self._results: dict[str, list[AppliedChange]] = {}
         self._queue: list[tuple[bytes, dict[str, Any], Any, asyncio.Future[Any]]] = []
@@ -94,7 +97,7 @@ class Store(ReadAPI, Opener, Checkpointer):
             raise StoreError(f"cannot create {root}: {err.strerror}") from err
         lock: WriterLock | None = None
         if readonly is not True:
-            lock = WriterLock(root / "writer")
+            lock = WriterLock(root)
             try:
                 lock.acquire()
             except StoreError:
@@ -186,6 +189,9 @@ class Store(ReadAPI, Opener, Checkpointer):
             self._draining = False
 
     def _commit(self, body: dict[str, Any], objs: Any = None) -> list[AppliedChange]:
+        # Synchronous, so it may run on the event loop: the journal's lock wait is then
+        # bounded to a fraction of a second (lock.wait_limit), and a StoreError tells the
+        # caller. One rule for every sync writer instead of an async twin of each method.
         try:
             (span,) = self.journal.append([encode(body)], base_if_new=self.pos)
         except StoreError as err:
@@ -291,27 +297,41 @@ class Store(ReadAPI, Opener, Checkpointer):
 
     def catch_up(self) -> list[AppliedChange]:
         """Apply what other processes appended since `pos` (a follower's tail; cheap when idle)."""
-        return self._take_in(self.journal.read_from(self.pos))
+        return self._take_in(self.journal.read_tail(self.pos))
 
     refresh = catch_up
 
     async def refresh_async(self) -> list[AppliedChange]:
         """catch_up() with the file read in a thread; memory changes only on the loop."""
-        if self.journal.signature() == self._seen:
+        seen = self.journal.signature()
+        if seen == self._seen:
             return []
-        self._seen = self.journal.signature()
-        got = await asyncio.to_thread(self.journal.read_from, self.pos)
-        if got is not None and got[0] and got[0][0].start != self.pos:
+        pos = self.pos
+        got = await asyncio.to_thread(self.journal.read_tail, pos)
+        self._seen = seen  # only once read: a failed read is tried again next turn
+        if self.pos != pos:
             return self.catch_up()  # memory moved while reading (our own append): re-read
         return self._take_in(got)
 
-    def _take_in(self, got: tuple[list[Record], int] | None) -> list[AppliedChange]:
+    def _take_in(self, got: Tail | None) -> list[AppliedChange]:
         if got is None:
             return self._reload()
-        changes = self._apply_records(got[0])
-        self.pos = max(self.pos, got[1])
+        for bad in got.damaged:
+            self._damaged(bad)
+        changes = self._apply_records(got.records)
+        self.pos = max(self.pos, got.end)
         self._changed(changes)
         return changes
+
+    def _damaged(self, bad: Damaged) -> None:
+        """Say once per process that a journal record was damaged (the file keeps it once)."""
+        if bad.start in self._damaged_seen:
+            return
+        self._damaged_seen.add(bad.start)
+        where = "kept in journal.damaged" if not bad.kept else f"could not be kept: {bad.kept}"
+        self.damage_problem = (f"journal: skipped a damaged record at {bad.start} "
+                               f"({bad.size} bytes; {where})")  # fmt: skip
+        self._notice(self.damage_problem)
 
     async def follow(self, interval_s: float = 0.25) -> None:
         """Tail the journal forever: other processes' appends reach memory within interval_s."""
@@ -319,7 +339,12 @@ class Store(ReadAPI, Opener, Checkpointer):
             try:
                 await self.refresh_async()
             except StoreError as err:  # an unreadable journal now may be readable next turn
-                log.warning("cache: %s", err)
+                text = f"cache journal: {err}"
+                if text != self.read_error:  # once, not every turn, while it lasts
+                    log.warning("%s", text)
+                self.read_error = text
+            else:
+                self.read_error = ""
             await asyncio.sleep(interval_s)
 
     def _changed(self, changes: list[AppliedChange]) -> None:
@@ -348,8 +373,9 @@ class Store(ReadAPI, Opener, Checkpointer):
         """The cache's state for the health line."""
         unloaded = self.unloaded_partitions()
         sig = self.journal.signature()
+        problems = (self.append_error, self.checkpoint_error, self.read_error, self.damage_problem)
         return StoreHealth(
-            problem=self.append_error or self.checkpoint_error,
+            problem=next((p for p in problems if p), ""),
             journal_bytes=sig[1] if sig else 0,
             loaded=len(self.state.index),
             total=self.total(),

@@ -2,9 +2,11 @@
 
 File `journal.log`: a fixed-size header naming `base` (the absolute position of the first
 record, so positions stay valid across trims), then one record per line:
-`<crc32 as 8 hex digits> <JSON>\\n`. Every process appends under `journal.lock` (flock) with
-one write() per batch; a crash can therefore only tear the tail, which the next append or
-open cuts back to the last whole record. The checkpointer trims what the partitions hold.
+`<crc32 as 8 hex digits> <JSON>\\n`. Every process appends under an flock of `journal.log`
+itself (see lock.py: a separate lock file could be deleted while held) with one write() per
+batch; a crash can therefore only tear the tail, which the next append or open cuts back to
+the last whole record. A damaged record further in is kept in `journal.damaged` and skipped.
+The checkpointer trims what the partitions hold. No lock wait is unbounded (lock.py).
 """
 
 from __future__ import annotations
@@ -15,16 +17,19 @@ import logging
 import os
 import zlib
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from smstui.errors import StoreError
+from smstui.store import damaged
 from smstui.store.atomic import fsync_dir, write_atomic
+from smstui.store.lock import LockWaits, locked_file
 
 log = logging.getLogger("smstui.store")
-JOURNAL_NAME, LOCK_NAME = "journal.log", "journal.lock"
+JOURNAL_NAME = "journal.log"
+_WRITE = os.O_RDWR | os.O_CREAT | os.O_APPEND
 _HEADER = b"SMSTUI-JOURNAL 3 base=%020d\n"
 HEADER_LEN = len(_HEADER % 0)
 
@@ -36,6 +41,23 @@ class Record:
     start: int
     end: int
     body: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Damaged:
+    """A record that failed its checksum: where it lies, its size, and where it was kept."""
+
+    start: int
+    size: int
+    kept: str  # "" when it is in journal.damaged, else why it could not be kept
+
+
+class Tail(NamedTuple):
+    """What one read of the journal found from a position on."""
+
+    records: list[Record]
+    end: int  # the position after the last whole line read
+    damaged: list[Damaged]
 
 
 def encode(body: dict[str, Any]) -> bytes:
@@ -64,56 +86,49 @@ class Journal:
 
     def __init__(self, directory: Path) -> None:
         self.path = directory / JOURNAL_NAME
-        self._lock_path = directory / LOCK_NAME
+        self._waits = LockWaits()
 
     @contextmanager
-    def _locked(self, mode: int = fcntl.LOCK_EX) -> Iterator[None]:
-        try:
-            fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as err:
-            raise StoreError(f"cannot open {self._lock_path}: {err.strerror}") from err
-        try:
-            fcntl.flock(fd, mode)  # appends are short: wait for the other process
-            yield
-        finally:
-            os.close(fd)  # closing releases the flock
+    def _locked(self, mode: int = fcntl.LOCK_EX, flags: int = _WRITE) -> Iterator[int]:
+        """The journal's fd, flocked (a bounded wait: LockTimeout, a StoreError, after it).
 
-    def _open(self, base_if_new: int) -> tuple[int, int]:
-        """(fd, base) of the journal, created with `base_if_new` when missing; under the lock."""
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
-        try:
-            size = os.fstat(fd).st_size
-            if size < HEADER_LEN:
-                os.ftruncate(fd, 0)
-                os.write(fd, _HEADER % base_if_new)
-                os.fsync(fd)
-                fsync_dir(self.path.parent)
-                return fd, base_if_new
-            return fd, _base(os.pread(fd, HEADER_LEN, 0), self.path)
-        except BaseException:
-            os.close(fd)
-            raise
+        FileNotFoundError passes (a reader finds no journal yet); other open errors are
+        StoreErrors naming the file."""
+        with ExitStack() as stack:
+            try:
+                fd = stack.enter_context(locked_file(self.path, mode, flags, self._waits))
+            except FileNotFoundError:
+                raise
+            except OSError as err:
+                raise StoreError(f"cannot open {self.path}: {err.strerror or err}") from err
+            yield fd
+
+    def _header(self, fd: int, base_if_new: int) -> int:
+        """The journal's base, writing the header with `base_if_new` when it has none yet."""
+        if os.fstat(fd).st_size < HEADER_LEN:
+            os.ftruncate(fd, 0)
+            os.write(fd, _HEADER % base_if_new)
+            os.fsync(fd)
+            fsync_dir(self.path.parent)
+            return base_if_new
+        return _base(os.pread(fd, HEADER_LEN, 0), self.path)
 
     def append(self, lines: Sequence[bytes], *, base_if_new: int = 0) -> list[tuple[int, int]]:
         """Append encoded records durably (one write, one fsync); their (start, end) positions.
 
-        Raises StoreError when the disk refuses (full, read-only): then nothing may be
-        acknowledged, and the caller says so.
+        Raises StoreError when the disk refuses (full, read-only) or the lock stays held
+        (lock.py's bounds): then nothing may be acknowledged, and the caller says so.
         """
         try:
-            with self._locked():
-                fd, base = self._open(base_if_new)
+            with self._locked() as fd:
+                base = self._header(fd, base_if_new)
+                offset = _cut_torn_tail(fd, self.path)
                 try:
-                    offset = _cut_torn_tail(fd, self.path)
-                    payload = b"".join(lines)
-                    try:
-                        _write_all(fd, payload)
-                        os.fsync(fd)
-                    except OSError:
-                        os.ftruncate(fd, offset)  # no half batch may stay behind
-                        raise
-                finally:
-                    os.close(fd)
+                    _write_all(fd, b"".join(lines))
+                    os.fsync(fd)
+                except OSError:
+                    os.ftruncate(fd, offset)  # no half batch may stay behind
+                    raise
         except OSError as err:
             raise StoreError(f"cannot append to {self.path}: {err.strerror or err}") from err
         out, pos = [], base + offset - HEADER_LEN
@@ -142,7 +157,13 @@ class Journal:
         return (st.st_ino, st.st_size)
 
     def read_from(self, pos: int) -> tuple[list[Record], int] | None:
-        """Whole records from absolute position `pos` on, and the position after them.
+        """read_tail() without the damaged records' report."""
+        tail = self.read_tail(pos)
+        return None if tail is None else (tail.records, tail.end)
+
+    def read_tail(self, pos: int) -> Tail | None:
+        """Whole records from absolute position `pos` on, the position after them, and the
+        damaged ones skipped (kept in journal.damaged).
 
         None when `pos` lies before the file's base: a checkpoint trimmed records this reader
         never saw, so it must reload the partitions instead.
@@ -150,17 +171,20 @@ class Journal:
         try:
             # Shared lock: never read a batch another process is still writing (it may yet be
             # cut back if its fsync fails).
-            with self._locked(fcntl.LOCK_SH), open(self.path, "rb") as f:
-                base = _base(f.read(HEADER_LEN), self.path)
+            with self._locked(fcntl.LOCK_SH, os.O_RDONLY) as fd, open(fd, "rb", closefd=False) as f:
+                header = f.read(HEADER_LEN)
+                if len(header) < HEADER_LEN:
+                    return Tail([], pos, [])  # being created (or left empty by a crash)
+                base = _base(header, self.path)
                 if pos < base:
                     return None
                 f.seek(HEADER_LEN + pos - base)
                 data = f.read()
         except FileNotFoundError:
-            return [], pos
+            return Tail([], pos, [])
         except OSError as err:
             raise StoreError(f"cannot read {self.path}: {err.strerror}") from err
-        records = []
+        records, bad = [], []
         start = 0
         while True:
             nl = data.find(b"\n", start)
@@ -168,33 +192,35 @@ class Journal:
                 break  # a record still being written, or a torn tail: not ours to judge yet
             body = _decode(data[start:nl])
             if body is None:
-                log.warning("%s: skipped a damaged record at %d", self.path, pos + start)
+                bad.append((pos + start, data[start:nl]))
             else:
                 records.append(Record(pos + start, pos + nl + 1, body))
             start = nl + 1
-        return records, pos + start
+        return Tail(records, pos + start, self._set_aside(bad))
+
+    def _set_aside(self, bad: list[tuple[int, bytes]]) -> list[Damaged]:
+        if not bad:
+            return []
+        why = damaged.keep(self.path.parent, bad)
+        return [Damaged(at, len(line) + 1, why) for at, line in bad]
 
     def repair(self, *, base_if_new: int = 0) -> int:
         """Cut a torn tail back to the last whole record (at open); returns bytes cut."""
-        with self._locked():
-            fd, _ = self._open(base_if_new)
-            try:
-                size = os.fstat(fd).st_size
-                return size - _cut_torn_tail(fd, self.path, check_records=True)
-            finally:
-                os.close(fd)
+        with self._locked() as fd:
+            self._header(fd, base_if_new)
+            size = os.fstat(fd).st_size
+            return size - _cut_torn_tail(fd, self.path, check_records=True)
 
     def trim(self, upto: int) -> None:
         """Drop the records before absolute position `upto` (the partitions hold them now)."""
-        with self._locked():
-            fd, base = self._open(upto)
-            try:
-                if upto <= base:
-                    return
-                at = HEADER_LEN + upto - base
-                tail = os.pread(fd, max(0, os.fstat(fd).st_size - at), at)
-            finally:
-                os.close(fd)
+        with self._locked() as fd:
+            base = self._header(fd, upto)
+            if upto <= base:
+                return
+            at = HEADER_LEN + upto - base
+            tail = os.pread(fd, max(0, os.fstat(fd).st_size - at), at)
+            # Renamed over the file we hold: a waiter then finds another file at the path,
+            # and locks that one (lock.locked_file), so nobody appends to the old one.
             write_atomic(self.path, (_HEADER % upto) + tail)
 
 
