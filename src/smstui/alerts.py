@@ -156,7 +156,14 @@ class AlertMonitor:
                     name,
                 )
             )
-        if acc.blocked_until is not None and acc.blocked_until > at:
+        if acc.blocked_until is not None and acc.blocked_until > at and acc.blocked_by_login:
+            until = _clock_time(acc.blocked_until)
+            found.append(
+                Alert("error", f"{name}: wrong login or password",
+                      f"smstui pauses this account until {until}: {acc.blocked_reason}.",
+                      "login_failed", name)
+            )  # fmt: skip
+        elif acc.blocked_until is not None and acc.blocked_until > at:
             found.append(
                 Alert(
                     "error",

@@ -45,7 +45,9 @@ class AccountHealth:
     account: str
     provider: str
     gateway_down: bool = False
-    blocked_until: float | None = None  # error 4 (IP blocked)
+    blocked_until: float | None = None  # error 4 (IP blocked), a locked account, failed logins
+    blocked_by_login: bool = False  # the pause is smstui's own after failed logins
+    blocked_reason: str = ""
     backoff_until: float | None = None  # error 9 or transport failures
     last_error: str = ""
     last_error_at: float | None = None

@@ -15,7 +15,7 @@ from smstui.budget import SMSC_LIMITS, Budget, budget_for, budget_path, default_
 from smstui.budget.wording import ask_again, duration
 from smstui.clock import FakeClock
 from smstui.config import Account
-from smstui.errors import ApiError, AuthError, BadPayload, RateLimited
+from smstui.errors import ApiError, AuthError, BadPayload, IpBlocked, RateLimited
 from smstui.gateways.base import make_gateway
 from smstui.gateways.http import retry_after_s
 from smstui.model import Provider
@@ -234,8 +234,17 @@ def test_two_failed_logins_in_a_row_stop_every_process_for_30_minutes(clock, pat
     cli.failure(AuthError("wrong password", code=2), "balance", clock.now())
     assert daemon.budget.blocked_until == NOW + LOGIN_BLOCK_S
     refusal = str(daemon.budget.refusal("history"))
-    assert "login failed 2 times in a row; check the password/API key in the config" in refusal
-    assert f"delete {path}" in refusal
+    assert "wrong login or password: 2 failed logins in a row" in refusal
+    assert "`smstui budget --clear-pause --account main`" in refusal and "delete" not in refusal
+    assert "IP" not in refusal and daemon.budget.blocked_by_login
+    assert cli.budget.clear_login_pause()  # the config was fixed: every process may ask again
+    assert daemon.budget.can_spend("history") and daemon.budget.failed_logins == 0
+
+
+def test_clearing_a_login_pause_leaves_the_gateways_own_block(clock, path) -> None:
+    daemon, _ = guards(clock, path)
+    daemon.failure(IpBlocked("ip is blocked", code=4), "balance", clock.now())
+    assert not daemon.budget.clear_login_pause() and not daemon.budget.can_spend("balance")
 
 
 def test_a_success_resets_the_failed_login_count(clock, path) -> None:

@@ -83,7 +83,8 @@ def test_two_failed_logins_in_a_row_block_long_enough_not_to_earn_an_ip_block(gu
     assert g.state.auth_failed and budget.blocked_until is None  # a fixed typo may ask again
     g.failure(AuthError("wrong password", code=2), "history", clock.now())
     assert budget.blocked_until == pytest.approx(NOW + LOGIN_BLOCK_S)
-    assert "check the password/API key in the config" in budget.blocked_reason
+    assert budget.blocked_reason.startswith("wrong login or password: 2 failed logins")
+    assert "fix the password or API key in the config" in budget.blocked_reason
 
 
 def test_transport_failures_back_off_exponentially_with_jitter_and_recover(guard):

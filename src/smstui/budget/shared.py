@@ -44,6 +44,7 @@ class BudgetState:
     blocked_until: float = 0.0
     blocked_reason: str = ""
     blocked_since: float = 0.0
+    blocked_kind: str = ""  # "login" (ours, after failed logins: a fixed config may lift it)
     failed_logins: int = 0  # in a row, on this account
 
 
@@ -198,7 +199,9 @@ def encode(state: BudgetState) -> bytes:
             ep: [until, why, state.penalty_since.get(ep, 0.0)]
             for ep, (until, why) in state.penalties.items()
         },
-        "blocked": [state.blocked_until, state.blocked_reason, state.blocked_since],
+        "blocked": [
+            state.blocked_until, state.blocked_reason, state.blocked_since, state.blocked_kind
+        ],
         "failed_logins": state.failed_logins,
     }
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -222,9 +225,10 @@ def decode(raw: bytes, now: float) -> BudgetState:
         until, why, *since = _list(value)  # no start: written before pauses were clamped
         state.penalties[endpoint] = (_time(until), _text(why))
         state.penalty_since[endpoint] = _time(since[0]) if since else 0.0
-    until, why, *since = _list(doc["blocked"])
+    until, why, *rest = _list(doc["blocked"])  # [until, why] in files from before clamping
     state.blocked_until, state.blocked_reason = _time(until), _text(why)
-    state.blocked_since = _time(since[0]) if since else 0.0
+    state.blocked_since = _time(rest[0]) if rest else 0.0
+    state.blocked_kind = _text(rest[1]) if len(rest) > 1 else ""
     clamp(state, now)
     count = doc["failed_logins"]
     if not isinstance(count, int) or isinstance(count, bool) or count < 0:

@@ -229,13 +229,16 @@ class Budget:
         if longer:
             self._emit(BudgetEvent("penalised", endpoint, until, self._clock.now(), reason))
 
-    def block_account(self, until: float, reason: str = "") -> None:
-        """Refuse everything until `until` (after error 4, or logins that keep failing)."""
+    def block_account(self, until: float, reason: str = "", *, kind: str = "") -> None:
+        """Refuse everything until `until` (after error 4, or logins that keep failing).
+
+        `kind` "login" marks smstui's own pause after failed logins: clear_login_pause() lifts it.
+        """
         with self._changing() as st:
             longer = until > st.blocked_until
             if longer:
                 st.blocked_until, st.blocked_reason = until, reason
-                st.blocked_since = self._clock.now()
+                st.blocked_since, st.blocked_kind = self._clock.now(), kind
         if longer:
             self._emit(BudgetEvent("blocked", "*", until, self._clock.now(), reason))
 
@@ -250,6 +253,26 @@ class Budget:
         if self._state().failed_logins:  # no write (and no fsync) on the common path
             with self._changing() as st:
                 st.failed_logins = 0
+
+    def clear_login_pause(self) -> bool:
+        """Forget failed logins and lift their pause (the config was fixed); True if one held.
+
+        A pause the gateway imposed (error 4, a locked account) stays: asking would only earn
+        it again.
+        """
+        with self._changing() as st:
+            paused = st.blocked_kind == "login" and st.blocked_until > self._clock.now()
+            if paused:
+                st.blocked_until, st.blocked_reason, st.blocked_kind = 0.0, "", ""
+            had = paused or st.failed_logins > 0
+            st.failed_logins = 0
+        return had
+
+    @property
+    def blocked_by_login(self) -> bool:
+        """True while the account-wide pause is smstui's own after failed logins."""
+        st = self._state()
+        return st.blocked_kind == "login" and st.blocked_until > self._clock.now()
 
     @property
     def failed_logins(self) -> int:

@@ -5,7 +5,15 @@ from __future__ import annotations
 from smstui.budget.limits import Limit
 from smstui.display import clock, duration
 
-__all__ = ["ask_again", "duration", "local_time", "per_window", "row_text"]
+__all__ = [
+    "ask_again",
+    "clear_pause_command",
+    "duration",
+    "local_time",
+    "login_pause",
+    "per_window",
+    "row_text",
+]
 
 
 def per_window(seconds: float) -> str:
@@ -30,3 +38,16 @@ def row_text(row: Limit) -> str:
     """ "the balance limit (10 per minute)", margins named as smstui's own."""
     mine = ", smstui's safety margin" if row.layer == "margin" else ""
     return f"the {row.endpoint} limit ({row.max} per {per_window(row.window_s)}{mine})"
+
+
+def clear_pause_command(account: str) -> str:
+    """The command that lifts a failed-login pause (documented in the README and --help)."""
+    return "smstui budget --clear-pause" + (f" --account {account}" if account else "")
+
+
+def login_pause(failed: int, account: str) -> str:
+    """Why an account is paused after failed logins, and how to lift the pause early."""
+    return (
+        f"wrong login or password: {failed} failed logins in a row; fix the password or API key "
+        f"in the config, then run `{clear_pause_command(account)}` to ask before the pause ends"
+    )

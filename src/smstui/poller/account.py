@@ -262,6 +262,8 @@ class AccountPoller:
             provider=self.account.provider.value,
             gateway_down=s.gateway_down,
             blocked_until=self.budget.blocked_until,
+            blocked_by_login=self.budget.blocked_by_login,
+            blocked_reason=self.budget.blocked_reason,
             backoff_until=self.budget.backoff_until() or self.guard.paused_until(now),
             last_error=s.last_error,
             last_error_at=s.last_error_at,

@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass
 
 from smstui.budget import Budget
-from smstui.budget.wording import duration
+from smstui.budget.wording import duration, login_pause
 from smstui.codes import webcom_error
 from smstui.errors import (
     ApiError,
@@ -88,13 +88,8 @@ class FailureGuard:
             self.state.auth_failed = True
             failed = self.budget.login_failed()
             if failed >= LOGINS_BEFORE_BLOCK:
-                reason = (
-                    f"login failed {failed} times in a row; "
-                    "check the password/API key in the config"
-                )
-                if self.budget.path is not None:  # a fixed config need not wait the 30 min out
-                    reason += f", then delete {self.budget.path} to ask sooner"
-                self.budget.block_account(now + LOGIN_BLOCK_S, reason)
+                reason = login_pause(failed, self.budget.name or err.account)
+                self.budget.block_account(now + LOGIN_BLOCK_S, reason, kind="login")
         elif isinstance(err, ApiError) and _account_locked(err):
             self.budget.block_account(
                 now + BLOCK_S, "webcom: account locked (E2); ask Webcom to unlock it"
