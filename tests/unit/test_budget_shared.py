@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 import random
 import re
+import subprocess
 from datetime import datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -130,28 +134,82 @@ def test_a_corrupt_file_is_a_warning_and_a_fresh_budget(clock, path, caplog, con
     assert Budget(clock, SMSC_LIMITS, path=path).remaining("balance") == 9
 
 
-def test_a_budget_that_cannot_be_written_still_works_and_says_so(clock, tmp_path, caplog) -> None:
+def test_a_budget_that_cannot_be_written_refuses_and_says_why(clock, tmp_path, caplog) -> None:
+    """Fail closed: a request no other process could count is not made (nor a send paid for)."""
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     budget = Budget(clock, SMSC_LIMITS, path=blocker / "budget" / "main.json")
     with caplog.at_level(logging.WARNING, logger="smstui.budget"):
-        for _ in range(10):
-            assert budget.try_spend("balance")
-        assert not budget.try_spend("balance")  # not shared, but still this process's budget
-    assert "budget not shared" in caplog.text and caplog.text.count("cannot lock") == 1
+        for endpoint, key in [("balance", None), ("send", ("send", "1")), ("balance", None)]:
+            assert not budget.try_spend(endpoint, key)
+    assert caplog.text.count("cannot lock") == 1  # once, not a line per request
+    refusal = str(budget.refusal("send", ("send", "1")))
+    assert refusal.startswith("nothing asked: the shared request budget cannot be saved (")
+    assert f"free space in {blocker / 'budget'}" in refusal
 
 
-def test_an_unreadable_budget_file_is_a_warning_not_a_crash(clock, path, caplog) -> None:
+def test_an_unreadable_budget_file_is_a_warning_then_refusals_until_repaired(
+    clock, path, caplog
+) -> None:
     path.mkdir(parents=True)  # a directory where the file should be: unreadable, unwritable
     budget = Budget(clock, SMSC_LIMITS, path=path)
     with caplog.at_level(logging.WARNING, logger="smstui.budget"):
-        assert budget.try_spend("balance") and budget.remaining("balance") == 9  # still counted
+        assert not budget.try_spend("balance")
     assert f"cannot read {path}" in caplog.text and f"cannot write {path}" in caplog.text
     left = sorted(p.name for p in path.parent.iterdir())
     assert left == ["main.json", "main.lock"]  # no temp file left behind
-    path.rmdir()  # repaired: the next change writes this process's count back for everyone
+    path.rmdir()  # repaired: the next request is counted for everyone
     budget.spend("balance")
-    assert Budget(clock, SMSC_LIMITS, path=path).remaining("balance") == 8
+    assert Budget(clock, SMSC_LIMITS, path=path).remaining("balance") == 9
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 64 KiB tmpfs (we are root in CI); skipped where mounting is not allowed."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)],
+                          capture_output=True, check=False)  # fmt: skip
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+
+
+def _fill(folder) -> Path:
+    """Fill the disk under `folder`; the filler file's path (delete it to free the space)."""
+    filler = folder / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    try:
+        with contextlib.suppress(OSError):  # ENOSPC: full
+            while True:
+                os.write(fd, b"\0" * 512)
+    finally:
+        os.close(fd)
+    return filler
+
+
+def test_failed_logins_on_a_full_disk_stop_every_request_until_it_can_be_saved(
+    clock, small_disk
+) -> None:
+    """Two processes, a full disk, a wrong password: one failure reaches the gateway, not five."""
+    path = budget_path(small_disk / "cache", "main")
+    daemon, cli = (Budget(clock, SMSC_LIMITS, path=path, name="main") for _ in range(2))
+    guard = FailureGuard(daemon, rng=random.Random(1))
+    assert daemon.try_spend("balance")  # the file exists while there is room
+    filler = _fill(small_disk)
+    assert daemon.take("history", ("history", None)) is None  # cannot be counted: not asked
+    guard.failure(AuthError("wrong password", code=2), "balance", clock.now())
+    assert daemon.failed_logins == 1  # kept in memory
+    for budget in (daemon, cli):  # the other process cannot see it, so it must not ask either
+        assert not budget.try_spend("status", STATUS_KEY)
+        assert not budget.try_spend("send", ("send", "1"))
+        assert "cannot be saved" in str(budget.refusal("status", STATUS_KEY))
+    filler.unlink()  # space again: the failure is written back for every process
+    assert daemon.try_spend("status", STATUS_KEY)
+    assert cli.failed_logins == 1 and cli.can_spend("history", ("history", None))
 
 
 def test_a_clock_set_back_does_not_hold_a_window_shut(clock, path) -> None:

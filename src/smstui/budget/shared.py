@@ -16,7 +16,7 @@ import logging
 import math
 import os
 import re
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,12 +102,14 @@ class SharedState:
         # (not shared, but never forgotten) and writes it back once it can.
         self._local: BudgetState | None = None
         self._warned: set[str] = set()
+        self.problem = ""  # why the last write failed ("" once a write succeeds)
 
     def read(self, now: float) -> BudgetState:
         """The latest state without the lock (a rename never shows half a file); cached by stat."""
-        if self._local is not None:
-            clamp(self._local, now)
-            return self._local
+        if self._local is not None:  # unsaved: ours, plus whatever others managed to save
+            merged = merge(self._load(now)[0], self._local)
+            clamp(merged, now)
+            return merged
         sig = self._signature()
         if sig is None:
             return BudgetState()
@@ -122,8 +124,8 @@ class SharedState:
     def update(self, now: float) -> Iterator[BudgetState]:
         """Yield the current state under the lock; write it back when the block ends cleanly."""
         with self._locked():
-            if self._local is not None:
-                state, raw = self._local, b""
+            if self._local is not None:  # ours, kept while unsaved, plus what others saved
+                state, raw = merge(self._load(now)[0], self._local), b""
                 clamp(state, now)
             else:  # always from disk: another process may have just written
                 state, raw = self._load(now)
@@ -179,8 +181,10 @@ class SharedState:
         except (StoreError, OSError) as err:  # OSError: its cleanup can raise one (ENOTDIR)
             self._warn(f"{err}; budget not shared")
             self._local = state
+            self.problem = str(err)
             return
         self._local = None
+        self.problem = ""
         self._cached = (self._signature(), state)
 
     def _warn(self, text: str) -> None:
@@ -188,6 +192,30 @@ class SharedState:
         if text not in self._warned:
             self._warned.add(text)
             log.warning("%s", text)
+
+
+def merge(disk: BudgetState, mine: BudgetState) -> BudgetState:
+    """The saved state with this process's unsaved one folded in: every request, the longer
+    pauses, the higher failed-login count (nothing either side counted is lost)."""
+    out = BudgetState(
+        windows={k: deque(v) for k, v in disk.windows.items()},
+        penalties=dict(disk.penalties), penalty_since=dict(disk.penalty_since),
+        blocked_until=disk.blocked_until, blocked_reason=disk.blocked_reason,
+        blocked_since=disk.blocked_since, blocked_kind=disk.blocked_kind,
+        failed_logins=max(disk.failed_logins, mine.failed_logins),
+    )  # fmt: skip
+    for k, times in mine.windows.items():
+        have = Counter(out.windows.get(k, ()))
+        extra = Counter(times) - have  # the same request seen on both sides counts once
+        out.windows[k] = deque(sorted([*out.windows.get(k, ()), *extra.elements()]))
+    for endpoint, (until, why) in mine.penalties.items():
+        if until > out.penalties.get(endpoint, (0.0, ""))[0]:
+            out.penalties[endpoint] = (until, why)
+            out.penalty_since[endpoint] = mine.penalty_since.get(endpoint, 0.0)
+    if mine.blocked_until > out.blocked_until:
+        out.blocked_until, out.blocked_reason = mine.blocked_until, mine.blocked_reason
+        out.blocked_since, out.blocked_kind = mine.blocked_since, mine.blocked_kind
+    return out
 
 
 def encode(state: BudgetState) -> bytes:
@@ -200,7 +228,10 @@ def encode(state: BudgetState) -> bytes:
             for ep, (until, why) in state.penalties.items()
         },
         "blocked": [
-            state.blocked_until, state.blocked_reason, state.blocked_since, state.blocked_kind
+            state.blocked_until,
+            state.blocked_reason,
+            state.blocked_since,
+            state.blocked_kind,
         ],
         "failed_logins": state.failed_logins,
     }

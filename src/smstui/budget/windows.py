@@ -151,9 +151,23 @@ class Budget:
             left = min(left, row.max - len(self._window(st, row, key, now)))
         return max(0, left)
 
+    @property
+    def unsaved(self) -> str:
+        """Why the shared budget file cannot be written now ("" when it can, or in memory)."""
+        return self._shared.problem if self._shared is not None else ""
+
     def refusal(self, endpoint: str, key: Hashable = None) -> BudgetExceeded:
         """The error for a refused request, saying why and when to ask again in words."""
         now = self._clock.now()
+        if self.unsaved:
+            assert self._shared is not None
+            text = (
+                f"nothing asked: the shared request budget cannot be saved ({self.unsaved}), and "
+                "a request other smstui processes cannot count could break the gateway's limits "
+                f"(five wrong passwords block this machine's IP); free space in "
+                f"{self._shared.path.parent} and ask again"
+            )
+            return BudgetExceeded(endpoint, key, now, "budget unsaved", text=text)
         st = self._state()
         at = self._next_allowed(st, endpoint, key, now)
         blocking = self._blocking(st, endpoint, key, now)
@@ -179,6 +193,12 @@ class Budget:
             for row in self._by_endpoint.get(endpoint, []):
                 wkey = (row.name, key_text(key) if row.per_key else "")
                 st.windows.setdefault(wkey, deque()).append(now)
+        if self.unsaved:
+            # Fail closed: a spend (or a failed login) other processes cannot see would let
+            # each of them ask again, and five wrong passwords get the machine's IP blocked.
+            self.spent += 1
+            self.refund(endpoint, key, now)
+            return None
         self.spent += 1
         self._since_gc += 1
         if self._shared is None and self._since_gc >= _GC_EVERY:
