@@ -28,8 +28,12 @@ from smstui.store.lock import LOCK_WAIT_S, LOOP_LOCK_WAIT_S, STALLED_LOCK_WAIT_S
 SLACK_S = 1.0  # scheduling on a shared 2-core machine
 HOLDER = textwrap.dedent("""
     import fcntl, os, sys
-    fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
-    fcntl.flock(fd, fcntl.LOCK_EX)
+    while True:  # the file at the path, locked (a trim may rename a new one in meanwhile)
+        fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if os.path.samestat(os.fstat(fd), os.stat(sys.argv[1])):
+            break
+        os.close(fd)
     print("held", flush=True)
     if sys.stdin.readline().strip() == "replace":  # a trim's rename, under the lock
         tmp = sys.argv[1] + ".new"
