@@ -110,9 +110,15 @@ def doc_to_message(doc: dict[str, Any]) -> tuple[Message, tuple[Entry, ...]]:
             kinds = _KINDS.get(name)
             if kinds is not None and value.__class__ not in kinds:
                 raise TypeError(f"{name} is a {type(value).__name__}: {value!r:.40}")
-        values["provider"] = _PROVIDERS[values["provider"]]
+        provider = values.get("provider")
+        if provider.__class__ is not str or provider not in _PROVIDERS:
+            raise ValueError(f"provider {provider!r:.40} is none smstui knows")
+        values["provider"] = _PROVIDERS[provider]
         if "state" in values:
-            values["state"] = _STATES[values["state"]]
+            state = values["state"]
+            if state.__class__ is not str or state not in _STATES:
+                raise ValueError(f"state {state!r:.40} is no delivery state")
+            values["state"] = _STATES[state]
         if values.get("cost") is not None:
             values["cost"] = cost = Decimal(values["cost"])
             if not cost.is_finite():
@@ -123,11 +129,17 @@ def doc_to_message(doc: dict[str, Any]) -> tuple[Message, tuple[Entry, ...]]:
         if stored.__class__ is not list and stored.__class__ is not tuple:
             raise TypeError(f"timeline is a {type(stored).__name__}")
         timeline = tuple(map(entry, stored))
-    except KeyError as err:  # a missing field, or a provider or state no smstui knows
-        raise StoreError(f"bad message document {str(doc)[:120]}: {err!r}") from err
-    except (TypeError, ValueError, InvalidOperation) as err:
-        raise StoreError(f"bad message document {str(doc)[:120]}: {err}") from err
+    except (TypeError, ValueError, InvalidOperation, AttributeError) as err:
+        raise StoreError(f"bad message document ({_ident(doc)}): {err}") from err
     return m, timeline
+
+
+def _ident(doc: Any) -> str:
+    """Which message a stored document says it is, for an error (never its text)."""
+    try:
+        return f"message {doc.get('message_id')!r:.40} to {doc.get('phone')!r:.24}"
+    except AttributeError:
+        return f"a {type(doc).__name__}, not an object"
 
 
 @dataclass(frozen=True, slots=True)
