@@ -87,6 +87,7 @@ def test_a_bad_document_is_set_aside_and_the_rest_is_served(tmp_path, clock, dam
         text = f"1 message document of partition {PART} set aside in {REJECTS_NAME}"
         assert any(text in n and why in n for n in s.notices), s.notices
         assert any(text in e.text for e in s.side.events)  # the event log says so
+        assert f"of partition {PART} set aside: " in s.health().problem  # and the health line
         assert [r.doc for r in s.state.rejected] == [bad]
         s.apply([chg("2", S.READ, T0 + 50)])  # the cache keeps taking changes
     (kept,) = read_rejects(root / REJECTS_NAME)

@@ -20,6 +20,7 @@ from smstui.clock import Clock, SystemClock
 from smstui.errors import StoreError
 from smstui.model import Balance, IncomingMessage, Message, Source, StatusChange
 from smstui.store import records as rec
+from smstui.store import rejects
 from smstui.store.atomic import remove_stale_temps
 from smstui.store.checkpoint import Checkpointer
 from smstui.store.journal import Damaged, Journal, Record, Tail, encode
@@ -373,7 +374,8 @@ class Store(ReadAPI, Opener, Checkpointer):
         """The cache's state for the health line."""
         unloaded = self.unloaded_partitions()
         sig = self.journal.signature()
-        problems = (self.append_error, self.checkpoint_error, self.read_error, self.damage_problem)
+        problems = (self.append_error, self.checkpoint_error, self.read_error, self.damage_problem,
+                    rejects.problem(self.state.rejected))  # fmt: skip
         return StoreHealth(
             problem=next((p for p in problems if p), ""),
             journal_bytes=sig[1] if sig else 0,

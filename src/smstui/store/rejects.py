@@ -100,3 +100,13 @@ def read_rejects(path: Path) -> list[dict[str, object]]:
 def _canon(doc: object) -> str:
     """One text per document, to recognise it again."""
     return json.dumps(doc, sort_keys=True, ensure_ascii=False)
+
+
+def problem(rejected: list[Rejected]) -> str:
+    """The health line's words for the documents set aside since open ('' when none)."""
+    if not rejected:
+        return ""
+    n, first = len(rejected), rejected[0]
+    parts = len({r.partition for r in rejected})
+    where = f"partition {first.partition}" if parts == 1 else f"{parts} partitions"
+    return f"{n} message document{'s' if n > 1 else ''} of {where} set aside: {first.reason}"
