@@ -28,6 +28,9 @@ class DeliveryState(enum.StrEnum):
     REJECTED = "rejected"
     NOT_FOUND = "not_found"
     UNKNOWN = "unknown"
+    # A send whose request left but whose reply never came (lost, cut, interrupted): it may
+    # have gone out and been charged. Reconciled by asking its status; never resent blindly.
+    OUTCOME_UNKNOWN = "outcome_unknown"
 
     @property
     def is_final(self) -> bool:
@@ -112,6 +115,29 @@ class Message:
     def evolve(self, **changes: object) -> Message:
         """A copy with some fields changed (frozen values are never mutated)."""
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+INTENT_PREFIX = "cid-"  # a Webcom send's id until the gateway names it (its ids are integers)
+
+
+def client_id_of(message: Message) -> str:
+    """The client id a send of smstui's carried (SMSC: its id; Webcom: its intent's id)."""
+    return message.message_id.removeprefix(INTENT_PREFIX)
+
+
+def askable(message: Message) -> bool:
+    """Can the gateway be asked this message's status? (Not a Webcom send it never named.)"""
+    return not message.message_id.startswith(INTENT_PREFIX)
+
+
+@dataclass(frozen=True, slots=True)
+class Rekey:
+    """What the cache filed under `old` is the message `new` from now on: a send recorded under
+    its client id before the gateway named it, or a push that named no phone meeting the send
+    that does. Its status, details and timeline move; the old key is gone."""
+
+    old: tuple[str, str, str]
+    new: tuple[str, str, str]
 
 
 @dataclass(frozen=True, slots=True)

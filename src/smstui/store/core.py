@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from smstui.clock import Clock, SystemClock
 from smstui.errors import StoreError
-from smstui.model import Balance, IncomingMessage, Message, Source, StatusChange
+from smstui.model import Balance, IncomingMessage, Message, Rekey, Source, StatusChange
 from smstui.store import records as rec
 from smstui.store import rejects
 from smstui.store.atomic import remove_stale_temps
@@ -144,7 +144,7 @@ class Store(ReadAPI, Opener, Checkpointer):
     # ---- writes: journal, then memory ---------------------------------------------------
 
     def apply(
-        self, items: Iterable[Message | StatusChange], *, source: Source = Source.HISTORY
+        self, items: Iterable[Message | StatusChange | Rekey], *, source: Source = Source.HISTORY
     ) -> list[AppliedChange]:
         """Apply a batch durably: journaled and fsync'd, then in memory; returns what changed.
 
@@ -154,7 +154,7 @@ class Store(ReadAPI, Opener, Checkpointer):
         return self._commit(rec.apply_body(batch, source, self._clock.now()), batch)
 
     async def apply_async(
-        self, items: Iterable[Message | StatusChange], *, source: Source = Source.HISTORY
+        self, items: Iterable[Message | StatusChange | Rekey], *, source: Source = Source.HISTORY
     ) -> list[AppliedChange]:
         """apply() for the event loop: the fsync runs in a thread and concurrent callers share
         it (group commit). Returns once the batch is durable; raises StoreError if it is not."""

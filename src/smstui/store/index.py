@@ -92,6 +92,24 @@ class MessageIndex:
             order.append((sort_key(m), key))
         order.sort()
 
+    def remove(self, key: Key) -> Message | None:
+        """Drop one message (it moved to another key); O(log n) in the order."""
+        self._unshare()
+        m = self.by_key.pop(key, None)
+        if m is None:
+            return None
+        self._unindex(m, key)
+        self._drop_phone(key)
+        del self._order[bisect_left(self._order, (sort_key(m), key))]
+        return m
+
+    def _drop_phone(self, key: Key) -> None:
+        phones = self._phones.get(key[:2], [])
+        if key[2] in phones:
+            phones.remove(key[2])
+        if not phones:
+            self._phones.pop(key[:2], None)
+
     def remove_many(self, keys: Iterable[Key]) -> int:
         """Drop these messages (retention); rebuilds the order once."""
         self._unshare()
@@ -102,11 +120,7 @@ class MessageIndex:
                 continue
             gone.add(key)
             self._unindex(m, key)
-            phones = self._phones.get(key[:2], [])
-            if key[2] in phones:
-                phones.remove(key[2])
-            if not phones:
-                self._phones.pop(key[:2], None)
+            self._drop_phone(key)
         if gone:
             self._order = [entry for entry in self._order if entry[1] not in gone]
         return len(gone)

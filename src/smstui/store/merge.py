@@ -17,20 +17,29 @@ _DESCRIPTIVE = (
 _STATUS = ("state", "raw_status", "error_code", "updated_at")
 
 
+def _rank(state: DeliveryState) -> int:
+    """Smstui's own "outcome unknown" < anything a gateway said < a final state."""
+    if state is DeliveryState.OUTCOME_UNKNOWN:
+        return 0
+    return 2 if state in FINAL else 1
+
+
 def status_wins(
-    old_final: bool, old_at: float | None, new_final: bool, new_at: float | None
+    old: DeliveryState, old_at: float | None, new: DeliveryState, new_at: float | None
 ) -> bool:
     """Whether a new status replaces the current one.
 
-    Finality ranks before time: a final state is never replaced by a non-final one (a late
+    Rank goes before time. A final state is never replaced by a non-final one (a late
     "queued" poll answer after a "delivered" push is stale), and a final one always replaces
-    a non-final one, whatever the times say. Neither gateway signs a push's time: a forged or
-    skewed "sent" clamped to its receipt time must not outrank the true delivery report that
-    follows it. Between two finals, or two non-finals, the newer observation wins; on a tie,
-    the new one.
+    a non-final one, whatever the times say: neither gateway signs a push's time, so a forged
+    or skewed "sent" clamped to its receipt time must not outrank the true delivery report
+    that follows it. Below both sits a send's "outcome unknown": smstui's own placeholder,
+    which any word from the gateway settles, whatever its clock says. Within a rank, the
+    newer observation wins; on a tie, the new one.
     """
-    if old_final != new_final:
-        return new_final
+    o_rank, n_rank = _rank(old), _rank(new)
+    if o_rank != n_rank:
+        return n_rank > o_rank
     o = _NEG if old_at is None else old_at
     n = _NEG if new_at is None else new_at
     return n >= o
@@ -45,9 +54,7 @@ def merge_message(old: Message, new: Message) -> Message:
             changes[name] = value
     # A bare record (no state, no time: e.g. built from a send result) only adds details.
     bare = new.state is DeliveryState.UNKNOWN and new.updated_at is None
-    if not bare and status_wins(
-        old.state.is_final, old.updated_at, new.state.is_final, new.updated_at
-    ):
+    if not bare and status_wins(old.state, old.updated_at, new.state, new.updated_at):
         for name in _STATUS:
             value = getattr(new, name)
             if name == "updated_at" and value is None:
@@ -60,7 +67,7 @@ def merge_message(old: Message, new: Message) -> Message:
 def apply_status(m: Message, c: StatusChange) -> Message:
     """The message after a status change, or the same object when the change loses."""
     state = c.state
-    if not status_wins(m.state in FINAL, m.updated_at, state in FINAL, c.at):
+    if not status_wins(m.state, m.updated_at, state, c.at):
         return m
     if (
         m.state == state

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from smstui.errors import StoreError
-from smstui.model import Message, Source, StatusChange
+from smstui.model import Message, Rekey, Source, StatusChange
 from smstui.store import schema as s
 
 # Each process tags its records, so it recognises its own when it reads them back among
@@ -25,7 +25,7 @@ def _new_token() -> None:
 
 
 os.register_at_fork(after_in_child=_new_token)
-Item = Message | StatusChange
+Item = Message | StatusChange | Rekey
 
 
 def record_id() -> str:
@@ -41,6 +41,8 @@ def apply_body(items: Sequence[Item], source: Source, now: float) -> dict[str, A
             out.append({"c": s.change_to_doc(item)})
         elif isinstance(item, Message):
             out.append({"m": s.message_to_doc(item)})
+        elif isinstance(item, Rekey):
+            out.append({"r": [list(item.old), list(item.new)]})
         else:
             raise StoreError(
                 f"cannot apply a {type(item).__name__}; expected Message or StatusChange"
@@ -51,13 +53,26 @@ def apply_body(items: Sequence[Item], source: Source, now: float) -> dict[str, A
 def apply_items(body: dict[str, Any]) -> tuple[list[Item], Source, float]:
     """Decode an apply record back into its items."""
     try:
-        items: list[Item] = [
-            s.doc_to_change(i["c"]) if "c" in i else s.doc_to_message(i["m"])[0]
-            for i in body["items"]
-        ]
+        items: list[Item] = [_item(i) for i in body["items"]]
         return items, Source(body["src"]), float(body["now"])
     except (KeyError, TypeError, ValueError) as err:
         raise StoreError(f"bad apply record: {err!r}") from err
+
+
+def _item(doc: dict[str, Any]) -> Item:
+    if "c" in doc:
+        return s.doc_to_change(doc["c"])
+    if "r" in doc:
+        old, new = doc["r"]
+        return Rekey(_key(old), _key(new))
+    return s.doc_to_message(doc["m"])[0]
+
+
+def _key(value: Any) -> tuple[str, str, str]:
+    account, message_id, phone = value
+    if not all(isinstance(v, str) for v in (account, message_id, phone)):
+        raise TypeError(f"a message key is three strings, not {value!r}")
+    return (account, message_id, phone)
 
 
 def body(op: str, **fields: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 
 from smstui.errors import StoreError
-from smstui.model import DeliveryState, Message, Source, StatusChange
+from smstui.model import DeliveryState, Message, Rekey, Source, StatusChange
 from smstui.store.index import MessageIndex
 from smstui.store.merge import apply_status, merge_message
 from smstui.store.partitions import CHUNK, PartInfo, day_of
@@ -170,7 +170,7 @@ class State:
     # ---- applying -----------------------------------------------------------------------
 
     def apply(
-        self, items: Iterable[Message | StatusChange], source: Source, now: float
+        self, items: Iterable[Message | StatusChange | Rekey], source: Source, now: float
     ) -> list[AppliedChange]:
         """Apply every item in order; returns the effective changes."""
         out: list[AppliedChange] = []
@@ -179,6 +179,8 @@ class State:
                 self._apply_change(item, out, now)
             elif isinstance(item, Message):
                 self._apply_message(item, source, out, now)
+            elif isinstance(item, Rekey):
+                self._rekey(item, source, out, now)
             else:
                 raise StoreError(f"cannot apply a {type(item).__name__}")
         if self._reconciled:
@@ -191,6 +193,11 @@ class State:
     ) -> None:
         key = m.key
         old = self.index.by_key.get(key)
+        if old is None and m.phone and (bare := (m.account, m.message_id, "")) in self.index.by_key:
+            # A push that named no phone (Webcom's never do) came before the send that names
+            # it: one message, not a phone-less twin holding the final state.
+            self._rekey(Rekey(bare, key), source, out, now)
+            old = self.index.by_key.get(key)
         if old is None:
             day = _day(m, now)
             self._ensure_day(m.account, day)
@@ -212,10 +219,37 @@ class State:
                                                            old.updated_at):  # fmt: skip
             self._add_entry(key, new, source, now)
 
+    def _rekey(self, r: Rekey, source: Source, out: list[AppliedChange], now: float) -> None:
+        """Move a message to its new key: status, details and timeline; the old key goes.
+
+        The old one is where this process filed it (a send's client id, a phone-less push),
+        so it is loaded; merged into whatever the new key holds by the usual rules."""
+        old = self.index.by_key.get(r.old)
+        if old is None or r.old == r.new:
+            return
+        timeline = self.timelines.pop(r.old, ())
+        name = self.part_of.pop(r.old)
+        self.members[name].discard(r.old)
+        self.dirty.add(name)
+        self.shrunk.add(name)
+        self.index.remove(r.old)
+        out.append(AppliedChange("removed", r.old, old, old))
+        account, message_id, phone = r.new
+        moved = Message(
+            account, old.provider, message_id, phone, old.state, old.text, old.sender,
+            old.sent_at, old.raw_status, old.error_code, old.cost, old.parts, old.country,
+            old.operator, old.region, old.updated_at, old.resend_of,
+        )  # fmt: skip
+        self._apply_message(moved, source, out, now)
+        for entry in timeline:
+            self._insert_entry(r.new, entry)
+
     def _add_entry(self, key: Key, m: Message, source: Source, now: float) -> None:
         """Timeline entry for a state learnt from a whole Message (history, send)."""
         if m.state is DeliveryState.UNKNOWN and not m.raw_status:
             return
+        if m.state is DeliveryState.OUTCOME_UNKNOWN:
+            return  # smstui's own placeholder for a send, not something a gateway reported
         at = m.updated_at if m.updated_at is not None else (m.sent_at or now)
         self._insert_entry(key, (m.state, m.raw_status, float(at), source, m.error_code, now, None))
 

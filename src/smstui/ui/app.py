@@ -155,7 +155,8 @@ class SmstuiApp(App):
             batch, self._inbox = self._inbox, []
         if not batch:
             return
-        self.alerts.changes(batch, self.clock.now())
+        self.alerts.changes([c for c in batch if getattr(c, "kind", "") != "removed"],
+                            self.clock.now())  # fmt: skip
         if self.main_screen.is_mounted:
             self.main_screen.apply_changes(batch)
         if isinstance(self.screen, DetailScreen):  # keep an open detail view current

@@ -52,13 +52,15 @@ class FilteredRows:
         # Net effect per message: one batch may change a message twice (A→B→C); the rows hold
         # the first `before` (A) and must end up with the last `after` (C) only.
         first: dict[tuple[str, str, str], Message | None] = {}
-        last: dict[tuple[str, str, str], Message] = {}
+        last: dict[tuple[str, str, str], Message | None] = {}  # None: the message left
         for change in changes:
             before: Message | None = getattr(change, "before", None)
-            after: Message = change.after  # type: ignore[attr-defined]
-            if before is after:
+            after: Message | None = change.after  # type: ignore[attr-defined]
+            if getattr(change, "kind", "") == "removed":
+                after = None  # moved to another key (a send's client id became its id)
+            elif before is after:
                 continue  # a timeline-only change: the row itself is unchanged
-            key = after.key
+            key = (after or before).key  # type: ignore[union-attr]
             if key not in first:
                 first[key] = before
             last[key] = after
@@ -69,14 +71,14 @@ class FilteredRows:
         for key, after in last.items():
             before = first[key]
             was = before is not None and accepts(before, now)
-            now_in = accepts(after, now)
+            now_in = after is not None and accepts(after, now)
             if was and now_in and sort_key(before) == sort_key(after):  # type: ignore[arg-type]
                 changed |= self._replace(before, after)  # type: ignore[arg-type]
                 continue
             if was:
                 removals.append(before)  # type: ignore[arg-type]
             if now_in:
-                inserts.append(after)
+                inserts.append(after)  # type: ignore[arg-type]
         if not removals and not inserts:
             return changed
         if len(removals) + len(inserts) > BULK_PATCH:

@@ -25,8 +25,10 @@ STATE_TONE: dict[S, str] = {
     S.REJECTED: "error",
     S.EXPIRED: "warning",
     S.NOT_FOUND: "warning",
+    S.OUTCOME_UNKNOWN: "warning",  # maybe sent and charged: look before resending
 }
-BOLD = frozenset({S.FAILED, S.REJECTED})  # failed for good: the rows a triager acts on
+# Failed for good, or maybe sent and charged: the rows a triager acts on.
+BOLD = frozenset({S.FAILED, S.REJECTED, S.OUTCOME_UNKNOWN})
 
 
 def variable(state: S) -> str:

@@ -235,8 +235,10 @@ class MainScreen(Screen[None]):
         With a filter active only the changed messages are tested (FilteredRows.patch); the
         whole history is filtered again only when the filter itself changes.
         """
-        self.feed.add(changes)
-        if self.lineage.add_all(c.after for c in changes if isinstance(c, AppliedChange)):
+        moved = [c for c in changes if getattr(c, "kind", "") == "removed"]
+        live = [c for c in changes if getattr(c, "kind", "") != "removed"] if moved else changes
+        self.feed.add(live)  # a message that moved keys is no news: its new key is
+        if self.lineage.add_all(c.after for c in live if isinstance(c, AppliedChange)):
             self.history.forget_lines()  # an original's row gains its "resent →" marker
         self._lineage_size = len(self.store)  # these batches are indexed: no full rescan
         filtered = self._filtered
