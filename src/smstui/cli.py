@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from smstui import __version__, commands
-from smstui.cli_errors import EXIT_INTERRUPTED, EXIT_PIPE, describe, report
+from smstui.cli_errors import EXIT_INTERRUPTED, EXIT_PIPE, describe, exit_codes_help, report
 from smstui.config import InsecureConfigWarning
 from smstui.errors import SmstuiError
 
@@ -25,6 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="smstui",
         description="Terminal dashboard for SMS campaigns on SMSC and Webcom Mobi.",
+        epilog=exit_codes_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"smstui {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details to stderr")

@@ -3,7 +3,8 @@
 Exit codes are part of the interface (scripts depend on them): 0 ok, 1 the gateway refused or
 the shared request budget is spent, 2 usage/config (or a resend the policy refuses without
 --force), 3 network, 4 local state (the cache or its directory is locked, busy, unreadable or
-unwritable), 130 interrupted, 141 stdout closed early (`smstui history | head`).
+unwritable), 5 a send's outcome is unknown (the request left, no usable reply came: it may have
+gone out; the client id is printed), 130 interrupted, 141 stdout closed early.
 
 With --json the error is the one JSON document on stdout, so `smstui … --json | jq` always reads
 JSON: `{"error": {"provider", "code", "message", "class"}}`, `class` in smstui.policy's
@@ -22,6 +23,7 @@ from smstui.errors import (
     ConfigError,
     GatewayError,
     NotFound,
+    OutcomeUnknown,
     SmstuiError,
     StoreError,
     TransportError,
@@ -31,7 +33,23 @@ from smstui.model import ErrorClass
 from smstui.policy import ResendRefused
 
 EXIT_OK, EXIT_GATEWAY, EXIT_USAGE, EXIT_NETWORK, EXIT_LOCAL = 0, 1, 2, 3, 4
+EXIT_OUTCOME_UNKNOWN = 5
 EXIT_INTERRUPTED, EXIT_PIPE = 130, 141  # 128 + SIGINT, 128 + SIGPIPE: what a shell reports
+EXIT_CODES = (
+    (EXIT_OK, "ok"),
+    (EXIT_GATEWAY, "the gateway refused, the message is unknown, or the request budget is spent"),
+    (EXIT_USAGE, "usage or config error (also a resend the policy refuses without --force)"),
+    (EXIT_NETWORK, "network error"),
+    (EXIT_LOCAL, "local state: the cache is locked, busy, unreadable or unwritable"),
+    (EXIT_OUTCOME_UNKNOWN, "a send's outcome is unknown: it may have gone out (id printed)"),
+    (EXIT_INTERRUPTED, "interrupted"),
+    (EXIT_PIPE, "stdout closed early (smstui history | head)"),
+)
+
+
+def exit_codes_help() -> str:
+    """The exit-code table for --help (the README's table says the same)."""
+    return "exit codes:\n" + "\n".join(f"  {code:>3}  {text}" for code, text in EXIT_CODES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +77,9 @@ class Failure:
 
 def describe(err: SmstuiError) -> Failure:
     """The exit code, wording and class of an error smstui raised on purpose."""
+    if isinstance(err, OutcomeUnknown):
+        line, which = str(err), err.message.provider.value
+        return Failure(EXIT_OUTCOME_UNKNOWN, line, line, ErrorClass.UNKNOWN, which)
     if isinstance(err, ResendRefused):
         return Failure(EXIT_USAGE, str(err), str(err), err.failure_class)
     if isinstance(err, ConfigError):

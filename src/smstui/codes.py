@@ -302,10 +302,34 @@ def webcom_error(text: object) -> ErrorInfo:
     return ErrorInfo(key, f"Gateway error: {key}", key, C.UNKNOWN, ACTIONS[C.UNKNOWN])
 
 
+# smstui's own raw statuses for its sends, before or instead of any gateway status.
+NO_REPLY, NOT_SENT, REFUSED = "no reply", "not sent", "refused"
+SEND_OUTCOMES = {
+    NO_REPLY: StatusInfo(
+        NO_REPLY, S.OUTCOME_UNKNOWN, "Outcome unknown", "Исход неизвестен",
+        "The request left but its reply never came (lost, cut off or interrupted): the SMS may "
+        "have gone out and been charged. smstui asks its status; do not resend before.",
+    ),
+    NOT_SENT: StatusInfo(
+        NOT_SENT, S.REJECTED, "Not sent", "Не отправлено",
+        "The connection was refused: nothing reached the gateway, nothing was charged.",
+        C.TEMPORARY,
+    ),
+    REFUSED: StatusInfo(
+        REFUSED, S.REJECTED, "Refused by the gateway", "Отклонено шлюзом",
+        "The gateway refused the send (the error says why): nothing was sent or charged.",
+    ),
+}  # fmt: skip
+
+
 def explain(
     provider: str, raw_status: object, error_code: object = None
 ) -> tuple[StatusInfo, ErrorInfo | None]:
     """Status and error explanation for a message of either provider."""
+    own = SEND_OUTCOMES.get(raw_status) if isinstance(raw_status, str) else None
+    if own is not None:  # a refused send's code is the request's error, not a delivery error
+        code = _int(error_code)
+        return own, (smsc_api_error(code) if provider == "smsc" and code else None)
     if provider == "webcom":
         return webcom_state(raw_status), None
     status = smsc_status(raw_status)

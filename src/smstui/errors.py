@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from smstui.model import ErrorClass
+from smstui.model import ErrorClass, Message, client_id_of
 
 
 class SmstuiError(Exception):
@@ -96,3 +96,17 @@ class IpBlocked(ApiError):
 
 class StoreError(SmstuiError):
     """The local cache could not be read or written."""
+
+
+class OutcomeUnknown(SmstuiError):
+    """A send's request left but no usable reply came: it may have gone out and been charged."""
+
+    def __init__(self, message: Message, why: str) -> None:
+        self.message = message
+        client_id = client_id_of(message)
+        super().__init__(
+            f"the outcome of the send to {message.phone} is unknown ({why}): it may have gone "
+            f"out and been charged. It is in the cache as {message.message_id} (client id "
+            f"{client_id}), state outcome unknown; smstui asks its status and settles it. Do "
+            f"not send it again before then."
+        )

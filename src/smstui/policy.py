@@ -29,6 +29,7 @@ class Advice(enum.StrEnum):
     PERMANENT = "permanent"  # the number or the content will not work: do not resend
     CHECK = "check"  # the reason is unknown: look the status up again first
     NOT_FAILED = "not_failed"  # delivered or still on its way: a resend is a second copy
+    UNCONFIRMED = "unconfirmed"  # the send's outcome is unknown: it may have gone out
 
 
 class ResendRefused(SmstuiError):
@@ -53,6 +54,8 @@ class ResendAdvice:
         """Why a resend now is refused without an override, or None when it may go."""
         if self.advice is Advice.PERMANENT:
             return f"{self.reason}: a permanent failure; resending will fail again"
+        if self.advice is Advice.UNCONFIRMED:
+            return f"{self.reason}: it may have gone out and been charged; {self.action}"
         if self.advice is Advice.WAIT and self.wait_until is not None and now < self.wait_until:
             return f"{self.reason}: {self.action} Not before {wait_text(self.wait_until, now)}"
         return None
@@ -108,6 +111,10 @@ def resend_advice(message: Message) -> ResendAdvice:
     klass = failure_class(message)
     reason = error.en if error is not None else status.name_en
     action = error.action if error is not None else ACTIONS[klass]
+    if message.state is DeliveryState.OUTCOME_UNKNOWN:
+        # Never resent blindly: a copy may already be on the handset, and charged.
+        wait = "smstui asks its status; resend once it is settled"
+        return ResendAdvice(Advice.UNCONFIRMED, ErrorClass.UNKNOWN, reason, wait)
     if message.state not in RESENDABLE:
         return ResendAdvice(Advice.NOT_FAILED, klass, reason, action)
     if klass is ErrorClass.PERMANENT:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import time
 
-from smstui.config import Account, Config
+from smstui.config import Config
 from smstui.errors import ConfigError
-from smstui.model import Message, SendResult, Source, StatusChange, sent_message
+from smstui.model import Message, StatusChange
 from smstui.runtime import cache_path, open_store
 from smstui.store import Store
 
@@ -74,29 +73,3 @@ def cached_phones(config: Config, account: str, message_id: str) -> list[str]:
         return [m.phone for m, _ in cached_status(config, account, message_id, None)]
     except ConfigError:  # no cache yet: nothing known
         return []
-
-
-def record_sent(
-    config: Config,
-    account: Account,
-    result: SendResult,
-    text: str,
-    sender: str | None,
-    *,
-    resend_of: str = "",
-) -> None:
-    """Journal a message this command just sent, durably, before anyone is told "sent".
-
-    Any smstui process may append: a running `smstui poll` or dashboard follows the journal
-    and shows the message within a second, and the poller tracks its status from then on.
-    `resend_of` is the original's id when this send was a resend (the lineage link).
-    """
-    message = sent_message(
-        result, account.provider, text, sender or "", result.phone, time.time(),
-        resend_of=resend_of,
-    )  # fmt: skip
-    store = open_store(config, readonly=True)
-    try:
-        store.apply([message], source=Source.SEND)
-    finally:
-        store.close()

@@ -3,19 +3,33 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import time
+from collections.abc import Sequence
 
+from smstui.cli_errors import exit_codes_help
 from smstui.commands._budgeted import budgeted
-from smstui.commands._cache import record_sent
 from smstui.commands._common import add_config_args, add_json_arg, load, print_json
 from smstui.config import Account, Config
-from smstui.errors import UsageError
+from smstui.errors import OutcomeUnknown, UsageError
 from smstui.gateways.base import fresh_client_id
-from smstui.model import SendResult
+from smstui.model import Message, Rekey, SendResult, Source
+from smstui.poller.send import Attempt, send
+from smstui.runtime import cache_path
+from smstui.store.appender import append_items
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `send` subcommand."""
-    parser = sub.add_parser("send", help="send one SMS (needs --yes)")
+    parser = sub.add_parser(
+        "send",
+        help="send one SMS (needs --yes)",
+        description="Send one SMS. The send is recorded in the cache before the request leaves; "
+        "if no usable reply comes (lost, cut off, Ctrl-C), it stays there as 'outcome unknown' "
+        "with its client id, smstui asks its status, and the exit code is 5.",
+        epilog=exit_codes_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("phone", metavar="PHONE")
     parser.add_argument("text", metavar="TEXT")
     parser.add_argument("--sender", help="sender name registered with the gateway")
@@ -26,16 +40,28 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 async def send_message(
-    config: Config, account: Account, phone: str, text: str, *, sender: str | None
+    config: Config,
+    account: Account,
+    phone: str,
+    text: str,
+    *,
+    sender: str | None,
+    attempt: Attempt | None = None,
 ) -> SendResult:
-    """One send through the gateway and the shared budget (never retried)."""
-    client_id = fresh_client_id()  # its own id: never an "identical request" of another send
+    """One send through the shared budget, recorded in the cache before the request leaves.
+
+    The cache is not opened: the intent and the outcome are appended to its journal, and
+    whoever has the cache open (or opens it next) shows them.
+    """
+    root = cache_path(config)
+
+    async def journal(items: Sequence[Message | Rekey]) -> None:
+        await asyncio.to_thread(append_items, root, items, Source.SEND, time.time())
+
     async with budgeted(config, account) as gw:
-        return await gw.ask(
-            "send",
-            ("send", client_id),
-            lambda: gw.gateway.send(phone, text, sender=sender, client_id=client_id),
-        )
+        result, _ = await send(gw, journal, phone, text, gw.clock, sender=sender or "",
+                               attempt=attempt)  # fmt: skip
+        return result
 
 
 def print_result(result: SendResult, *, as_json: bool) -> None:
@@ -60,7 +86,14 @@ async def run(args: argparse.Namespace) -> int:
         raise UsageError("refusing to send an empty text")
     config = load(args)
     account = config.account(args.account)
-    result = await send_message(config, account, args.phone, args.text, sender=args.sender)
-    record_sent(config, account, result, args.text, args.sender)  # durable before "sent"
-    print_result(result, as_json=args.json)
+    attempt = Attempt(fresh_client_id())
+    try:
+        result = await send_message(
+            config, account, args.phone, args.text, sender=args.sender, attempt=attempt
+        )
+    except asyncio.CancelledError:  # Ctrl-C: once the request may have left, say which send
+        if attempt.intent is None:
+            raise
+        raise OutcomeUnknown(attempt.intent, "interrupted while waiting for the reply") from None
+    print_result(result, as_json=args.json)  # the cache holds it already
     return 0

@@ -21,10 +21,11 @@ from smstui.emulator import (
     webcom_xml,
 )
 from smstui.emulator.core import Emulator
-from smstui.emulator.faults import FAULTS, Faults
+from smstui.emulator.faults import FAULTS, Faults, parse_faults
 from smstui.emulator.options import EmulatorOptions
 from smstui.emulator.pushes import Pusher
 from smstui.emulator.traffic import Traffic
+from smstui.errors import ConfigError
 
 WebcomHandler = Callable[[Emulator, web.Request], Awaitable[web.Response]]
 
@@ -88,6 +89,7 @@ def build_app(emu: Emulator) -> web.Application:
     app.router.add_get("/_emulator/stats", partial(_stats_view, emu))
     app.router.add_get("/_emulator/truth", partial(_truth_view, emu))
     app.router.add_post("/_emulator/advance", partial(_advance_view, emu))
+    app.router.add_post("/_emulator/faults", partial(_faults_view, faults))
     return app
 
 
@@ -101,6 +103,15 @@ async def _stats_view(emu: Emulator, request: web.Request) -> web.Response:
 
 async def _truth_view(emu: Emulator, request: web.Request) -> web.Response:
     return web.json_response(emu.truth(), dumps=partial(json.dumps, ensure_ascii=False))
+
+
+async def _faults_view(faults: Faults, request: web.Request) -> web.Response:
+    """Change the injected faults while running (`?spec=truncated=1.0`; empty: none)."""
+    try:
+        faults.probabilities = parse_faults(request.query.get("spec", ""))
+    except ConfigError as err:
+        return web.json_response({"error": str(err)}, status=400)
+    return web.json_response({"faults": faults.probabilities})
 
 
 async def _advance_view(emu: Emulator, request: web.Request) -> web.Response:

@@ -18,6 +18,7 @@ from smstui.poller.discovery import HistoryDiscovery
 from smstui.poller.gate import NOT_NOW, Gate
 from smstui.poller.guard import FailureGuard
 from smstui.poller.schedule import StatusSchedule
+from smstui.poller.send import settles_as_not_sent
 from smstui.store import AppliedChange, Store
 
 log = logging.getLogger("smstui.poller")
@@ -209,10 +210,14 @@ class AccountPoller:
         """Apply polled statuses; a known message the gateway no longer finds is left alone."""
         keep = []
         for m in results:
-            if m.state is DeliveryState.NOT_FOUND and self.store.get(m.key) is not None:
-                # Archived after a day (smsc.md §3.8): stop asking; history still has it.
-                self._gone.add(m.key)
-                continue
+            stored = self.store.get(m.key)
+            if m.state is DeliveryState.NOT_FOUND and stored is not None:
+                if settles_as_not_sent(stored, m, self.clock.now()):
+                    keep.append(m)  # a send whose reply was lost never arrived: not sent
+                elif stored.state is not DeliveryState.OUTCOME_UNKNOWN:
+                    # Archived after a day (smsc.md §3.8): stop asking; history still has it.
+                    self._gone.add(m.key)
+                continue  # an unknown outcome too young to tell is asked again later
             keep.append(m)
         applied = await self.store.apply_async(keep, source=Source.POLL)
         self.schedule.forget(c.key for c in applied if c.after.state.is_final)

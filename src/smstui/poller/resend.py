@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from smstui.clock import Clock
 from smstui.errors import UsageError
-from smstui.gateways.base import fresh_client_id
-from smstui.model import Message, SendResult, Source, sent_message
+from smstui.model import Message, Rekey, SendResult, Source
 from smstui.policy import resend_advice
 from smstui.poller.gate import Gate
+from smstui.poller.send import send
 from smstui.store import Store
 
 
@@ -22,13 +24,9 @@ async def resend(
     if not original.text:
         raise UsageError(f"message {original.message_id} has no known text, so it cannot be resent")
     resend_advice(original).check(clock.now(), override=override)
-    client_id = fresh_client_id()  # a new id: never an "identical request" (error 9)
-    result = await gate.ask(
-        "send", ("resend", original.key, client_id),
-        lambda: gate.gateway.send(original.phone, original.text,
-                                  sender=original.sender or None, client_id=client_id),
-    )  # fmt: skip
-    sent = sent_message(result, original.provider, original.text, original.sender,
-                        original.phone, clock.now(), resend_of=original.message_id)  # fmt: skip
-    await store.apply_async([sent], source=Source.SEND)  # durable before anyone is told "sent"
-    return result, sent
+
+    async def journal(items: Sequence[Message | Rekey]) -> None:
+        await store.apply_async(items, source=Source.SEND)
+
+    return await send(gate, journal, original.phone, original.text, clock,
+                      sender=original.sender, resend_of=original.message_id)  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from smstui.model import Message
+from smstui.model import Message, askable
 
 # (age below, check every): a message is most likely to change in its first minutes, so it is
 # asked about every cycle; after that the interval grows roughly exponentially with age.
@@ -53,7 +53,7 @@ class StatusSchedule:
         """Non-final messages whose next check time has come (slack absorbs timer jitter)."""
         out: list[tuple[float, Message]] = []
         for message in pending:
-            if message.state.is_final:
+            if message.state.is_final or not askable(message):
                 continue
             sent = message.sent_at if message.sent_at is not None else now
             age = max(0.0, now - sent)
@@ -83,7 +83,7 @@ class StatusSchedule:
         """When the earliest pending message will next be due (None when nothing is pending)."""
         best: float | None = None
         for message in pending:
-            if message.state.is_final:
+            if message.state.is_final or not askable(message):
                 continue
             sent = message.sent_at if message.sent_at is not None else now
             if now - sent > self.max_age_s:

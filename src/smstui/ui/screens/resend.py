@@ -173,6 +173,7 @@ class BulkPlan:
     permanent: list[Message] = field(default_factory=list)  # would fail again
     waiting: list[Message] = field(default_factory=list)  # too early: would fail again now
     not_failed: list[Message] = field(default_factory=list)  # delivered or still pending
+    unconfirmed: list[Message] = field(default_factory=list)  # outcome unknown: maybe sent
 
     @property
     def wait_until(self) -> float | None:
@@ -212,6 +213,8 @@ def bulk_plan(
         advice = resend_advice(m).advice
         if advice is Advice.NOT_FAILED:
             plan.not_failed.append(m)
+        elif advice is Advice.UNCONFIRMED:
+            plan.unconfirmed.append(m)
         elif advice is Advice.PERMANENT:
             plan.permanent.append(m)
         else:
@@ -261,6 +264,11 @@ class BulkResendScreen(ModalScreen[bool]):
             lines.append(
                 f"[b $warning]{len(plan.permanent)} permanent failure(s) left out[/] "
                 "(they would fail again; resend them one by one with the override)."
+            )
+        if plan.unconfirmed:
+            lines.append(
+                f"[b $warning]{len(plan.unconfirmed)} send(s) with an unknown outcome left out[/] "
+                "(they may have gone out and been charged; their status is asked first)."
             )
         if plan.not_failed:
             lines.append(f"[dim]{len(plan.not_failed)} message(s) not failed, left out.[/]")
