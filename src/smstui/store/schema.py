@@ -45,19 +45,6 @@ _KINDS = {
     "resend_of": _TEXT, "sent_at": _TIME, "updated_at": _TIME, "error_code": _COUNT,
     "parts": _COUNT,
 }  # fmt: skip
-# (field, JSON type) pairs a document may hold: one C-level superset test checks a document.
-_FIELD_OK = frozenset(
-    {(name, kind) for name, kinds in _KINDS.items() for kind in kinds}
-    | {("provider", str), ("state", str), ("cost", str), ("cost", int), ("cost", float)}
-    | {("timeline", list), ("timeline", tuple)}
-)
-# (position, type) pairs of a timeline entry, the same way.
-_ENTRY_OK = frozenset(
-    {(0, str), (1, str), (2, float), (2, int), (3, str), (4, int), (4, _NONE), (7, int)}
-    | {(i, kind) for i in (5, 6) for kind in (float, int, _NONE)}
-    | {(8, float), (8, int)}
-)
-_SLOTS = range(9)
 _MESSAGE_FIELDS = tuple(f.name for f in fields(Message))
 _FIELD_VALUES = attrgetter(*_MESSAGE_FIELDS)  # every field of a Message in one call
 _DEFAULT_VALUES = tuple(f.default for f in fields(Message))
@@ -119,9 +106,11 @@ def doc_to_message(doc: dict[str, Any]) -> tuple[Message, tuple[Entry, ...]]:
     """Decode a message document; StoreError (saying which field) when it is not one."""
     try:
         values = dict(doc)
-        if not _FIELD_OK.issuperset(zip(values, map(type, values.values()), strict=True)):
-            raise TypeError(_bad_field(values))
         stored = values.pop("timeline", ())
+        for name, value in values.items():
+            kinds = _KINDS.get(name)
+            if kinds is not None and value.__class__ not in kinds:
+                raise TypeError(f"{name} is a {type(value).__name__}: {value!r:.40}")
         provider = values.get("provider")
         if provider.__class__ is not str or provider not in _PROVIDERS:
             raise ValueError(f"provider {provider!r:.40} is none smstui knows")
@@ -138,20 +127,12 @@ def doc_to_message(doc: dict[str, Any]) -> tuple[Message, tuple[Entry, ...]]:
         m = Message(**values)  # a field Message does not have: TypeError
         if str is not type(m.account) or str is not type(m.message_id) or str is not type(m.phone):
             raise TypeError(f"key fields must be strings: {m.key!r}")
+        if stored.__class__ is not list and stored.__class__ is not tuple:
+            raise TypeError(f"timeline is a {type(stored).__name__}")
         timeline = tuple(map(entry, stored))
     except (TypeError, ValueError, InvalidOperation, AttributeError) as err:
         raise StoreError(f"bad message document ({_ident(doc)}): {err}") from err
     return m, timeline
-
-
-def _bad_field(values: dict[str, Any]) -> str:
-    """What is wrong with the first field of a document that does not pass `_FIELD_OK`."""
-    for name, value in values.items():
-        if (name, type(value)) not in _FIELD_OK:
-            if not any(name == known for known, _ in _FIELD_OK):
-                return f"no field is called {name!r:.40}"
-            return f"{name} is a {type(value).__name__}: {value!r:.40}"
-    return "a field of the wrong type"
 
 
 def _ident(doc: Any) -> str:
@@ -211,25 +192,31 @@ def entry(values: Any) -> Entry:
         e = (*values, None)
     else:
         raise ValueError(f"a timeline entry has 6, 7 or 9 fields, not {n}")
-    if not _ENTRY_OK.issuperset(zip(_SLOTS, map(type, e), strict=False)):  # bool: no int
-        raise TypeError(f"timeline entry {values!r:.80}: a field of the wrong type")
-    if e[0] not in _STATES:
-        raise ValueError(f"timeline state {e[0]!r:.40} is no delivery state")
-    if e[3] not in _ENTRY_SOURCES:
-        raise ValueError(f"timeline source {e[3]!r:.40} is none smstui knows")
-    at = e[2]
-    if at.__class__ is not float or at - at != 0.0:  # written as floats; anything else checked
-        e = (e[0], e[1], _time(at), *e[3:])
-    if n == 9 and (e[7] < 1 or e[8] < e[2]):
+    if e[2].__class__ is not float:  # times are written as floats; anything else is checked
+        e = (e[0], e[1], _time(e[2], "time"), *e[3:])
+    state, raw, _, source, err, observed, claimed = e[:7]
+    if state.__class__ is not str or state not in _STATES:
+        raise ValueError(f"timeline state {state!r:.40} is no delivery state")
+    if raw.__class__ is not str or source.__class__ is not str or source not in _ENTRY_SOURCES:
+        raise ValueError(f"timeline entry {values!r:.80}: bad raw status or source")
+    if err is not None and err.__class__ is not int:
+        raise TypeError(f"timeline error code {err!r:.40} is not a whole number")
+    if observed is not None:
+        _time(observed, "observed time")
+    if claimed is not None:
+        _time(claimed, "claimed time")
+    if n == 9 and (e[7].__class__ is not int or e[7] < 1 or _time(e[8], "last time") < e[2]):
         raise ValueError(f"timeline entry {values!r:.80}: bad repeat count or last time")
     return e
 
 
-def _time(value: float) -> float:
-    """A stored time (a number, checked already) as a finite float."""
+def _time(value: Any, what: str) -> float:
+    """A stored time as a float; TypeError for anything but a finite number (bool is not)."""
+    if value.__class__ is not float and value.__class__ is not int:
+        raise TypeError(f"timeline {what} {value!r:.40} is not a number")
     t = float(value)
     if t - t != 0.0:  # inf and nan
-        raise ValueError(f"timeline time {value!r:.40} is not finite")
+        raise ValueError(f"timeline {what} {value!r:.40} is not finite")
     return t
 
 
