@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from smstui.model import IncomingMessage, Source, StatusChange
+from smstui.store.merge import status_wins  # the one rule for which status is current
 
 
 class PushSink(Protocol):
@@ -21,15 +22,6 @@ class PushSink(Protocol):
     async def push_incoming(self, items: list[IncomingMessage]) -> None:
         """Take incoming SMS (idempotent by (account, incoming_id))."""
         ...
-
-
-def _newer(old: StatusChange, new: StatusChange) -> bool:
-    """True when `new` should replace `old` as the message's latest status."""
-    if old.state.is_final and not new.state.is_final:
-        return False  # a late "sent" push never undoes a delivery report
-    if new.at != old.at:
-        return new.at > old.at
-    return new.state.is_final and not old.state.is_final
 
 
 class MemorySink:
@@ -52,7 +44,7 @@ class MemorySink:
             self.changes.append(change)
             key = (change.account, change.message_id, change.phone)
             old = self.latest.get(key)
-            if old is None or _newer(old, change):
+            if old is None or status_wins(old.state, old.at, change.state, change.at):
                 self.latest[key] = change
 
     async def push_incoming(self, items: list[IncomingMessage]) -> None:
