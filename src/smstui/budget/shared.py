@@ -24,6 +24,7 @@ from typing import Any
 
 from smstui.errors import StoreError
 from smstui.store.atomic import write_atomic
+from smstui.store.lock import flock_within, wait_limit
 
 log = logging.getLogger("smstui.budget")
 
@@ -148,7 +149,9 @@ class SharedState:
             yield
             return
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            # Bounded, never a blocking flock: a stopped process holding it (Ctrl-Z) must not
+            # freeze the daemon's event loop; a timeout is a StoreError and nothing is asked.
+            flock_within(fd, fcntl.LOCK_EX, wait_limit(), self.lock_path)
             yield
         finally:
             os.close(fd)  # closing releases the flock
