@@ -110,8 +110,14 @@ async def send(
                             sender, clock.now(), resend_of=resend_of)  # fmt: skip
 
     async def request() -> SendResult:
-        await journal([intent])  # durable before the request leaves, or no request at all
+        # From here the intent may be on disk: an interruption is an unknown outcome, not a
+        # send that never happened (Ctrl-C can land between the fsync and this coroutine).
         attempt.intent = intent
+        try:
+            await journal([intent])  # durable before the request leaves, or no request at all
+        except StoreError:
+            attempt.intent = None
+            raise
         return await gate.gateway.send(
             phone, text, sender=sender or None, client_id=attempt.client_id
         )
