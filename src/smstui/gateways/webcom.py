@@ -142,7 +142,7 @@ class WebcomGateway(WebcomWire):
         client_id: str | None = None,
     ) -> SendResult:
         """POST /json with a client_id_sms (fresh unless given: Webcom de-duplicates on it)."""
-        digits = "".join(ch for ch in phone if ch.isdigit())
+        digits = wp.phone_digits(phone)
         if not digits:
             raise ConfigError(f"not a phone number: {phone!r}")
         cid = client_id_sms(client_id or fresh_client_id())
@@ -171,7 +171,7 @@ class WebcomGateway(WebcomWire):
         """/xml/def.php: operator, region and time zone from the numbering plan."""
         if hlr:
             raise UnsupportedOperation("webcom offers no HLR lookup; drop --hlr")
-        digits = "".join(ch for ch in phone if ch.isdigit())
+        digits = wp.phone_digits(phone)
         root = await self._xml(
             "webcom.def_xml",
             "/xml/def.php",

@@ -27,6 +27,11 @@ _RATE_TEXTS = ("более одного одинакового запроса",)
 _STATE_WORD = re.compile(r"\b(not_deliver|partly_deliver|deliver|expired|read|send)\b")
 
 
+def phone_digits(phone: str) -> str:
+    """A phone as Webcom takes and names it: its digits only ("+7 916 …" → "7916…")."""
+    return "".join(ch for ch in phone if ch.isdigit())
+
+
 def api_error(text: str, *, account: str, secrets: Secrets = ()) -> ApiError:
     """The typed error for a Webcom `{"error": text}`: E3 (bad login) → AuthError."""
     info = webcom_error(text)  # on the whole text: a long one no longer matches once cut

@@ -20,6 +20,7 @@ from smstui.codes import NO_REPLY, NOT_SENT, REFUSED
 from smstui.errors import ApiError, GatewayError, NotSent, OutcomeUnknown, StoreError
 from smstui.gateways.base import fresh_client_id
 from smstui.gateways.smsc_parse import normalize_phone
+from smstui.gateways.webcom_parse import phone_digits
 from smstui.model import (
     INTENT_PREFIX,
     DeliveryState,
@@ -50,7 +51,7 @@ def recipient(provider: Provider, phone: str) -> str:
     """The phone as the gateway's reply will name it (the intent's key must match it)."""
     if provider is Provider.SMSC:
         return normalize_phone(phone)
-    return "".join(ch for ch in phone if ch.isdigit())
+    return phone_digits(phone)
 
 
 def intent_message(
