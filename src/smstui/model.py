@@ -106,6 +106,9 @@ class Message:
     # The message_id this message resends (same account and phone); "" for a first send. Set
     # once, on the new message, in the same durable record as the send itself.
     resend_of: str = ""
+    # When smstui first learnt of a message it did not send (a push for an id no history had
+    # named yet): its place in history until the send time is known. None otherwise.
+    seen_at: float | None = None
 
     @property
     def key(self) -> tuple[str, str, str]:

@@ -158,7 +158,7 @@ class Engine:
                         account=change.account, provider=poller.account.provider,
                         message_id=change.message_id, phone=change.phone, state=change.state,
                         raw_status=change.raw_status, error_code=change.error_code,
-                        updated_at=change.at,
+                        updated_at=change.at, seen_at=now,
                     )
                 )  # fmt: skip
         applied = await self.store.apply_async([*new, *changes], source=Source.WEBHOOK)

@@ -26,6 +26,7 @@ from smstui.store.checkpoint import Checkpointer
 from smstui.store.journal import Damaged, Journal, Record, Tail, encode
 from smstui.store.lock import WriterLock
 from smstui.store.opening import Opener
+from smstui.store.query import partition_reader
 from smstui.store.reads import ReadAPI
 from smstui.store.schema import AppliedChange, StoreEvent, doc_to_side, side_to_doc
 from smstui.store.state import State
@@ -356,6 +357,16 @@ class Store(ReadAPI, Opener, Checkpointer):
                     listener(changes)
                 except Exception:  # a broken view must not break the writer
                     log.exception("store listener %r failed", listener)
+
+    # ---- whole-history queries ----------------------------------------------------------
+
+    def _query_reader(self) -> Any:
+        """How a query reads a partition that is not loaded (files only; never memory)."""
+        return partition_reader(self.root)
+
+    def _narrow(self) -> Any:
+        """How a query narrows partitions by phone or id (look-up summaries)."""
+        return None
 
     # ---- listeners ----------------------------------------------------------------------
 

@@ -17,12 +17,15 @@ _FINAL = frozenset(s for s in DeliveryState if s.is_final)
 
 
 def sort_key(m: Message) -> SortKey:
-    """History order: newest sent_at first (unknown times last), ties by id (numeric-aware).
+    """History order: newest first by send time, else first-seen time (a message first seen
+    through a push sits where it appeared until history names its send time); neither known:
+    last. Ties by id (numeric-aware).
 
     Ends with the account so that every message has its own key: two accounts can share an
     id, a phone and a time.
     """
-    sent = -m.sent_at if m.sent_at is not None else _INF
+    at = m.sent_at if m.sent_at is not None else m.seen_at
+    sent = -at if at is not None else _INF
     return (sent, len(m.message_id), m.message_id, m.phone, m.account)
 
 
@@ -68,7 +71,7 @@ class MessageIndex:
         old = self.by_key.get(key)
         if old is not None:
             self._unindex(old, key)
-            if old.sent_at != m.sent_at:  # a status change keeps its place in the order
+            if (old.sent_at, old.seen_at) != (m.sent_at, m.seen_at):  # else: same place
                 del self._order[bisect_left(self._order, (sort_key(old), key))]
                 self._insert_ordered(m)
         else:
@@ -161,6 +164,10 @@ class SortedView(Sequence[Message]):
 
     def __len__(self) -> int:
         return len(self._order)
+
+    def get(self, key: Key) -> Message | None:
+        """The message with this key at the view's moment, if loaded."""
+        return self._by_key.get(key)
 
     @overload
     def __getitem__(self, i: int) -> Message: ...

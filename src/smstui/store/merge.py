@@ -52,6 +52,8 @@ def merge_message(old: Message, new: Message) -> Message:
         value = getattr(new, name)
         if value is not None and value != "" and value != getattr(old, name):
             changes[name] = value
+    if old.seen_at is None and new.seen_at is not None:  # the first sighting stays first
+        changes["seen_at"] = new.seen_at
     # A bare record (no state, no time: e.g. built from a send result) only adds details.
     bare = new.state is DeliveryState.UNKNOWN and new.updated_at is None
     if not bare and status_wins(old.state, old.updated_at, new.state, new.updated_at):
@@ -81,5 +83,5 @@ def apply_status(m: Message, c: StatusChange) -> Message:
     return Message(
         m.account, m.provider, m.message_id, m.phone, state, m.text, m.sender, m.sent_at,
         c.raw_status, c.error_code, m.cost, m.parts, m.country, m.operator, m.region, c.at,
-        m.resend_of,
+        m.resend_of, m.seen_at,
     )  # fmt: skip

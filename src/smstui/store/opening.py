@@ -71,6 +71,7 @@ class Opener:
             path = partition_path(self.root, info.name)
             aside = path.with_name(f"{path.name}.damaged-{int(self._clock.now())}")
             os.replace(path, aside)
+            self.state.damaged_parts[info.name] = f"unreadable, kept as {aside.name}"
             self._notice(f"partition {info.name} was unreadable ({err}); kept it as "
                          f"{aside.name}; the journal's changes to that day are kept")  # fmt: skip
             return Decoded([], [])

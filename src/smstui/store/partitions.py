@@ -104,7 +104,7 @@ class PartInfo:
     chunk: int
     count: int = 0
     states: dict[str, int] = field(default_factory=dict)
-    first_sent: float | None = None
+    first_sent: float | None = None  # placement times: send time, else first seen
     last_sent: float | None = None
 
     @cached_property

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smstui.model import Balance, DeliveryState, IncomingMessage, Message, StatusChange
 from smstui.store.index import MessageIndex, SortedView
+from smstui.store.partitions import PartInfo
+from smstui.store.query import Answer, Found, Narrow, Query, Reader
 from smstui.store.schema import Key, entry_to_change
 from smstui.store.side import SideTables
 from smstui.store.state import State
@@ -17,6 +19,51 @@ class ReadAPI:
     """Read-only queries over the loaded messages, timelines and side tables."""
 
     state: State
+
+    if TYPE_CHECKING:  # provided by Store and Opener
+
+        def _query_reader(self) -> Reader: ...
+        def _narrow(self) -> Narrow | None: ...
+        def unloaded_partitions(self) -> list[PartInfo]: ...
+
+    def query(self, query: Query) -> Answer:
+        """Answer a query from the whole cache, newest first (call on the loop; iterate the
+        answer anywhere: it reads partition files as it goes)."""
+        from smstui.store.query import plan
+
+        parts, skipped, bad_summaries = plan(query, self.unloaded_partitions(), self._narrow())
+        answer = Answer(query, self.index.view(), parts, self._query_reader(),
+                        timelines=self.state.timelines)  # fmt: skip
+        answer.parts_skipped = skipped
+        answer._names = {i.name: i for i in self.state.parts.values()}
+        answer.missing += list(self.state.damaged_parts) + bad_summaries
+        return answer
+
+    def count(self, query: Query) -> int | None:
+        """How many messages match, from counts alone when the query is by account and state
+        (exact, no file read); None when only reading can tell."""
+        if (query.phone, query.message_id, query.match, query.since, query.until) != (
+            None, None, None, None, None
+        ):  # fmt: skip
+            return None
+        total = 0
+        for account, counts in self.index.counts.items():
+            if query.accounts is None or account in query.accounts:
+                total += sum(n for s, n in counts.items()
+                             if query.states is None or s in query.states)  # fmt: skip
+        wanted = None if query.states is None else {s.value for s in query.states}
+        for info in self.unloaded_partitions():
+            if query.accounts is None or info.account in query.accounts:
+                total += sum(n for s, n in info.states.items() if wanted is None or s in wanted)
+        return total
+
+    def lookup(self, account: str | None, message_id: str) -> Found:
+        """Every message with this id in the whole cache, each with its timeline (memory
+        first; partitions on disk that the id ranges say may hold it)."""
+        accounts = None if account is None else frozenset({account})
+        answer = self.query(Query(accounts=accounts, message_id=message_id))
+        items = [(m, [entry_to_change(m.key, e) for e in answer.timeline(m.key)]) for m in answer]
+        return Found(items, answer.partial_reason(), answer.missing_days)
 
     @property
     def index(self) -> MessageIndex:

@@ -15,6 +15,7 @@ from smstui.model import DeliveryState, Message, Rekey, Source, StatusChange
 from smstui.store.index import MessageIndex
 from smstui.store.merge import apply_status, merge_message
 from smstui.store.partitions import CHUNK, PartInfo, day_of
+from smstui.store.query import placed_at
 from smstui.store.schema import AppliedChange, Decoded, Entry, Key, Rejected, change_to_entry
 from smstui.store.side import SideTables
 from smstui.store.timelines import insert
@@ -44,6 +45,9 @@ class State:
         # Message documents of loaded partitions that did not decode (the reader reports them;
         # the writer has set them aside before handing them here).
         self.rejected: list[Rejected] = []
+        # Partitions found unreadable and set aside (name → why): whole-history answers say
+        # they lack these days.
+        self.damaged_parts: dict[str, str] = {}
 
     # ---- partitions -------------------------------------------------------------------
 
@@ -160,7 +164,7 @@ class State:
         info = self.parts[name]
         by_key = self.index.by_key
         messages = [by_key[k] for k in self.members.get(name, ()) if k in by_key]
-        sent = [m.sent_at for m in messages if m.sent_at is not None]
+        sent = [t for m in messages if (t := placed_at(m)) is not None]
         info.count = len(messages)
         info.states = {str(s): n for s, n in Counter(m.state for m in messages).items()}
         info.first_sent = min(sent, default=None)
@@ -238,7 +242,7 @@ class State:
         moved = Message(
             account, old.provider, message_id, phone, old.state, old.text, old.sender,
             old.sent_at, old.raw_status, old.error_code, old.cost, old.parts, old.country,
-            old.operator, old.region, old.updated_at, old.resend_of,
+            old.operator, old.region, old.updated_at, old.resend_of, old.seen_at,
         )  # fmt: skip
         self._apply_message(moved, source, out, now)
         for entry in timeline:
@@ -323,7 +327,10 @@ class State:
 
 
 def _day(m: Message, now: float) -> str:
-    """The day a message is filed under: its send day, else its last status's, else today's."""
+    """The day a message is filed under: its send day, else the day smstui first saw it, else
+    its last status's, else today's."""
     if m.sent_at is not None:
         return day_of(m.sent_at)
+    if m.seen_at is not None:
+        return day_of(m.seen_at)
     return day_of(m.updated_at if m.updated_at is not None else now)

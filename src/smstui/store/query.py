@@ -1,0 +1,206 @@
+"""One query path over the whole cache: loaded messages and every partition on disk, merged.
+
+A query is a filter (hints the store can use to skip partitions, plus any predicate) answered
+newest-first as a stream. Memory holds the loaded partitions with every journal change
+applied; a partition not loaded is read from its file, one at a time, in the order of its
+newest message, and its matches are merged into the stream as soon as nothing unread can be
+newer. Memory stays bounded by the partitions whose time ranges overlap (about one day).
+
+`Store.query()` takes a snapshot on the event loop (an O(1) view of memory and the partition
+list); iterating the answer reads files and may run in a worker thread.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from smstui.errors import StoreError
+from smstui.model import DeliveryState, Message, StatusChange
+from smstui.phones import digits
+from smstui.store.index import SortedView, sort_key
+from smstui.store.partitions import PartInfo, read_partition
+from smstui.store.schema import Decoded, Entry, Key, decode_partition
+
+Predicate = Callable[[Message], bool]
+
+
+@dataclass(frozen=True)
+class Query:
+    """What to find. Every field narrows; the hints also let whole partitions be skipped."""
+
+    accounts: frozenset[str] | None = None
+    states: frozenset[DeliveryState] | None = None
+    phone: str | None = None  # a whole number, any format (digits compared)
+    message_id: str | None = None
+    since: float | None = None  # placement time (send time, else first seen) ≥ since
+    until: float | None = None  # placement time < until
+    match: Predicate | None = None  # anything else (the dashboard's filter); thread-safe
+
+    def accepts(self, m: Message) -> bool:
+        """Whether one message is an answer."""
+        if self.accounts is not None and m.account not in self.accounts:
+            return False
+        if self.states is not None and m.state not in self.states:
+            return False
+        if self.message_id is not None and m.message_id != self.message_id:
+            return False
+        if self.phone is not None and digits(m.phone) != digits(self.phone):
+            return False
+        if self.since is not None or self.until is not None:
+            t = placed_at(m)
+            if t is None or (self.since is not None and t < self.since):
+                return False
+            if self.until is not None and t >= self.until:
+                return False
+        return self.match is None or self.match(m)
+
+    def may_hold(self, info: PartInfo) -> bool:
+        """Whether a partition can hold an answer, from its manifest entry alone."""
+        if self.accounts is not None and info.account not in self.accounts:
+            return False
+        if self.states is not None and not any(info.states.get(s.value, 0) for s in self.states):
+            return False
+        if self.since is not None and info.last_sent is not None and info.last_sent < self.since:
+            return False
+        if self.until is not None and info.first_sent is not None and info.first_sent >= self.until:
+            return False
+        return info.count > 0
+
+
+def placed_at(m: Message) -> float | None:
+    """Where a message sits in history: its send time, else when smstui first saw it."""
+    return m.sent_at if m.sent_at is not None else m.seen_at
+
+
+# What the store hands a query: read one partition (decoded), and which partitions may hold a
+# phone or an id (from the look-up summaries; None: no summary, read them all).
+Reader = Callable[[PartInfo], Decoded]
+Narrow = Callable[[Query, list[PartInfo]], tuple[list[PartInfo], list[str]]]
+
+
+@dataclass
+class Answer:
+    """A query's answer: iterate for messages, newest first. Progress and gaps as it goes.
+
+    `missing` names the partitions that could not be read (damaged files): the answer is then
+    partial, and `missing_days` says which (account, day) pairs it lacks.
+    """
+
+    query: Query
+    view: SortedView
+    parts: list[PartInfo]
+    read: Reader
+    timelines: dict[Key, tuple[Entry, ...]] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    parts_total: int = 0
+    parts_done: int = 0
+    parts_skipped: int = 0
+    done: bool = False
+    _disk_timelines: dict[Key, tuple[Entry, ...]] = field(default_factory=dict)
+    _names: dict[str, PartInfo] = field(default_factory=dict)
+
+    def __iter__(self) -> Iterator[Message]:
+        return self._stream()
+
+    @property
+    def complete(self) -> bool:
+        """Every partition was read and none was missing."""
+        return self.done and not self.missing
+
+    @property
+    def missing_days(self) -> list[tuple[str, str]]:
+        """(account, day) of every partition that could not be read."""
+        out = {(i.account, i.day) for n in self.missing if (i := self._names.get(n))}
+        return sorted(out)
+
+    def partial_reason(self) -> str:
+        """'' when whole; else what the answer lacks, in words."""
+        if not self.missing:
+            return ""
+        days = ", ".join(f"{a} {d}" for a, d in self.missing_days)
+        return f"{len(self.missing)} damaged partition(s) could not be read; missing: {days}"
+
+    def timeline(self, key: Key) -> tuple[Entry, ...]:
+        """A streamed message's stored timeline (memory's, or its partition's)."""
+        got = self.timelines.get(key)
+        return got if got is not None else self._disk_timelines.get(key, ())
+
+    def _stream(self) -> Iterator[Message]:
+        q = self.query
+        accepts = q.accepts
+        mem = (m for m in self.view if accepts(m))
+        head = next(mem, None)
+        head_key = sort_key(head) if head is not None else None
+        heap: list[tuple[tuple[float, int, str, str, str], Message]] = []
+        self.parts_total = len(self.parts)
+        for info in self.parts:
+            bound = -info.newest  # everything placed after this partition's newest is safe
+            while True:
+                if heap and (head_key is None or heap[0][0] < head_key):
+                    if heap[0][0][0] >= bound:
+                        break
+                    yield heapq.heappop(heap)[1]
+                elif head_key is not None:
+                    if head_key[0] >= bound:
+                        break
+                    yield head  # type: ignore[misc]
+                    head = next(mem, None)
+                    head_key = sort_key(head) if head is not None else None
+                else:
+                    break
+            try:
+                part = self.read(info)
+            except StoreError:
+                self.missing.append(info.name)
+                self.parts_done += 1
+                continue
+            in_memory = self.view.get
+            for m, timeline in part.items:
+                if accepts(m) and in_memory(m.key) is None:  # a stale copy of a moved one
+                    heapq.heappush(heap, (sort_key(m), m))
+                    if timeline:
+                        self._disk_timelines[m.key] = timeline
+            self.parts_done += 1
+        while heap or head is not None:
+            if heap and (head_key is None or heap[0][0] < head_key):
+                yield heapq.heappop(heap)[1]
+            else:
+                yield head  # type: ignore[misc]
+                head = next(mem, None)
+                head_key = sort_key(head) if head is not None else None
+        self.done = True
+
+
+@dataclass(frozen=True)
+class Found:
+    """A point look-up's answer: the messages with their timelines, and what it lacks."""
+
+    items: list[tuple[Message, list[StatusChange]]]
+    partial: str = ""  # '' when every partition that could hold it was read
+    missing_days: list[tuple[str, str]] = field(default_factory=list)
+
+
+def plan(
+    query: Query, unloaded: Iterable[PartInfo], narrow: Narrow | None
+) -> tuple[list[PartInfo], int, list[str]]:
+    """The partitions to read, newest first; how many were skipped; which summaries were
+    unreadable (the partitions they describe are read whole instead)."""
+    infos = [replace(i) for i in unloaded]  # copies: a checkpoint recounts the live ones
+    wanted = [i for i in infos if query.may_hold(i)]
+    damaged: list[str] = []
+    if narrow is not None and (query.phone is not None or query.message_id is not None):
+        wanted, damaged = narrow(query, wanted)
+    wanted.sort(key=lambda i: i.newest, reverse=True)
+    return wanted, len(infos) - len(wanted), damaged
+
+
+def partition_reader(root: Path) -> Reader:
+    """Read and decode one partition file (StoreError when it cannot be read)."""
+
+    def read(info: PartInfo) -> Decoded:
+        return decode_partition(info.name, read_partition(root, info))
+
+    return read
