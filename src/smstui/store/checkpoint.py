@@ -17,6 +17,7 @@ import asyncio
 import copy
 import logging
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,7 +44,7 @@ class Taken:
     """What one checkpoint writes, taken on the loop."""
 
     upto: int
-    by_key: dict[Key, Message]
+    by_key: Mapping[Key, Message]  # a KeyMap snapshot: frozen, safe in a thread
     parts: list[tuple[PartInfo, list[Key], dict[Key, tuple[Entry, ...]]]]
     side: dict[str, list[dict[str, Any]]]
     manifest_parts: list[dict[str, Any]]
