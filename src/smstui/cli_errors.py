@@ -4,7 +4,9 @@ Exit codes are part of the interface (scripts depend on them): 0 ok, 1 the gatew
 the shared request budget is spent, 2 usage/config (or a resend the policy refuses without
 --force), 3 network, 4 local state (the cache or its directory is locked, busy, unreadable or
 unwritable), 5 a send's outcome is unknown (the request left, no usable reply came: it may have
-gone out; the client id is printed), 130 interrupted, 141 stdout closed early.
+gone out; the client id is printed), 6 a `--cached` answer is partial (a damaged partition: every
+readable match is printed, stderr and the JSON's last record name the missing days), 130
+interrupted, 141 stdout closed early.
 
 With --json the error is the one JSON document on stdout, so `smstui … --json | jq` always reads
 JSON: `{"error": {"provider", "code", "message", "class"}}`, `class` in smstui.policy's
@@ -33,7 +35,7 @@ from smstui.model import ErrorClass
 from smstui.policy import ResendRefused
 
 EXIT_OK, EXIT_GATEWAY, EXIT_USAGE, EXIT_NETWORK, EXIT_LOCAL = 0, 1, 2, 3, 4
-EXIT_OUTCOME_UNKNOWN = 5
+EXIT_OUTCOME_UNKNOWN, EXIT_PARTIAL = 5, 6
 EXIT_INTERRUPTED, EXIT_PIPE = 130, 141  # 128 + SIGINT, 128 + SIGPIPE: what a shell reports
 EXIT_CODES = (
     (EXIT_OK, "ok"),
@@ -42,6 +44,7 @@ EXIT_CODES = (
     (EXIT_NETWORK, "network error"),
     (EXIT_LOCAL, "local state: the cache is locked, busy, unreadable or unwritable"),
     (EXIT_OUTCOME_UNKNOWN, "a send's outcome is unknown: it may have gone out (id printed)"),
+    (EXIT_PARTIAL, "a --cached answer is partial: a damaged partition (stderr names the days)"),
     (EXIT_INTERRUPTED, "interrupted"),
     (EXIT_PIPE, "stdout closed early (smstui history | head)"),
 )

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
+from collections.abc import Callable, Iterable
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from enum import Enum
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
 from smstui.config import Config, load_config
-from smstui.display import iso, resolve_zone, use_zone
+from smstui.display import iso, resolve_zone, use_zone, zone
+from smstui.model import Message
 
 
 def add_config_args(parser: argparse.ArgumentParser, *, account: bool = True) -> None:
@@ -71,3 +76,104 @@ def print_table(headers: list[str], rows: list[list[str]]) -> None:
     print(line.rstrip())
     for row in rows:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)).rstrip())
+
+
+# ---- streamed JSON: one message a line, the record `to_jsonable(message)` makes -------------
+
+_FIELDS = ("account", "provider", "message_id", "phone", "state", "text", "sender", "sent_at",
+           "raw_status", "error_code", "cost", "parts", "country", "operator", "region",
+           "updated_at", "resend_of", "seen_at")  # fmt: skip
+_FIELDS_KNOWN = tuple(f.name for f in dataclasses.fields(Message)) == _FIELDS
+
+
+def iso_encoder(tz: tzinfo) -> Callable[[float | None], str | None]:
+    """`iso(ts, tz)`, built from a per-minute cache: a million rows cannot afford a datetime
+    each (the zone's offset only changes on a minute boundary)."""
+    cache: dict[int, tuple[str, str]] = {}
+
+    def iso_at(ts: float | None) -> str | None:
+        if ts is None:
+            return None
+        whole = int(ts)
+        if ts < 0 or ts - whole >= 0.9999995:  # datetime would round up to the next second
+            return iso(ts, tz)
+        minute, sec = divmod(whole, 60)
+        parts = cache.get(minute)
+        if parts is None:
+            base = datetime.fromtimestamp(minute * 60, tz)
+            offset = base.utcoffset()
+            if offset is None or offset.seconds % 60 or offset.microseconds:
+                return iso(ts, tz)  # an offset in seconds (old local mean time): no shortcut
+            text = base.isoformat(timespec="seconds")
+            if len(cache) > 200_000:
+                cache.clear()
+            parts = cache[minute] = (text[:17], text[19:])
+        return f"{parts[0]}{sec:02d}{parts[1]}"
+
+    return iso_at
+
+
+def message_encoder(tz: tzinfo | None = None) -> Callable[[Message], str]:
+    """One message → one compact JSON object, equal to `json.dumps(to_jsonable(message))` but
+    several times faster (history streams a million rows)."""
+    if not _FIELDS_KNOWN:  # Message grew a field: the generic path names it too
+        return lambda m: json.dumps(to_jsonable(m), ensure_ascii=False, separators=(",", ":"))
+    at = iso_encoder(tz or zone())
+    q = encode_basestring
+
+    def text_or_null(value: str | None) -> str:
+        return "null" if value is None else q(value)
+
+    def num_or_null(value: int | None) -> str:
+        return "null" if value is None else str(int(value))
+
+    def encode(m: Message) -> str:
+        return (
+            f'{{"account":{q(m.account)},"provider":{q(m.provider.value)},'
+            f'"message_id":{q(m.message_id)},"phone":{q(m.phone)},"state":{q(m.state.value)},'
+            f'"text":{q(m.text)},"sender":{q(m.sender)},"sent_at":{text_or_null(at(m.sent_at))},'
+            f'"raw_status":{q(m.raw_status)},"error_code":{num_or_null(m.error_code)},'
+            f'"cost":{"null" if m.cost is None else q(str(m.cost))},'
+            f'"parts":{num_or_null(m.parts)},"country":{q(m.country)},'
+            f'"operator":{q(m.operator)},"region":{q(m.region)},'
+            f'"updated_at":{text_or_null(at(m.updated_at))},"resend_of":{q(m.resend_of)},'
+            f'"seen_at":{text_or_null(at(m.seen_at))}}}'
+        )
+
+    return encode
+
+
+def partial_record(reason: str, missing_days: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """The record that ends a partial answer (last JSON line, last array element)."""
+    days = [{"account": account, "day": day} for account, day in missing_days]
+    return {"partial": reason, "missing_days": days}
+
+
+class JsonStream:
+    """Rows written as they come, never held: `--jsonl` (a line each) or `--json` (one array,
+    `[`, rows joined by `,\n`, `]`). Buffered in batches: a write per row is the cost."""
+
+    BATCH = 512
+
+    def __init__(self, *, lines: bool) -> None:
+        self.lines = lines
+        self.rows = 0
+        self._buf: list[str] = []
+
+    def write(self, row: str) -> None:
+        """Add one encoded JSON object."""
+        if self.lines:
+            self._buf.append(row + "\n")
+        else:
+            self._buf.append(("[" if not self.rows else ",\n") + row)
+        self.rows += 1
+        if len(self._buf) >= self.BATCH:
+            sys.stdout.write("".join(self._buf))
+            self._buf.clear()
+
+    def close(self) -> None:
+        """Flush; close the array (an empty answer is `[]`)."""
+        if not self.lines:
+            self._buf.append("]\n" if self.rows else "[]\n")
+        sys.stdout.write("".join(self._buf))
+        self._buf.clear()

@@ -1,35 +1,78 @@
-"""`smstui history`: recently sent messages from the gateway (SMSC), newest first."""
+"""`smstui history`: sent messages newest first — from the gateway (SMSC), or with `--cached`
+from the whole local cache, streamed (every match unless --limit)."""
 
 from __future__ import annotations
 
 import argparse
 import csv
+import itertools
+import json
 import sys
+from collections.abc import Iterable, Iterator
 from functools import partial
 
 from smstui.budget import BudgetExceeded
+from smstui.cli_errors import EXIT_PARTIAL
 from smstui.commands._budgeted import budgeted
-from smstui.commands._cache import add_cached_arg, cached_history
-from smstui.commands._common import add_config_args, add_json_arg, load, print_json, print_table
+from smstui.commands._cache import add_cached_arg, cached_answer, history_query, rows_of
+from smstui.commands._common import (
+    JsonStream,
+    add_config_args,
+    add_json_arg,
+    load,
+    message_encoder,
+    partial_record,
+    print_json,
+    print_table,
+)
 from smstui.commands.status import headers, message_row
 from smstui.config import Account, Config
+from smstui.errors import UsageError
 from smstui.export import COLUMNS, message_record, safe_cell
 from smstui.model import DeliveryState, Message
+from smstui.secrets import Secret
 
 PAGE = 1000
 MAX_PAGES = 5  # SMSC allows 30 history requests an hour: one command never takes more than 5
+NETWORK_LIMIT = 100  # the gateway's default: pages cost budget; the cache's answer is free
+TABLE_SAMPLE = 1000  # a streamed table's column widths come from its first rows
+EPILOG = """\
+--cached answers from the whole cache (every partition on disk, not only the loaded window):
+without --account it searches every account; without --limit it returns every match.
+--jsonl and --json stream: one object a line, or one array with a row a line.
+A partial answer (a damaged partition) prints every readable match, says what is missing on
+stderr, exits 6, and ends its JSON with one record that is not a message:
+{"partial": "<why>", "missing_days": [{"account": "...", "day": "YYYY-MM-DD"}]}
+(the last line of --jsonl, the last element of --json). Every message row has "message_id".
+"""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `history` subcommand."""
-    parser = sub.add_parser("history", help="list recently sent messages (SMSC)")
-    parser.add_argument("--limit", type=_positive, default=100, help="rows to show (default 100)")
+    parser = sub.add_parser(
+        "history",
+        help="list sent messages (SMSC; --cached: the whole cache, every account)",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--limit",
+        type=_positive,
+        default=None,
+        help=f"at most N rows, newest first (default: {NETWORK_LIMIT} from the gateway; "
+        "every match with --cached)",
+    )
     parser.add_argument(
         "--state", choices=[s.value for s in DeliveryState], help="only messages in this state"
     )
-    parser.add_argument("--phone", help="only messages to this phone")
+    parser.add_argument(
+        "--phone", help="only messages to this phone (any format: +7 999 000-00-01, 8999…)"
+    )
     add_config_args(parser)
     add_json_arg(parser)
+    parser.add_argument(
+        "--jsonl", action="store_true", help="one JSON object per line, streamed (--cached)"
+    )
     add_cached_arg(parser)
     parser.add_argument("--csv", action="store_true", help="CSV on stdout (spreadsheet-safe)")
     parser.set_defaults(func=run)
@@ -76,28 +119,70 @@ async def fetch_history(
 
 
 async def run(args: argparse.Namespace) -> int:
-    """Print the history as a table, CSV or one JSON document."""
+    """Print the history as a table, CSV, JSON lines or one JSON array."""
     config = load(args)
-    account = config.account(args.account)
     if args.cached:
-        rows = cached_history(
-            config, account.name, limit=args.limit, state=args.state, phone=args.phone
-        )
-        note = ""
-    else:
-        rows, note = await fetch_history(
-            config, account, limit=args.limit, state=args.state, phone=args.phone
-        )
+        return _cached(args, config)
+    if args.jsonl:
+        raise UsageError("--jsonl streams the whole cache: use it with --cached")
+    account = config.account(args.account)
+    rows, note = await fetch_history(
+        config, account, limit=args.limit or NETWORK_LIMIT, state=args.state, phone=args.phone
+    )
     if args.json:
         print_json(rows)
     elif args.csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(COLUMNS)
-        for message in rows:
-            record = message_record(message, config.secrets())
-            writer.writerow([safe_cell(record[c]) for c in COLUMNS])
+        _write_csv(rows, config.secrets())
     else:
         print_table(headers(), [message_row(m) for m in rows])
     if note:
         print(f"smstui: {note}", file=sys.stderr)
     return 0
+
+
+def _cached(args: argparse.Namespace, config: Config) -> int:
+    """Stream the whole cache's answer; exit 6 (and say why) when it is partial."""
+    accounts = None if args.account is None else frozenset({config.account(args.account).name})
+    query = history_query(accounts, args.state, args.phone)
+    with cached_answer(config, query) as answer:
+        rows = rows_of(answer, args.limit)
+        if args.json or args.jsonl:
+            out = JsonStream(lines=args.jsonl)
+            encode = message_encoder()
+            for message in rows:
+                out.write(encode(message))
+            reason = answer.partial_reason()
+            if reason:
+                out.write(json.dumps(partial_record(reason, answer.missing_days),
+                                     ensure_ascii=False))  # fmt: skip
+            out.close()
+        elif args.csv:
+            _write_csv(rows, config.secrets())
+        else:
+            _stream_table(headers(), (message_row(m) for m in rows))
+        reason = answer.partial_reason()
+    if reason:
+        print(f"smstui: partial answer: {reason}", file=sys.stderr)
+        return EXIT_PARTIAL
+    return 0
+
+
+def _write_csv(rows: Iterable[Message], secrets: Iterable[Secret]) -> None:
+    secrets = tuple(secrets)
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for message in rows:
+        record = message_record(message, secrets)
+        writer.writerow([safe_cell(record[c]) for c in COLUMNS])
+
+
+def _stream_table(head: list[str], rows: Iterator[list[str]]) -> None:
+    """An aligned table without holding every row: widths from the first rows (a longer cell
+    later only pushes its own line)."""
+    first = list(itertools.islice(rows, TABLE_SAMPLE))
+    widths = [len(h) for h in head]
+    for row in first:
+        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=False)]
+    print("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=False)).rstrip())
+    for row in itertools.chain(first, rows):
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)).rstrip())

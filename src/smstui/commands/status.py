@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from functools import partial
 
+from smstui.cli_errors import EXIT_PARTIAL
 from smstui.codes import explain
 from smstui.commands._budgeted import budgeted
-from smstui.commands._cache import add_cached_arg, cached_phones, cached_status
-from smstui.commands._common import add_config_args, add_json_arg, load, print_json, print_table
+from smstui.commands._cache import Lookup, add_cached_arg, cached_phones, cached_status
+from smstui.commands._common import (
+    add_config_args,
+    add_json_arg,
+    load,
+    partial_record,
+    print_json,
+    print_table,
+    to_jsonable,
+)
 from smstui.config import Account, Config
 from smstui.display import stamp, zone_name
 from smstui.errors import NotFound, UsageError
@@ -25,10 +35,17 @@ def headers() -> list[str]:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `status` subcommand."""
-    parser = sub.add_parser("status", help="show the delivery status of one message")
+    parser = sub.add_parser(
+        "status",
+        help="show the delivery status of one message",
+        epilog="--cached searches the whole cache (every partition on disk; every account "
+        "without --account). A partial answer (a damaged partition) exits 6, names the missing "
+        'days on stderr, and with --json ends the array with {"partial": …, "missing_days": …}.',
+    )
     parser.add_argument("message_id", metavar="MESSAGE_ID")
     parser.add_argument(
-        "--phone", help="recipient (SMSC needs it; taken from the cache when omitted)"
+        "--phone",
+        help="recipient, any format (SMSC needs it; taken from the cache when omitted)",
     )
     add_config_args(parser)
     add_json_arg(parser)
@@ -91,9 +108,10 @@ async def fetch_status(
 async def run(args: argparse.Namespace) -> int:
     """Print the status; exit 1 when the gateway does not know the message."""
     config = load(args)
-    account = config.account(args.account)
     if args.cached:
-        return _print_cached(args, cached_status(config, account.name, args.message_id, args.phone))
+        name = None if args.account is None else config.account(args.account).name
+        return _print_cached(args, cached_status(config, name, args.message_id, args.phone))
+    account = config.account(args.account)
     messages = await fetch_status(config, account, args.message_id, args.phone)
     known = [m for m in messages if m.state is not DeliveryState.NOT_FOUND]
     missing = NotFound(
@@ -114,19 +132,28 @@ async def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_cached(args: argparse.Namespace, found: list) -> int:
-    """The cached message(s) with their timelines; exit 1 when the cache has none."""
-    if not found:
+def _print_cached(args: argparse.Namespace, found: Lookup) -> int:
+    """The cached message(s) with their timelines; exit 1 when the whole cache has none, 6
+    when a damaged partition may hold (more of) it."""
+    if not found.items and not found.partial:
         raise NotFound(f"message {args.message_id} is not in the cache")
     if args.json:
-        print_json([{"message": m, "timeline": timeline} for m, timeline in found])
-    elif found:
-        print_table(headers(), [message_row(m) for m, _ in found])
-        for message, timeline in found:
+        rows: list = [{"message": m, "timeline": timeline} for m, timeline in found.items]
+        if found.partial:
+            rows.append(partial_record(found.partial, found.missing_days))
+        print_json(to_jsonable(rows))
+    elif found.items:
+        print_table(headers(), [message_row(m) for m, _ in found.items])
+        for message, timeline in found.items:
             print(f"\n{message.message_id} → {message.phone}: {message.text}")
             for change in timeline:
                 when = stamp(change.at)
                 err = f" err {change.error_code}" if change.error_code else ""
                 print(f"  {when}  {change.state.value:<10} {change.raw_status:<12}"
                       f" via {change.source.value}{err}")  # fmt: skip
+    if found.partial:
+        what = "found only in" if found.items else "not found in"
+        print(f"smstui: partial answer: message {args.message_id} {what} the readable cache: "
+              f"{found.partial}", file=sys.stderr)  # fmt: skip
+        return EXIT_PARTIAL
     return 0
