@@ -1,7 +1,12 @@
 """Breakdown and stuck-message benchmark: what `s`, `state:stuck` and the strip cost at 100k rows.
 
-Run: python bench/breakdown.py [--rows 100000] [--repeat 5]
+Run: python bench/breakdown.py [--rows 100000] [--repeat 5] [--partitions 1000]
 Figures are medians over the repeats, in ms. The last printed line is one JSON object.
+
+Rollups: `rollup_10k_ms` is what a checkpoint adds per written partition (10,000 messages of
+bench/store.py's fixture); `merge_docs_ms` + `from_rollup_ms` is the whole-cache breakdown of
+`--partitions` such partitions once their stored docs are read (the store's read not included;
+`doc_bytes` is one doc's JSON size).
 """
 
 from __future__ import annotations
@@ -15,9 +20,13 @@ from collections.abc import Callable
 from datetime import UTC
 from pathlib import Path
 
-from smstui.breakdown import compute_breakdown
+from store import day_messages  # bench/store.py's fixture: a realistic day partition
+
+from smstui.breakdown import SLOT_S, breakdown_from_rollup, compute_breakdown
 from smstui.clock import FakeClock
 from smstui.filtering import parse_filter
+from smstui.model import Provider
+from smstui.rollup import merge_docs, rollup_of
 from smstui.sample_data import START, make_messages
 from smstui.store import Store
 from smstui.stuck import StuckRule, usual_delivery
@@ -34,10 +43,44 @@ def median_ms(work: Callable[[], object], repeat: int) -> float:
     return round(statistics.median(times), 1)
 
 
+def shifted(doc: dict, days: int) -> dict:
+    """A rollup doc moved by whole days (its send times, slots and hour slots)."""
+    doc["t"] = [t + days * 86400 for t in doc["t"]]
+    doc["s"][0] += days * 86400 // SLOT_S
+    for row in doc["g"]["slot"]:
+        if row[0] is not None:
+            row[0] += days * 24
+    return doc
+
+
+def rollup_figures(rows: list, timeline, partitions: int, repeat: int) -> dict[str, object]:
+    """What rollups cost: building one per partition, and merging a whole cache's docs."""
+    days = [[m for m, _ in day_messages("smsc-main", Provider.SMSC, d, 10_000, 10**7 + d * 10**4)]
+            for d in range(10)]  # fmt: skip
+    texts = [json.dumps(rollup_of(day).to_doc(), ensure_ascii=False) for day in days]
+    # One partition per day, as in a real cache: the ten days' docs moved back in time.
+    docs = [
+        shifted(json.loads(texts[i % len(texts)]), -(i // len(texts)) * len(texts))
+        for i in range(partitions)
+    ]
+    merged = merge_docs(docs)
+    return {
+        "rollup_10k_ms": median_ms(lambda: rollup_of(days[0]), repeat),
+        "breakdown_via_rollup_ms": median_ms(
+            lambda: breakdown_from_rollup(rollup_of(rows, timeline), tz=UTC), repeat
+        ),
+        "doc_bytes": int(statistics.median(len(t.encode()) for t in texts)),
+        "merge_docs_ms": median_ms(lambda: merge_docs(docs), repeat),
+        "from_rollup_ms": median_ms(lambda: breakdown_from_rollup(merged, tz=UTC), repeat),
+        "partitions": partitions,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--partitions", type=int, default=1000)
     args = parser.parse_args()
     clock = FakeClock(START)
     with tempfile.TemporaryDirectory() as folder:
@@ -63,6 +106,7 @@ def main() -> None:
                 args.repeat,
             ),
             "stuck": len(rule.select(pending, START)),
+            **rollup_figures(rows, store.timeline, args.partitions, args.repeat),
         }
         store.close()
     for key, value in out.items():

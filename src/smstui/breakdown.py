@@ -10,16 +10,20 @@ runs it in a thread.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from decimal import Decimal
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Protocol
 
 from smstui.codes import explain
 from smstui.delivery_time import DELIVERED_STATES, Timeline, delivery_seconds, percentile
 from smstui.model import DeliveryState, ErrorClass, Message, Provider
 from smstui.policy import failure_class
+
+if TYPE_CHECKING:
+    from smstui.rollup import Rollup
 
 DIMENSIONS = ("operator", "error", "sender", "account", "hour")
 # Bucket sizes a person reads at a glance; the series takes the smallest that fits.
@@ -78,6 +82,9 @@ class Series:
     bucket_s: int
     buckets: tuple[Bucket, ...] = ()
     offset_s: float = 0.0  # the display zone's UTC offset the buckets are aligned to
+    # The bucket exact send times would have had when the source (a rollup's slots) keeps
+    # only coarser ones; 0 when the series is as fine as the send times allow.
+    coarsened_from: int = 0
 
     def coarsen(self, max_buckets: int) -> Series:
         """The same counts in larger nice buckets, so that at most `max_buckets` remain."""
@@ -103,7 +110,7 @@ class Series:
         starts = _starts(min(merged), max(merged), size)
         empty = [0, 0, 0]
         rows = tuple(Bucket(s, *merged.get(s, empty)) for s in starts)
-        return Series(size, rows, self.offset_s)
+        return Series(size, rows, self.offset_s, self.coarsened_from)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,64 +189,247 @@ def error_label(
     return f"{state.value} (no code)"
 
 
-class _Acc:
-    """A group being summed up."""
+class Exact(list[float]):
+    """Every delivery time of a group, for exact percentiles (what a scan of messages keeps)."""
 
-    __slots__ = ("delivered", "durations", "failed", "klass", "order", "pending", "spent",
-                 "spent_failed", "total")  # fmt: skip
+    def merge(self, other: Exact) -> None:
+        self.extend(other)
 
-    def __init__(self, order: int = 0, klass: ErrorClass | None = None) -> None:
+    def merge_many(self, others: list[Exact]) -> None:
+        for other in others:
+            self.extend(other)
+
+    def percentiles(self) -> tuple[float | None, float | None]:
+        """(p50, p95), nearest rank."""
+        self.sort()
+        return percentile(self, 50), percentile(self, 95)
+
+
+class Times(Protocol):
+    """A group's delivery times: exact (Exact) or as a mergeable histogram (rollup.Histogram)."""
+
+    def append(self, seconds: float, /) -> None: ...
+    def merge(self, other: Any, /) -> None: ...
+    def merge_many(self, others: list[Any], /) -> None: ...
+    def percentiles(self) -> tuple[float | None, float | None]: ...
+
+
+class Acc:
+    """A group being summed up: counts, money and delivery times."""
+
+    __slots__ = ("delivered", "failed", "klass", "order", "pending", "spent", "spent_failed",
+                 "times", "total")  # fmt: skip
+
+    def __init__(self, times: Times, order: int = 0, klass: ErrorClass | None = None) -> None:
         self.order = order
         self.total = self.delivered = self.failed = self.pending = 0
         self.spent = Decimal(0)
         self.spent_failed = Decimal(0)
-        self.durations: list[float] = []
+        self.times = times
         self.klass = klass
 
-    def add(self, m: Message, duration: float | None) -> None:
-        self.total += 1
-        state = m.state
-        if state in DELIVERED_STATES:
-            self.delivered += 1
-        elif state.is_failure:
-            self.failed += 1
-        elif not state.is_final:
-            self.pending += 1
-        if m.cost is not None:
-            self.spent += m.cost
-            if state.is_failure:
-                self.spent_failed += m.cost
-        if duration is not None:
-            self.durations.append(duration)
-
-    def merge(self, other: _Acc) -> None:
+    def merge(self, other: Acc) -> None:
         self.total += other.total
         self.delivered += other.delivered
         self.failed += other.failed
         self.pending += other.pending
         self.spent += other.spent
         self.spent_failed += other.spent_failed
-        self.durations.extend(other.durations)
-        self.klass = self.klass or other.klass
+        self.times.merge(other.times)
 
     def group(self, name: str) -> Group:
-        self.durations.sort()
+        p50, p95 = self.times.percentiles()
         return Group(
             name, self.total, self.delivered, self.failed, self.pending, self.spent,
-            self.spent_failed, percentile(self.durations, 50), percentile(self.durations, 95),
-            self.klass, self.order,
+            self.spent_failed, p50, p95, self.klass, self.order,
         )  # fmt: skip
 
 
-# A cell: (operator, sender, account, hour of day or None, error label or None). Messages are
-# summed per cell once, then cells into every dimension: one accumulator call per message
-# instead of one per message and dimension (100k rows: ~4x faster).
+_PENDING, _DELIVERED, _FAILED, _OTHER = range(4)
+_KIND = {
+    s: _DELIVERED if s in DELIVERED_STATES else _FAILED if s.is_failure
+    else _OTHER if s.is_final else _PENDING
+    for s in DeliveryState
+}  # fmt: skip
+
+
+# A cell: (operator, sender, account, hour slot since the epoch or None, error label or None).
+# Messages are summed per cell once, then cells into every margin: one accumulator call per
+# message instead of one per message and dimension (100k rows: ~4x faster). The hour slot is
+# UTC so that a zone is applied when the margins become hour-of-day groups (rollups are stored
+# before anyone knows the zone they will be read in).
 Cell = tuple[str, str, str, int | None, str | None]
-_FIELD = {"operator": 0, "sender": 1, "account": 2, "hour": 3, "error": 4}
+Margins = dict[str, dict[Any, Acc]]  # margin → key → group (key: a name; a slot for "slot")
+MARGINS = {"operator": 0, "sender": 1, "account": 2, "slot": 3, "error": 4}
+SLOT_S = 300  # the finest send-time slot a rollup keeps for the series (a divisor of every
+# nice bucket from 5 min on and of every zone offset, which are whole quarter hours)
+
+
+@dataclass
+class Tally:
+    """One pass over messages: cells, the series' slot counts, and what has no price."""
+
+    cells: dict[Cell, Acc] = field(default_factory=dict)
+    unknown_cost: int = 0
+    first_sent: float | None = None
+    last_sent: float | None = None
+    slots: dict[int, list[int]] | None = None  # SLOT_S slot → [sent, delivered, failed]
+
+
+def tally(messages: Iterable[Message], timeline: Timeline | None, *, slots: bool = False) -> Tally:
+    """Sum messages into cells (exact delivery times); `slots`: count the series per SLOT_S.
+
+    The one place a message is counted as delivered, failed or pending and its money summed.
+    """
+    out = Tally(slots={} if slots else None)
+    cells, per_slot = out.cells, out.slots
+    unknown_cost = 0
+    first, last = math.inf, -math.inf
+    kinds = _KIND
+    for m in messages:
+        sent = m.sent_at
+        state = m.state
+        kind = kinds[state]
+        slot = None
+        if sent is not None:
+            slot = int(sent // 3600)
+            if sent < first:
+                first = sent
+            if sent > last:
+                last = sent
+            if per_slot is not None:
+                at = int(sent // SLOT_S)
+                counts = per_slot.get(at)
+                if counts is None:
+                    counts = per_slot[at] = [0, 0, 0]
+                counts[0] += 1
+                if kind == _DELIVERED:
+                    counts[1] += 1
+                elif kind == _FAILED:
+                    counts[2] += 1
+        error = None
+        if kind == _FAILED:
+            error = error_label(m.provider, state, m.raw_status, m.error_code)
+        key = (m.operator or NO_OPERATOR, m.sender or NO_SENDER, m.account, slot, error)
+        acc = cells.get(key)
+        if acc is None:
+            klass = failure_class(m) if error is not None else None
+            acc = cells[key] = Acc(Exact(), klass=klass)
+        acc.total += 1
+        if kind == _DELIVERED:
+            acc.delivered += 1
+            took = delivery_seconds(m, timeline)
+            if took is not None:
+                acc.times.append(took)
+        elif kind == _FAILED:
+            acc.failed += 1
+        elif kind == _PENDING:
+            acc.pending += 1
+        cost = m.cost
+        if cost is None:
+            unknown_cost += 1
+        else:
+            acc.spent += cost
+            if kind == _FAILED:
+                acc.spent_failed += cost
+    if first <= last:
+        out.first_sent, out.last_sent = first, last
+    out.unknown_cost = unknown_cost
+    return out
+
+
+def margins_of(cells: dict[Cell, Acc], empty: Callable[[], Times]) -> Margins:
+    """Each margin's groups (operator, sender, account, UTC hour slot, error) from the cells;
+    `empty` makes a group's delivery times (the cells' are merged into them)."""
+    out: Margins = {m: {} for m in MARGINS}
+    for key, acc in cells.items():
+        for margin, index in MARGINS.items():
+            part = key[index]
+            if margin == "error" and part is None:
+                continue  # only failures have an error
+            table = out[margin]
+            got = table.get(part)
+            if got is None:
+                got = table[part] = Acc(empty(), klass=acc.klass if margin == "error" else None)
+            got.merge(acc)
+    return out
+
+
+def merge_margins(into: Margins, other: Margins, empty: Callable[[], Times]) -> None:
+    """Add `other`'s groups to `into`'s (a new group copies; `other` is never aliased)."""
+    for margin, table in other.items():
+        mine = into.setdefault(margin, {})
+        for key, acc in table.items():
+            got = mine.get(key)
+            if got is None:
+                got = mine[key] = Acc(empty(), klass=acc.klass)
+            elif got.klass is None:
+                got.klass = acc.klass
+            got.merge(acc)
+
+
+def summed(accs: Iterable[Acc], times: Times, order: int = 0) -> Acc:
+    """One new group of many (a whole cache has ~24,000 hour slots: builtin sums, no calls)."""
+    accs = list(accs)
+    out = Acc(times, order)
+    out.total = sum(a.total for a in accs)
+    out.delivered = sum(a.delivered for a in accs)
+    out.failed = sum(a.failed for a in accs)
+    out.pending = sum(a.pending for a in accs)
+    out.spent = sum((a.spent for a in accs), Decimal(0))
+    out.spent_failed = sum((a.spent_failed for a in accs), Decimal(0))
+    times.merge_many([a.times for a in accs])
+    return out
 
 
 def _hour_name(hour: int | None) -> str:
     return NO_TIME if hour is None else f"{hour:02d}:00–{(hour + 1) % 24:02d}:00"
+
+
+def hours_of_slots(slots: Iterable[int], tz: tzinfo | None) -> dict[int, int]:
+    """UTC hour slot → hour of day in `tz` (a slot is told by the zone's clock at its start;
+    in a zone offset by a half hour an hour group holds the UTC hour that starts in it)."""
+    out: dict[int, int] = {}
+    day_offset: dict[int, float | None] = {}  # UTC day → its offset when it has one all day
+    for slot in slots:
+        day = slot // 24
+        if day not in day_offset:
+            start = utc_offset(day * 86400, tz)
+            day_offset[day] = start if utc_offset(day * 86400 + 86399, tz) == start else None
+        offset = day_offset[day]
+        t = slot * 3600
+        if offset is None:  # a clock change that day: ask at the slot itself
+            offset = utc_offset(t, tz)
+        out[slot] = int(((t + offset) // 3600) % 24)
+    return out
+
+
+def assemble(
+    margins: Margins,
+    series: Series,
+    unknown_cost: int,
+    *,
+    tz: tzinfo | None,
+    empty: Callable[[], Times],
+) -> Breakdown:
+    """A Breakdown from margins: the hour slots told as hours of day in `tz`, each table in
+    its natural order. The one place groups get their names and order (scan and rollups)."""
+    totals = summed(margins.get("account", {}).values(), empty())  # one account each
+    slot_table = margins.get("slot", {})
+    hour_of = hours_of_slots((s for s in slot_table if s is not None), tz)
+    by_hour: dict[int | None, list[Acc]] = {}
+    for slot, acc in slot_table.items():
+        by_hour.setdefault(None if slot is None else hour_of[slot], []).append(acc)
+    hours = {
+        _hour_name(hour): summed(accs, empty(), order=24 if hour is None else hour)
+        for hour, accs in by_hour.items()
+    }
+    groups = {}
+    for dimension in DIMENSIONS:
+        table = hours if dimension == "hour" else margins.get(dimension, {})
+        made = (acc.group(str(name)) for name, acc in table.items())
+        groups[dimension] = tuple(sorted(made, key=_default_order(dimension)))
+    return Breakdown(totals.group("all"), groups, series, unknown_cost)
 
 
 def compute_breakdown(
@@ -249,56 +439,67 @@ def compute_breakdown(
     tz: tzinfo | None = None,
     max_buckets: int = MAX_BUCKETS,
 ) -> Breakdown:
-    """Group `messages` by every dimension, total them and bucket their send times.
+    """Group `messages` by every dimension, total them and bucket their send times (exact).
 
     `timeline` (key → status changes) refines a read message's delivery time; `tz` is the zone
     the send hours and the buckets are told in (None: this machine's).
     """
-    cells: dict[Cell, _Acc] = {}
-    hour_of_slot: dict[int, int] = {}  # hour slot since the epoch → hour of day in `tz`
-    unknown_cost = 0
-    for m in messages:
-        hour = None
-        if m.sent_at is not None:
-            slot = int(m.sent_at // 3600)
-            hour = hour_of_slot.get(slot)
-            if hour is None:
-                shifted = m.sent_at + utc_offset(m.sent_at, tz)
-                hour = hour_of_slot[slot] = int((shifted // 3600) % 24)
-        error = None
-        if m.state.is_failure:
-            error = error_label(m.provider, m.state, m.raw_status, m.error_code)
-        key = (m.operator or NO_OPERATOR, m.sender or NO_SENDER, m.account, hour, error)
-        acc = cells.get(key)
-        if acc is None:
-            acc = cells[key] = _Acc(klass=failure_class(m) if error is not None else None)
-        acc.add(m, delivery_seconds(m, timeline))
-        if m.cost is None:
-            unknown_cost += 1
-    totals = _Acc()
-    by: dict[str, dict[str, _Acc]] = {d: {} for d in DIMENSIONS}
-    for key, acc in cells.items():
-        totals.merge(acc)
-        for dimension, index in _FIELD.items():
-            part = key[index]
-            if dimension == "error" and part is None:
-                continue  # only failures have an error
-            name = _hour_name(part) if dimension == "hour" else str(part)  # type: ignore[arg-type]
-            table = by[dimension]
-            if name not in table:
-                order = (24 if part is None else part) if dimension == "hour" else 0
-                table[name] = _Acc(order)  # type: ignore[arg-type]
-            table[name].merge(acc)
-    groups = {
-        d: tuple(sorted((a.group(n) for n, a in table.items()), key=_default_order(d)))
-        for d, table in by.items()
-    }
-    return Breakdown(
-        totals.group("all"), groups, send_series(messages, tz, max_buckets), unknown_cost
-    )
+    counted = tally(messages, timeline)
+    margins = margins_of(counted.cells, Exact)
+    series = send_series(messages, tz, max_buckets)
+    return assemble(margins, series, counted.unknown_cost, tz=tz, empty=Exact)
 
 
-def _default_order(dimension: str):
+def breakdown_from_rollup(
+    rollup: Rollup, *, tz: tzinfo | None = None, max_buckets: int = MAX_BUCKETS
+) -> Breakdown:
+    """The Breakdown of the messages a rollup summed: compute_breakdown's, except p50/p95
+    (from the histograms, within 5%) and a series no finer than the rollup's slots."""
+    from smstui.rollup import Histogram
+
+    series = slot_series(rollup.series_counts(), rollup.first_sent, rollup.last_sent, tz,
+                         max_buckets)  # fmt: skip
+    return assemble(rollup.margins, series, rollup.unknown_cost, tz=tz, empty=Histogram)
+
+
+def slot_series(
+    counts: tuple[int, Sequence[int]],
+    first: float | None,
+    last: float | None,
+    tz: tzinfo | None,
+    max_buckets: int = MAX_BUCKETS,
+) -> Series:
+    """send_series from per-SLOT_S counts: (first slot, [sent, delivered, failed] * n), and
+    the exact first and last send times (they choose the bucket and its alignment)."""
+    if first is None or last is None:
+        return Series(60)
+    offset = utc_offset(first, tz)
+    exact = bucket_size(last - first, max_buckets)
+    size = exact
+    if size % SLOT_S:  # finer than the slots: the finest the rollup can tell
+        size = next(s for s in NICE_BUCKETS_S if s >= SLOT_S and s % SLOT_S == 0)
+    base, flat = counts
+    n = len(flat) // 3
+    rows = []
+    for start in _starts(_floor(first, size, offset), _floor(last, size, offset), size):
+        # The slots starting inside [start, start + size): exact when the zone's offset is a
+        # whole number of slots (every zone today), else each slot is told by its start.
+        lo = max(0, _first_slot(start) - base)
+        hi = min(n, _first_slot(start + size) - base)
+        if hi <= lo:
+            rows.append(Bucket(start))
+            continue
+        sent, delivered, failed = (sum(flat[3 * lo + k : 3 * hi : 3]) for k in range(3))
+        rows.append(Bucket(start, sent, delivered, failed))
+    return Series(size, tuple(rows), offset, coarsened_from=exact if size != exact else 0)
+
+
+def _first_slot(t: float) -> int:
+    """The first SLOT_S slot starting at or after t (t a bucket start: float noise ignored)."""
+    return math.ceil(t / SLOT_S - 1e-6)
+
+
+def _default_order(dimension: str) -> Callable[[Group], Any]:
     """Hours in clock order; everything else biggest first, then by name."""
     if dimension == "hour":
         return lambda g: g.order

@@ -1,4 +1,4 @@
-"""The strip and the breakdown say when older days of the cache are not loaded yet."""
+"""The strip says when older days of the cache are not loaded yet; the breakdown covers them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from smstui.ui.widgets.campaign_strip import CampaignStrip
 DAYS, PER_DAY = 3, 100
 
 
-async def test_scope_names_the_loaded_share_of_the_cache(tmp_path):
+async def test_strip_names_the_loaded_share_and_the_breakdown_covers_all(tmp_path):
     app, store = larger_than_memory(tmp_path, DAYS, PER_DAY)
     try:
         async with app.run_test() as pilot:
@@ -21,7 +21,7 @@ async def test_scope_names_the_loaded_share_of_the_cache(tmp_path):
                 if isinstance(app.screen, BreakdownScreen) and app.screen.result is not None:
                     break
                 await pilot.pause()
-            assert app.screen.sub_title.startswith(f"{PER_DAY} of {DAYS * PER_DAY} loaded")
-            assert app.screen.result.totals.total == PER_DAY
+            assert app.screen.sub_title.startswith(f"whole cache · {DAYS * PER_DAY} messages")
+            assert app.screen.result.totals.total == DAYS * PER_DAY
     finally:
         store.close()

@@ -29,11 +29,12 @@ def _opened(*keys: str):
 
 
 def test_breakdown_120x36(snap_compare, tmp_path):
-    """Header "Breakdown — all cached · as of 04:40:00 UTC"; totals: 200 messages, delivered
-    76.2% of 160 final, p50/p95 30 s, spent 690.00 RUB, on failures 131.10 RUB (19.0%); the
-    Operator tab: МегаФон, Билайн, МТС, Tele2 by Msgs ▼ with Deliv %, money and p50/p95;
-    the table's subtitle says how it is sorted; two bar charts (Delivered % per 5 min with
-    100%/50%/0% labels, Messages sent per 5 min) with times on the x axis, "send time (UTC)"."""
+    """Header "Breakdown — whole cache · 200 messages · as of 04:40:00 UTC"; totals: 200
+    messages, delivered 76.2% of 160 final, p50/p95 30 s, spent 690.00 RUB, on failures
+    131.10 RUB (19.0%); the Operator tab: МегаФон, Билайн, МТС, Tele2 by Msgs ▼ with Deliv %,
+    money and p50/p95; the table's subtitle says how it is sorted; two bar charts (Delivered %
+    per 5 min with 100%/50%/0% labels, Messages sent per 5 min) with times on the x axis,
+    "send time (UTC)"."""
     app = build_app(tmp_path)[0]
     assert snap_compare(app, terminal_size=(120, 36), run_before=_opened("s"))
 
@@ -46,9 +47,10 @@ def test_breakdown_80x24(snap_compare, tmp_path):
 
 
 def test_breakdown_errors_of_a_filter(snap_compare, tmp_path):
-    """After `/account:smsc-main` then `s` and `2`: the header names the filter; the Error tab
-    lists each error with its code and explanation (err 6 · Subscriber offline, class
-    temporary), the failures' share and the money spent on them."""
+    """After `/account:smsc-main` then `s` and `2`: the header names the filter and its whole
+    history's size ("filter: account:smsc-main · 100 messages"); the Error tab lists each
+    error with its code and explanation (err 6 · Subscriber offline, class temporary), the
+    failures' share and the money spent on them."""
     app = build_app(tmp_path)[0]
     keys = ("slash", *"account:smsc-main", "enter", "s")
 

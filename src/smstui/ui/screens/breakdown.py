@@ -1,15 +1,16 @@
-"""The `s` screen: the current filter's rows broken down by operator, error, sender, account and
-hour, with totals, delivery times and two charts over send time.
+"""The `s` screen: the current filter's whole history broken down by operator, error, sender,
+account and hour, with totals, delivery times and two charts over send time.
 
-The numbers come from smstui.breakdown, computed in a thread (100k rows take a few hundred ms);
-this screen only shows them. Sorting: click a header, or `s` (next column) and `S` (reverse).
+The numbers come from smstui.whole_breakdown: planned on the UI thread (a snapshot of the
+store), computed in a worker thread (stored rollups merged, or the cache streamed for a
+filter); this screen only shows them, names their scope and says when they are partial.
+Sorting: click a header, or `s` (next column) and `S` (reverse).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import tzinfo
-from functools import partial
 
 from rich.console import JustifyMethod
 from rich.text import Text
@@ -17,16 +18,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Static, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
-from smstui.breakdown import DIMENSIONS, Breakdown, compute_breakdown
+from smstui.breakdown import DIMENSIONS, Breakdown
 from smstui.clock import Clock
-from smstui.delivery_time import Timeline
 from smstui.display import clock as clock_text
 from smstui.display import group as digits
 from smstui.display import short_duration, zone_name
-from smstui.model import Message
 from smstui.ui.breakdown_columns import (
     TAB_LABEL,
     Column,
@@ -37,8 +37,10 @@ from smstui.ui.breakdown_columns import (
     totals_text,
 )
 from smstui.ui.widgets.bar_chart import BarChart, ChartSpec
+from smstui.whole_breakdown import Plan
 
-Source = Callable[[], tuple[Sequence[Message], str]]  # → (rows, scope), read on the UI thread
+Source = Callable[[], Plan]  # the current filter's breakdown, planned on the UI thread
+PROGRESS_S = 0.5  # how often a streaming computation's progress is shown
 
 
 def _justify(column: Column) -> JustifyMethod:
@@ -97,17 +99,20 @@ class BreakdownScreen(Screen[None]):
         *,
         clock: Clock,
         tz: tzinfo | None,
-        timeline: Timeline | None = None,
         currency: str = "",
     ) -> None:
         super().__init__(classes="breakdown-screen")
         self._source = source
         self.clock = clock
         self.tz = tz
-        self._timeline = timeline
         self.currency = currency
-        self.scope = ""
+        self.scope = ""  # what the result covers: "whole cache · 1 200 messages", the filter's
+        self.partial = ""  # '' when the result is whole; else what it lacks
         self.result: Breakdown | None = None  # the last computed breakdown (tests read it)
+        self._plan: Plan | None = None
+        self._stamp = ""
+        self._ticker: Timer | None = None
+        self._worker: Worker[tuple[Breakdown, str, str]] | None = None  # the one computing
         self.dimension = DIMENSIONS[0]
         self.sort: dict[str, tuple[str, bool]] = {d: default_sort(d) for d in DIMENSIONS}
         self._columns: tuple[Column, ...] = ()
@@ -131,26 +136,46 @@ class BreakdownScreen(Screen[None]):
 
     # ----- computing ------------------------------------------------------------------------
     def action_recompute(self) -> None:
-        """Take the rows the main view shows now and break them down (in a thread)."""
-        rows, self.scope = self._source()
-        rows = list(rows)  # a snapshot: the filtered rows are patched in place by live batches
-        stamp = clock_text(self.clock.now(), tz=self.tz, sec=True)
-        # The header names what is broken down: the filter (or all cached) and when.
-        self.title = "Breakdown"
-        self.sub_title = f"{self.scope} · as of {stamp} {zone_name(self.tz)}"
-        self.query_one("#bd-totals", Static).update(
-            f"Computing the breakdown of {digits(len(rows))} messages…"
+        """Plan the current filter's breakdown (a store snapshot) and compute it in a thread."""
+        plan = self._plan = self._source()
+        self.scope, self.partial = plan.label, ""
+        self._stamp = (
+            f"as of {clock_text(self.clock.now(), tz=self.tz, sec=True)} {zone_name(self.tz)}"
         )
-        work = partial(compute_breakdown, rows, timeline=self._timeline, tz=self.tz)
-        self.run_worker(work, thread=True, group="breakdown", exclusive=True, exit_on_error=False)
+        self.title = "Breakdown"
+        self.sub_title = f"{plan.label} · {self._stamp}"
+        self._show_progress()
+        if self._ticker is None:
+            self._ticker = self.set_interval(PROGRESS_S, self._show_progress)
+        else:
+            self._ticker.resume()
+        self._worker = self.run_worker(plan.run, thread=True, group="breakdown",
+                                       exclusive=True, exit_on_error=False)  # fmt: skip
+
+    def _show_progress(self) -> None:
+        plan = self._plan
+        if plan is None or self._worker is None:  # nothing computing
+            return
+        done = plan.progress()
+        self.query_one("#bd-totals", Static).update(
+            f"Computing the breakdown of the {plan.label}…" + (f" {done}" if done else "")
+        )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Show the result, or say why there is none."""
-        if event.worker.group != "breakdown":
-            return
-        if event.state == WorkerState.SUCCESS and isinstance(event.worker.result, Breakdown):
-            self.show(event.worker.result)
-        elif event.state == WorkerState.ERROR:
+        if event.worker is not self._worker or event.state not in (
+            WorkerState.SUCCESS, WorkerState.ERROR
+        ):  # fmt: skip
+            return  # an earlier computation's, or still running
+        self._worker = None
+        if self._ticker is not None:
+            self._ticker.pause()
+        if event.state == WorkerState.SUCCESS and event.worker.result is not None:
+            result, self.scope, self.partial = event.worker.result
+            lacks = f" · PARTIAL: {self.partial}" if self.partial else ""
+            self.sub_title = f"{self.scope} · {self._stamp}{lacks}"
+            self.show(result)
+        else:
             self.query_one("#bd-totals", Static).update(
                 f"[b $error]The breakdown failed:[/] {event.worker.error}"
             )
@@ -158,7 +183,10 @@ class BreakdownScreen(Screen[None]):
     def show(self, result: Breakdown) -> None:
         """Fill totals, table and charts from a computed breakdown."""
         self.result = result
-        self.query_one("#bd-totals", Static).update(totals_text(result, self.currency))
+        text = totals_text(result, self.currency)
+        if self.partial:
+            text += f"\n[b $warning]Partial:[/] {self.partial}"
+        self.query_one("#bd-totals", Static).update(text)
         self._fill_table()
         self.query_one("#bd-rate", BarChart).show(result.series)
         self.query_one("#bd-sent", BarChart).show(result.series)

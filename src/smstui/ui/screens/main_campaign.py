@@ -17,6 +17,7 @@ from smstui.stuck import StuckRule, usual_delivery
 from smstui.ui.screens.breakdown import BreakdownScreen
 from smstui.ui.widgets.campaign_strip import ALL_CACHED, SPARK_MINUTES, CampaignFigures
 from smstui.ui.widgets.stats import sends_per_minute, sent_rate_per_minute
+from smstui.whole_breakdown import Plan, prepare, query_of_view
 
 if TYPE_CHECKING:
     from smstui.controller import StatusRefresh
@@ -122,20 +123,20 @@ class CampaignView:
         found = {b.currency for a in self.screen.accounts() if (b := store.latest_balance(a))}
         return found.pop() if len(found) == 1 else ""
 
-    def _view(self) -> tuple[Sequence[Message], str]:
-        return self.screen.visible_rows(), self.scope()
-
     def open_breakdown(self) -> None:
-        """`s`: the breakdown of the rows in view now."""
+        """`s`: the breakdown of the current filter's whole history (not only what is loaded)."""
         screen = self.screen
+
+        def plan() -> Plan:  # on the UI thread at every (re)compute: the filter of that moment
+            filtered = screen.filtered_rows
+            flt, failed = (filtered.filter, filtered.failed_only) if filtered else (None, False)
+            query = query_of_view(flt, failed_only=failed, now=screen.clock.now())
+            words = [f"filter: {screen.filter_text}"] if screen.filter_text else []
+            label = " · ".join(words + (["failed only"] if failed else []))
+            return prepare(screen.store, query, tz=screen.tz, label=label)
+
         self.app.push_screen(
-            BreakdownScreen(
-                self._view,
-                clock=screen.clock,
-                tz=screen.tz,
-                timeline=screen.store.timeline,
-                currency=self._currency(),
-            )
+            BreakdownScreen(plan, clock=screen.clock, tz=screen.tz, currency=self._currency())
         )
 
     def requery_stuck(self) -> None:
