@@ -7,6 +7,7 @@ from datetime import UTC
 from conftest import FakeController, ui_config
 from smstui.breakdown import compute_breakdown
 from smstui.store import Store
+from smstui.store.partitions import PARTITIONS_DIR
 from smstui.ui.app import make_app
 from smstui.ui.screens.breakdown import BreakdownScreen
 from smstui.ui.screens.main import MainScreen
@@ -60,5 +61,30 @@ async def test_the_breakdown_is_of_every_message_not_the_loaded_ones(tmp_path):
             assert screen.sub_title.startswith(f"filter: state:failed · {len(failed)} messages")
             assert _figures(screen.result.totals) == _figures(compute_breakdown(failed).totals)
             assert screen.partial == ""
+    finally:
+        store.close()
+
+
+async def test_a_damaged_partition_is_said_on_screen(tmp_path):
+    cache = build(tmp_path / "cache", days=4, per_day=100)
+    victim = sorted((cache.root / PARTITIONS_DIR).glob("*/*.json"))[0]
+    victim.write_bytes(b"{not json")
+    day = victim.stem.rsplit("-", 1)[0]
+    store = Store.open(cache.root, clock=cache.clock, memory_messages=50)
+    app = make_app(
+        store=store, controller=FakeController(store, cache.clock), clock=cache.clock,
+        config=ui_config(tmp_path), tz=UTC, settings_dir=tmp_path, driver_size=(120, 36),
+    )  # fmt: skip
+    try:
+        async with app.run_test() as pilot:
+            await pilot.pause()
+            screen = await _breakdown(pilot)
+            assert screen.partial and day in screen.partial
+            assert f"PARTIAL: {screen.partial}" in screen.sub_title
+            totals = str(screen.query_one("#bd-totals").render())
+            assert f"Partial: {screen.partial}" in totals
+            await pilot.pause()
+            assert screen.query_one("#bd-totals").size.height == 4  # the note has its line
+            assert 0 < screen.result.totals.total < len(cache.truth)
     finally:
         store.close()

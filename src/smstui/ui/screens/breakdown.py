@@ -184,9 +184,11 @@ class BreakdownScreen(Screen[None]):
         """Fill totals, table and charts from a computed breakdown."""
         self.result = result
         text = totals_text(result, self.currency)
+        totals = self.query_one("#bd-totals", Static)
         if self.partial:
             text += f"\n[b $warning]Partial:[/] {self.partial}"
-        self.query_one("#bd-totals", Static).update(text)
+        totals.styles.height = 4 if self.partial else None  # a fourth line (None: the CSS's)
+        totals.update(text)
         self._fill_table()
         self.query_one("#bd-rate", BarChart).show(result.series)
         self.query_one("#bd-sent", BarChart).show(result.series)
