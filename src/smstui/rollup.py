@@ -16,6 +16,7 @@ import base64
 import math
 import sys
 from array import array
+from binascii import a2b_base64
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -45,7 +46,7 @@ W = 32  # bits per packed field: no bucket or slot reaches 2^32 messages
 _MASK = (1 << W) - 1
 CHUNK = 10_000  # rollup_of sums this many messages at a time: memory stays bounded
 _WIDE = next(c for c in "IL" if array(c).itemsize == 4)
-_NARROW = {"1", "2", "4"}  # bytes per field in a doc
+_WIDTH = {"1": 1, "2": 2, "4": 4}  # a doc's bytes per field (fields are W = 32 bits)
 
 
 def bucket_of(seconds: float) -> int:
@@ -91,18 +92,23 @@ def _encode(bits: int) -> tuple[int, str]:
 def _decode(skip: object, text: object, limit: int) -> int:
     """The packed integer `_encode` described, of at most `limit` fields (ValueError or
     TypeError when it is not one)."""
-    if type(skip) is not int or type(text) is not str or text[:1] not in _NARROW:
+    if type(skip) is not int or type(text) is not str:
         raise TypeError("a packed field must be [skip, width + base64]")
-    width = int(text[0])
-    narrow = base64.b64decode(text[1:], validate=True)
+    width = _WIDTH.get(text[:1], 0)
+    if not width:
+        raise ValueError(f"a packed field of unknown width: {text[:1]!r}")
+    narrow = a2b_base64(text[1:], strict_mode=True)
     count, odd = divmod(len(narrow), width)
     if odd or skip < 0 or skip + count > limit:
         raise ValueError(f"packed fields out of range: {skip} + {len(narrow)} bytes")
-    if width == W // 8:
-        return int.from_bytes(narrow, "little") << (W * skip)
-    wide = bytearray(count * (W // 8))  # each field's bytes, little-endian, zero-padded
-    for k in range(width):
-        wide[k :: W // 8] = narrow[k::width]
+    if width == 1:  # the usual width: each byte the low byte of a 4-byte field
+        wide = bytearray(4 * count)
+        wide[::4] = narrow
+    elif width == 2:
+        wide = bytearray(4 * count)
+        wide[::4], wide[1::4] = narrow[::2], narrow[1::2]
+    else:
+        wide = bytearray(narrow)
     return int.from_bytes(wide, "little") << (W * skip)
 
 
