@@ -27,6 +27,7 @@ from smstui.clock import Clock
 from smstui.display import clock as clock_text
 from smstui.display import group as digits
 from smstui.display import short_duration, zone_name
+from smstui.errors import SmstuiError
 from smstui.ui.breakdown_columns import (
     TAB_LABEL,
     Column,
@@ -137,7 +138,11 @@ class BreakdownScreen(Screen[None]):
     # ----- computing ------------------------------------------------------------------------
     def action_recompute(self) -> None:
         """Plan the current filter's breakdown (a store snapshot) and compute it in a thread."""
-        plan = self._plan = self._source()
+        try:
+            plan = self._plan = self._source()
+        except SmstuiError as err:  # the store could not be asked (a broken cache): say so
+            self.query_one("#bd-totals", Static).update(f"[b $error]The breakdown failed:[/] {err}")
+            return
         self.scope, self.partial = plan.label, ""
         self._stamp = (
             f"as of {clock_text(self.clock.now(), tz=self.tz, sec=True)} {zone_name(self.tz)}"
