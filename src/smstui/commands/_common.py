@@ -7,7 +7,7 @@ import dataclasses
 import json
 import sys
 from collections.abc import Callable, Iterable
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from enum import Enum
 from json.encoder import encode_basestring
@@ -87,9 +87,21 @@ _FIELDS_KNOWN = tuple(f.name for f in dataclasses.fields(Message)) == _FIELDS
 
 
 def iso_encoder(tz: tzinfo) -> Callable[[float | None], str | None]:
-    """`iso(ts, tz)`, built from a per-minute cache: a million rows cannot afford a datetime
-    each (the zone's offset only changes on a minute boundary)."""
-    cache: dict[int, tuple[str, str]] = {}
+    """`iso(ts, tz)` by arithmetic: the zone's offset is looked up once per hour of UTC (and
+    the date once per day); a million rows cannot afford a datetime and a zone call each."""
+    hours: dict[int, tuple[int, str] | None] = {}
+    dates: dict[int, str] = {}
+
+    def offset_of(hour: int) -> tuple[int, str] | None:
+        # One offset over the whole hour (a zone changes it at most once an hour), in whole
+        # seconds: else None, and that hour takes the slow path.
+        start = datetime.fromtimestamp(hour * 3600, tz)
+        offset = start.utcoffset()
+        if offset is None or offset != datetime.fromtimestamp(hour * 3600 + 3599, tz).utcoffset():
+            return None
+        if offset.microseconds:
+            return None
+        return int(offset.total_seconds()), start.isoformat(timespec="seconds")[19:]
 
     def iso_at(ts: float | None) -> str | None:
         if ts is None:
@@ -97,20 +109,26 @@ def iso_encoder(tz: tzinfo) -> Callable[[float | None], str | None]:
         whole = int(ts)
         if ts < 0 or ts - whole >= 0.9999995:  # datetime would round up to the next second
             return iso(ts, tz)
-        minute, sec = divmod(whole, 60)
-        parts = cache.get(minute)
-        if parts is None:
-            base = datetime.fromtimestamp(minute * 60, tz)
-            offset = base.utcoffset()
-            if offset is None or offset.seconds % 60 or offset.microseconds:
-                return iso(ts, tz)  # an offset in seconds (old local mean time): no shortcut
-            text = base.isoformat(timespec="seconds")
-            if len(cache) > 200_000:
-                cache.clear()
-            parts = cache[minute] = (text[:17], text[19:])
-        return f"{parts[0]}{sec:02d}{parts[1]}"
+        hour = whole // 3600
+        if hour not in hours:
+            if len(hours) > 100_000:
+                hours.clear()
+            hours[hour] = offset_of(hour)
+        block = hours[hour]
+        if block is None:
+            return iso(ts, tz)
+        days, rest = divmod(whole + block[0], 86_400)
+        day = dates.get(days)
+        if day is None:
+            day = dates[days] = date.fromordinal(_EPOCH_ORDINAL + days).isoformat()
+        h, rest = divmod(rest, 3600)
+        m, sec = divmod(rest, 60)
+        return f"{day}T{h:02d}:{m:02d}:{sec:02d}{block[1]}"
 
     return iso_at
+
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 def message_encoder(tz: tzinfo | None = None) -> Callable[[Message], str]:
