@@ -304,16 +304,23 @@ class Store(ReadAPI, Opener, Checkpointer):
     refresh = catch_up
 
     async def refresh_async(self) -> list[AppliedChange]:
-        """catch_up() with the file read in a thread; memory changes only on the loop."""
-        seen = self.journal.signature()
-        if seen == self._seen:
-            return []
-        pos = self.pos
-        got = await asyncio.to_thread(self.journal.read_tail, pos)
-        self._seen = seen  # only once read: a failed read is tried again next turn
-        if self.pos != pos:
-            return self.catch_up()  # memory moved while reading (our own append): re-read
-        return self._take_in(got)
+        """catch_up() with the file read in a thread; memory changes only on the loop. A trim
+        that overtook this follower is caught up from what changed, in slices (_overtaken)."""
+        out: list[AppliedChange] = []
+        while True:
+            seen = self.journal.signature()
+            if seen == self._seen:
+                return out
+            pos = self.pos
+            got = await asyncio.to_thread(self.journal.read_tail, pos)
+            if self.pos != pos:
+                self._seen = seen
+                return out + self.catch_up()  # memory moved while reading (our own append)
+            if got is not None or self._lock is not None:
+                self._seen = seen  # only once read: a failed read is tried again next turn
+                return out + self._take_in(got)
+            out += await self._overtaken()
+            self._seen = None  # then the records after the manifest's position, at once
 
     def _take_in(self, got: Tail | None) -> list[AppliedChange]:
         if got is None:

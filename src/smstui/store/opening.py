@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from smstui.errors import StoreError
-from smstui.store import legacy
+from smstui.store import legacy, overtake
 from smstui.store.manifest import Manifest, read_manifest
 from smstui.store.partitions import (
     MANIFEST_NAME,
@@ -31,6 +32,14 @@ if TYPE_CHECKING:
 OPEN_TRIES = 5  # manifest reads at open while checkpoints keep trimming under a reader
 
 
+class _Overtake:
+    """A catch-up after a trim, in progress: its slices once planned (a write that must catch
+    up now runs the rest of them), or superseded by such a write while still planning."""
+
+    steps: Iterator[list[AppliedChange]] | None = None
+    superseded = False
+
+
 class Opener:
     """The loading half of the Store (mixed into Store)."""
 
@@ -42,6 +51,9 @@ class Opener:
     _clock: Clock
     _lock: WriterLock | None
     _seen: tuple[int, int] | None = None
+    _overtake: _Overtake | None = None  # a catch-up after a trim, while it runs
+    _slice_lock: asyncio.Lock | None = None
+    _sigs: dict[str, overtake.Sig] | None = None
     _listeners: list[Any]
 
     if TYPE_CHECKING:  # provided by Store and Checkpointer
@@ -183,10 +195,70 @@ class Opener:
         return chosen
 
     def _reload(self) -> list[AppliedChange]:
-        """The journal was trimmed past what this reader saw: open again, load what was
-        loaded, and report what differs from before as changes (views catch up as usual)."""
+        """The journal was trimmed past what this process saw, and it must catch up now (its
+        own write waits for the records before it): what changed since memory read it, read
+        here on the loop, or the rest of a catch-up already running (overtake.py)."""
+        ot = self._overtake
+        if self._lock is not None:  # the writer trims behind itself: only a restored backup
+            return self._reload_whole()
+        if ot is not None and ot.steps is not None:
+            changes = [c for batch in ot.steps for c in batch]
+        else:
+            if ot is not None:
+                ot.superseded = True  # its plan, still being read, is older than this one
+            plan = overtake.plan(self, overtake.seen(self))
+            if plan is None:
+                return self._reload_whole()
+            changes = [c for batch in overtake.apply(self, plan) for c in batch]
+        self._overtake = None
+        listeners, self._listeners = self._listeners, []  # one report, of the whole difference
+        try:
+            changes += self.catch_up()
+        finally:
+            self._listeners = listeners
+        self._changed(changes)
+        return changes
+
+    async def _overtaken(self) -> list[AppliedChange]:
+        """Catch up after a trim overtook this follower without freezing its loop: the manifest
+        and the partitions that changed are read in a thread, the difference is applied in
+        slices with a pause between them (listeners hear each slice)."""
+        async with self._slices():
+            ot = self._overtake = _Overtake()
+            plan = await asyncio.to_thread(overtake.plan, self, overtake.seen(self))
+            if ot.superseded or self._overtake is not ot:  # a write caught up meanwhile
+                return []
+            if plan is None:
+                self._overtake = None
+                return self._reload_whole()
+            ot.steps = overtake.apply(self, plan)
+            out: list[AppliedChange] = []
+            for changes in ot.steps:  # a write in a pause may run the rest (then: stops)
+                self._changed(changes)
+                out += changes
+                await asyncio.sleep(0)
+            if self._overtake is ot:
+                self._overtake = None
+            return out
+
+    def _slices(self) -> asyncio.Lock:
+        """One sliced change of loaded partitions at a time (a catch-up, a load of older)."""
+        if self._slice_lock is None:
+            self._slice_lock = asyncio.Lock()
+        return self._slice_lock
+
+    def _part_sigs(self) -> dict[str, overtake.Sig]:
+        """Loaded partition → the file (inode, size, mtime) its copy in memory was read from."""
+        if self._sigs is None:
+            self._sigs = {}
+        return self._sigs
+
+    def _reload_whole(self) -> list[AppliedChange]:
+        """Open again from scratch, load what was loaded, and report what differs from before
+        as changes (no readable manifest, or the writer after a restore)."""
         before, loaded = self.state.index.by_key, set(self.state.loaded)
         self.state = State(self._read_partition)
+        self._sigs = None
         listeners, self._listeners = self._listeners, []  # one report, of the whole difference
         try:
             self._load()
@@ -216,15 +288,29 @@ class Opener:
         return len(self.state.index) + sum(p.count for p in self.unloaded_partitions())
 
     async def load_older(self, partitions: int = 1) -> int:
-        """Load the newest not-yet-loaded partitions, read in a thread; messages added."""
-        todo = self.unloaded_partitions()[:partitions]
-        if not todo:
-            return 0
-        docs = await asyncio.to_thread(lambda: [self._read_partition(p) for p in todo])
-        before = len(self.state.index)
-        changes: list[AppliedChange] = []
-        for info, d in zip(todo, docs, strict=True):
-            if info.name not in self.state.loaded and info.name in self.state.parts:
-                changes += self.state.install(info, d)
-        self._changed(changes)
-        return len(self.state.index) - before
+        """Load the newest not-yet-loaded partitions, read in a thread, installed one per slice
+        on the loop (listeners hear each); messages added."""
+        async with self._slices():
+            todo = self.unloaded_partitions()[:partitions]
+            if not todo:
+                return 0
+            root = self.root
+
+            def read(info: PartInfo) -> tuple[overtake.Sig | None, Decoded]:
+                return overtake.file_sig(root, info.name), self._read_partition(info)
+
+            docs = await asyncio.to_thread(lambda: [read(p) for p in todo])
+            before = len(self.state.index)
+            for info, (sig, d) in zip(todo, docs, strict=True):
+                state = self.state  # a catch-up from scratch may have replaced it meanwhile
+                if info.name in state.loaded or info.name not in state.parts:
+                    continue
+                if sig != overtake.file_sig(root, info.name):  # rewritten since it was read
+                    sig, d = await asyncio.to_thread(read, info)
+                    if info.name in self.state.loaded or info.name not in self.state.parts:
+                        continue
+                self._changed(self.state.install(info, d))
+                if sig is not None:
+                    self._part_sigs()[info.name] = sig
+                await asyncio.sleep(0)
+            return len(self.state.index) - before
