@@ -14,7 +14,13 @@ from functools import partial
 from smstui.budget import BudgetExceeded
 from smstui.cli_errors import EXIT_PARTIAL
 from smstui.commands._budgeted import budgeted
-from smstui.commands._cache import add_cached_arg, cached_answer, history_query, rows_of
+from smstui.commands._cache import (
+    add_cached_arg,
+    cached_answer,
+    history_query,
+    phone_arg,
+    rows_of,
+)
 from smstui.commands._common import (
     JsonStream,
     add_config_args,
@@ -127,7 +133,11 @@ async def run(args: argparse.Namespace) -> int:
         raise UsageError("--jsonl streams the whole cache: use it with --cached")
     account = config.account(args.account)
     rows, note = await fetch_history(
-        config, account, limit=args.limit or NETWORK_LIMIT, state=args.state, phone=args.phone
+        config,
+        account,
+        limit=args.limit or NETWORK_LIMIT,
+        state=args.state,
+        phone=None if args.phone is None else phone_arg(args.phone),
     )
     if args.json:
         print_json(rows)

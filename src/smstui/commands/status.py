@@ -10,7 +10,13 @@ from functools import partial
 from smstui.cli_errors import EXIT_PARTIAL
 from smstui.codes import explain
 from smstui.commands._budgeted import budgeted
-from smstui.commands._cache import Lookup, add_cached_arg, cached_phones, cached_status
+from smstui.commands._cache import (
+    Lookup,
+    add_cached_arg,
+    cached_phones,
+    cached_status,
+    phone_arg,
+)
 from smstui.commands._common import (
     add_config_args,
     add_json_arg,
@@ -112,7 +118,8 @@ async def run(args: argparse.Namespace) -> int:
         name = None if args.account is None else config.account(args.account).name
         return _print_cached(args, cached_status(config, name, args.message_id, args.phone))
     account = config.account(args.account)
-    messages = await fetch_status(config, account, args.message_id, args.phone)
+    phone = None if args.phone is None else phone_arg(args.phone)  # the gateway wants digits
+    messages = await fetch_status(config, account, args.message_id, phone)
     known = [m for m in messages if m.state is not DeliveryState.NOT_FOUND]
     missing = NotFound(
         f"{account.provider.value}: message {args.message_id} not found",
