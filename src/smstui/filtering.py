@@ -8,16 +8,18 @@ commands share it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from smstui.display import zone
 from smstui.errors import SmstuiError
 from smstui.model import DeliveryState, ErrorClass, Message
+from smstui.phones import digits, full_number
 from smstui.policy import failure_class
-from smstui.stuck import StuckRule
+from smstui.store.query import Query
+from smstui.stuck import HELD, StuckRule
 
 Predicate = Callable[[Message, float | None], bool]
 
@@ -35,6 +37,9 @@ STATE_ALIASES: dict[str, frozenset[DeliveryState]] = {
 }
 
 STUCK = "stuck"  # a derived state: overdue by the operator's usual delivery time (smstui.stuck)
+# The states a stuck message can be in (the rule never calls a final or held message stuck).
+STUCK_STATES = frozenset(s for s in DeliveryState if not s.is_final and s not in HELD)
+WHOLE_NUMBER_DIGITS = 11  # a number with its country code: matched exactly, found by look-up
 
 FIELDS = ("state", "op", "err", "phone", "account", "sender", "class", "since")
 
@@ -44,6 +49,7 @@ FILTER_SYNTAX: list[tuple[str, str]] = [
     ("op:mts", "operator contains (МТС/mts, МегаФон/megafon, Билайн/beeline, Tele2)"),
     ("err:6", "SMSC error code; err:any, err:none, err:240-255, err:6,11"),
     ("phone:7916*", "phone glob (* ? [..]); without a wildcard: contains"),
+    ("phone:+7 916 123-45-67", "a whole number (with country code, any format): exactly it"),
     ("account:main", "account name (glob, case-insensitive)"),
     ("sender:X", "sender contains (glob with a wildcard)"),
     ("class:temporary", "error class: permanent temporary account configuration unknown none"),
@@ -100,6 +106,39 @@ class Filter:
             raise FilterError("since: and state:stuck need the current time; pass now=")
         return all(t.predicate(message, when) != t.negated for t in self.terms)
 
+    def hints(self, now: float | None = None, *, accounts: Iterable[str] | None = None) -> Query:
+        """The whole-history query of this filter: what it pins down exactly (so the store
+        can skip partitions and use its look-ups) plus `match`, the filter itself as of `now`.
+
+        `accounts` are every account name the cache holds: account terms (case-insensitive
+        globs) narrow only against them. Negated terms narrow nothing.
+        """
+        when = self.now if now is None else now
+        if when is None and self.needs_now:
+            raise FilterError("since: and state:stuck need the current time; pass now=")
+        known = None if accounts is None else tuple(accounts)
+        names: frozenset[str] | None = None
+        states: frozenset[DeliveryState] | None = None
+        phone: str | None = None
+        since: float | None = None
+        for term in self.terms:
+            if term.negated:
+                continue
+            if term.field == "account" and known is not None:
+                pattern = _glob(term.value, contains=False)
+                hit = frozenset(a for a in known if pattern.search(a))
+                names = hit if names is None else names & hit
+            elif term.field == "state":
+                wanted = _state_set(term.value)
+                states = wanted if states is None else states & wanted
+            elif term.field == "phone" and (number := _whole_number(term.value)) is not None:
+                phone = number  # two different numbers match nothing: the match says so
+            elif term.field == "since" and when is not None:
+                start = _since_start(term.value, when)
+                since = start if since is None else max(since, start)
+        match = partial(_matches, self, when) if self.terms else None
+        return Query(accounts=names, states=states, phone=phone, since=since, match=match)
+
     def select(self, messages: Iterable[Message], now: float | None = None) -> list[Message]:
         """The messages that pass, in their original order."""
         if not self.terms:
@@ -118,6 +157,11 @@ class Filter:
         return survivors if survivors is not messages else list(survivors)
 
 
+def _matches(flt: Filter, now: float | None, message: Message) -> bool:
+    """Filter.matches with `now` fixed (a Query's match takes the message alone)."""
+    return flt.matches(message, now)
+
+
 def parse_filter(text: str, now: float | None = None, *, stuck: StuckRule | None = None) -> Filter:
     """Parse filter text into a Filter, or raise FilterError naming the bad term.
 
@@ -125,7 +169,7 @@ def parse_filter(text: str, now: float | None = None, *, stuck: StuckRule | None
     without one the rule's fallback thresholds apply.
     """
     rule = stuck if stuck is not None else StuckRule()
-    terms = tuple(_compile(token, rule) for token in _tokens(text))
+    terms = tuple(_compile(token, rule) for token in _joined_numbers(_tokens(text)))
     return Filter(terms, now)
 
 
@@ -150,6 +194,37 @@ def _tokens(text: str) -> Iterable[tuple[bool, str, str, bool]]:
         if quoted is None and bare == "-" and not field:
             raise FilterError("a lone '-' negates nothing; write -field:value or -word")
         yield bool(negated), (field or "").lower(), value, quoted is not None
+
+
+_NUMBER_PIECE = re.compile(r"\(?\d[\d()\-.]*")
+_NUMBER_CHARS = frozenset("0123456789+-(). ")
+
+
+def _joined_numbers(
+    tokens: Iterable[tuple[bool, str, str, bool]],
+) -> Iterator[tuple[bool, str, str, bool]]:
+    """`phone:+7 916 123-45-67` is one number: a phone term takes the digit groups after it
+    until it has enough digits to be a whole number (people paste numbers with spaces)."""
+    pending: tuple[bool, str, str, bool] | None = None
+    for token in tokens:
+        negated, field, value, quoted = token
+        if (
+            pending is not None
+            and not (negated or field or quoted)
+            and _NUMBER_PIECE.fullmatch(value)
+            and len(digits(pending[2])) < 10
+        ):
+            pending = (pending[0], pending[1], f"{pending[2]} {value}", False)
+            continue
+        if pending is not None:
+            yield pending
+            pending = None
+        if field == "phone" and not quoted and set(value) <= _NUMBER_CHARS:
+            pending = token
+        else:
+            yield token
+    if pending is not None:
+        yield pending
 
 
 def _quote(value: str) -> str:
@@ -184,6 +259,19 @@ def _free_text(value: str) -> Predicate:
         or needle in m.message_id.lower()
         or needle in m.sender.lower()
     )
+
+
+def _state_set(value: str) -> frozenset[DeliveryState]:
+    """Every state a `state:` value can match (`stuck` counts as the states it can be in)."""
+    out: set[DeliveryState] = set()
+    for part in value.lower().split(","):
+        if part == STUCK:
+            out |= STUCK_STATES
+        elif part in STATE_ALIASES:
+            out |= STATE_ALIASES[part]
+        else:
+            out.add(DeliveryState(part))
+    return frozenset(out)
 
 
 def _state(value: str, stuck: StuckRule) -> Predicate:
@@ -256,7 +344,17 @@ def _glob(value: str, *, contains: bool) -> re.Pattern[str]:
     return re.compile(r"\A" + "".join(out) + r"\Z", re.IGNORECASE | re.DOTALL)
 
 
+def _whole_number(value: str) -> str | None:
+    """The digits of a phone term that names one whole number with its country code."""
+    number = full_number(value)
+    return number if number is not None and len(number) >= WHOLE_NUMBER_DIGITS else None
+
+
 def _phone(value: str) -> Predicate:
+    # A whole number is that number (8 916… is 7 916…), the same as the store's look-up.
+    number = _whole_number(value)
+    if number is not None:
+        return lambda m, _now: digits(m.phone) == number
     # People type +7 916 123-45-67; smstui stores digits only, so compare digits and wildcards.
     cleaned = re.sub(r"[^0-9*?\[\]!]", "", value)
     if not cleaned:
@@ -336,6 +434,15 @@ def _operator(value: str) -> Predicate:
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def _since_start(value: str, now: float) -> float:
+    """The moment a (valid) since: value names, as of `now`."""
+    parts = re.findall(r"(\d+(?:\.\d+)?)([smhdw])", value.lower())
+    if parts and "".join(n + u for n, u in parts) == value.lower():
+        return now - sum(float(n) * _UNITS[u] for n, u in parts)
+    moment = datetime.fromisoformat(value.replace(" ", "T"))
+    return (moment if moment.tzinfo else moment.replace(tzinfo=zone())).timestamp()
 
 
 def _since(value: str) -> Predicate:

@@ -4,6 +4,10 @@ Filtering 100,000 messages costs ~100 ms; a live batch changes a few hundred. So
 rows are computed once when the filter changes, and each batch only tests the messages it
 touched: an update whose sort position did not move is replaced in place, the rest are removed
 and inserted by bisecting a parallel list of sort keys (the store's own history order).
+
+A whole-history search adds the matches read from disk as they come (`add_found`), while live
+batches keep patching: a message a batch changed during the search is the batch's to place,
+so the search's older copy of it is dropped.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from heapq import merge
 from smstui.filtering import Filter
 from smstui.model import Message
 from smstui.store.index import SortKey, sort_key
+from smstui.store.schema import Key
 
 # Above this many inserts/removals one merge pass beats that many list shifts of 100k pointers.
 BULK_PATCH = 64
@@ -40,6 +45,52 @@ class FilteredRows:
             rows = flt.select(rows, now)
         self.rows: list[Message] = rows
         self._keys: list[SortKey] = [sort_key(m) for m in rows]
+        self._found: dict[Key, Message] = {}  # rows a search read from disk (not in memory)
+        self._touched: set[Key] | None = None  # keys live batches changed during a search
+
+    def begin_search(self) -> None:
+        """A search starts streaming: note which messages live batches change meanwhile."""
+        self._touched = set()
+
+    def end_search(self) -> None:
+        """The search is over (complete or cancelled): nothing more will be added."""
+        self._touched = None
+
+    def add_found(self, batch: Iterable[Message]) -> int:
+        """Add a search's matches (newest first, not in memory); returns how many were added."""
+        touched = self._touched or ()
+        found, rows, keys = self._found, self.rows, self._keys
+        added = 0
+        for message in batch:
+            key = message.key
+            if key in touched or key in found:  # a live batch placed it (or took it away)
+                continue
+            sk = sort_key(message)
+            if not keys or sk >= keys[-1]:  # the usual case: older than every row so far
+                keys.append(sk)
+                rows.append(message)
+            else:
+                index = bisect_left(keys, sk)
+                keys.insert(index, sk)
+                rows.insert(index, message)
+            found[key] = message
+            added += 1
+        return added
+
+    def again(self, loaded: Sequence[Message], now: float | None = None) -> FilteredRows:
+        """The same view as of `now`: the loaded messages filtered afresh, the rows a search
+        found on disk re-tested (their days are not read again)."""
+        fresh = FilteredRows(loaded, self.filter, failed_only=self.failed_only, now=now)
+        if self._found:
+            in_memory = getattr(loaded, "get", None)
+            kept = [
+                m
+                for m in self._found.values()
+                if (in_memory is None or in_memory(m.key) is None) and fresh.accepts(m, now)
+            ]
+            kept.sort(key=sort_key)
+            fresh.add_found(kept)
+        return fresh
 
     def accepts(self, message: Message, now: float | None = None) -> bool:
         """Does the message belong in the filtered rows?"""
@@ -53,6 +104,7 @@ class FilteredRows:
         # the first `before` (A) and must end up with the last `after` (C) only.
         first: dict[tuple[str, str, str], Message | None] = {}
         last: dict[tuple[str, str, str], Message | None] = {}  # None: the message left
+        shown: set[Key] = set()  # changed messages that are rows because a search found them
         for change in changes:
             before: Message | None = getattr(change, "before", None)
             after: Message | None = change.after  # type: ignore[attr-defined]
@@ -62,15 +114,23 @@ class FilteredRows:
                 continue  # a timeline-only change: the row itself is unchanged
             key = (after or before).key  # type: ignore[union-attr]
             if key not in first:
-                first[key] = before
+                # A row a search read from disk is in the rows whatever the batch's `before`
+                # says (the store may have had no copy: its partition was not loaded), and
+                # that very object is the one to take out.
+                row = self._found.pop(key, None)
+                if row is not None:
+                    shown.add(key)
+                first[key] = row if row is not None else before
             last[key] = after
+        if self._touched is not None:
+            self._touched.update(last)
         accepts: Callable[[Message, float | None], bool] = self.accepts
         removals: list[Message] = []
         inserts: list[Message] = []
         changed = False
         for key, after in last.items():
             before = first[key]
-            was = before is not None and accepts(before, now)
+            was = key in shown or (before is not None and accepts(before, now))
             now_in = after is not None and accepts(after, now)
             if was and now_in and sort_key(before) == sort_key(after):  # type: ignore[arg-type]
                 changed |= self._replace(before, after)  # type: ignore[arg-type]

@@ -1,20 +1,32 @@
 """The command palette's provider: every main-view action, jump targets, look up any number,
-and jump to a message by id or phone. Textual's own entries are cut to the theme picker."""
+and jump to a message by id or phone. Textual's own entries are cut to the theme picker.
+
+The failure and number searches cover the whole cache: the loaded messages first, then a
+store query in a thread (a whole number or an id: the store's look-ups), never the UI thread.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from smstui.model import Message
+from smstui.phones import full_number
+from smstui.store.query import Answer, Query
 from smstui.ui.screens.lookup import phone_digits
+from smstui.ui.search import FAILURES, first_of, partial_words
 
 if TYPE_CHECKING:
     from smstui.ui.app import SmstuiApp
 
 JUMP_LIMIT = 10  # palette hits for a typed message id or phone
+MIN_ID_CHARS = 4  # shorter text is not worth reading every partition for an id
+FAILURE_FILTER = "state:failure"  # shows a failure that is only on disk (its day not loaded)
 _NOT_LISTED = {"clear_filter", "command_palette"}  # escape's side job; the palette itself
 
 
@@ -55,7 +67,11 @@ class MessageCommands(Provider):
                 "operator and region of any phone (or type the number here)",
             ),
             ("Go to the newest message", self._newest, "key: g in the history"),
-            ("Go to the newest failure", self._newest_failure, "the first failed row in view"),
+            (
+                "Go to the newest failure",
+                self._newest_failure,
+                "the first failed row in view, else the newest in the whole cache",
+            ),
         ]
 
     def _newest(self) -> None:
@@ -65,14 +81,25 @@ class MessageCommands(Provider):
 
     def _newest_failure(self) -> None:
         main = self._smstui.main_screen
-        rows = main.history.rows
-        failed = next((m for m in rows if m.state.is_failure), None)
-        if failed is None:
-            failed = next((m for m in main.store.messages_sorted() if m.state.is_failure), None)
-        if failed is None:
-            main.notify("No failed message in the cache", timeout=3)
+        # The view's rows are its history's newest part, in order: its first failure is the
+        # view's newest one. Only without one there is the whole cache searched, off the loop.
+        failed = next((m for m in main.history.rows if m.state.is_failure), None)
+        if failed is not None:
+            self._smstui.jump_to(failed.key)
             return
-        self._smstui.jump_to(failed.key)
+        answer = main.store.query(Query(states=FAILURES))
+        main.run_worker(self._go_to_newest_failure(answer), name="newest failure",
+                        group="palette", exclusive=True, exit_on_error=False)  # fmt: skip
+
+    async def _go_to_newest_failure(self, answer: Answer) -> None:
+        main = self._smstui.main_screen
+        found = await asyncio.to_thread(first_of, answer, 1)
+        if not found:
+            lacks = partial_words(answer)
+            text = "No failed message in the cache" + (f" ({lacks})" if lacks else "")
+            main.notify(text, timeout=5)
+            return
+        main.actions.go_to(found[0], FAILURE_FILTER)
 
     async def discover(self) -> Hits:
         """List the actions when the palette opens empty."""
@@ -95,11 +122,43 @@ class MessageCommands(Provider):
         needle = query.strip().lstrip("+")
         if len(needle) < 3:
             return
-        found = 0
+        shown: set[tuple[str, str, str]] = set()
         for message in main.store.messages_sorted():
             if needle in message.message_id or needle in message.phone:
-                label = f"Go to {message.phone} · id {message.message_id} · {message.state.value}"
-                yield Hit(0.5, label, partial(app.jump_to, message.key), help=message.account)
-                found += 1
-                if found >= JUMP_LIMIT:
+                yield self._go_hit(message)
+                shown.add(message.key)
+                if len(shown) >= JUMP_LIMIT:
                     return
+        # Then the days on disk, for what names one message or number exactly.
+        wanted = _whole_cache_query(query)
+        if wanted is None:
+            return
+        stop = threading.Event()
+        try:
+            answer = main.store.query(wanted)
+            found = await asyncio.to_thread(first_of, answer, JUMP_LIMIT, stop)
+        finally:
+            stop.set()  # the palette moved on (another key): stop reading partitions
+        for message in found:
+            if message.key not in shown and len(shown) < JUMP_LIMIT:
+                shown.add(message.key)
+                yield self._go_hit(message)
+
+    def _go_hit(self, message: Message) -> Hit:
+        """A 'Go to' hit for a message, loaded or only on disk."""
+        main = self._smstui.main_screen
+        label = f"Go to {message.phone} · id {message.message_id} · {message.state.value}"
+        reveal = f"phone:{message.phone}" if message.phone else f'"{message.message_id}"'
+        run = partial(main.actions.go_to, message, reveal)
+        return Hit(0.5, label, run, help=message.account)
+
+
+def _whole_cache_query(text: str) -> Query | None:
+    """The store query for palette text that names a whole number or a message id."""
+    number = full_number(text)
+    if number is not None and len(number) >= 11:
+        return Query(phone=number)
+    needle = text.strip()
+    if len(needle) >= MIN_ID_CHARS and " " not in needle:
+        return Query(message_id=needle)
+    return None

@@ -21,11 +21,13 @@ from smstui.lineage import Lineage, lineage_mark
 from smstui.model import Message
 from smstui.secrets import Secret
 from smstui.store import AppliedChange, Store
+from smstui.store.query import Query
 from smstui.ui.filtered_rows import FilteredRows
 from smstui.ui.screens.alert_log import AlertLogScreen
 from smstui.ui.screens.health import HealthScreen
 from smstui.ui.screens.main_actions import MainActions
 from smstui.ui.screens.main_campaign import CampaignView
+from smstui.ui.search import HistorySearch, view_query
 from smstui.ui.widgets.balance_pane import AccountBalance, BalancePane
 from smstui.ui.widgets.campaign_strip import CampaignStrip
 from smstui.ui.widgets.health_line import HealthLine
@@ -84,6 +86,8 @@ class MainScreen(Screen[None]):
         self._low = dict(low_balance or {})
         self._filter: Filter | None = None
         self._filtered: FilteredRows | None = None  # None while no filter is active
+        # The filter's whole history: loaded matches at once, the days on disk from a worker.
+        self.search = HistorySearch(self.run_worker, self.set_interval, self._search_rows)
         self.filter_text = ""
         self.failed_only = False
         self._ticks = 0
@@ -286,19 +290,40 @@ class MainScreen(Screen[None]):
             self._lineage_size = len(self.store)
             self.lineage.add_all(self.store.messages_sorted())
         if self._filter or self.failed_only:
+            now = self.clock.now()
             if self._filter is not None and self._filter.needs_now:  # state:stuck's thresholds
-                self.campaign.refresh_usual(self.clock.now())
+                self.campaign.refresh_usual(now)
             self._filtered = FilteredRows(
-                self.store.messages_sorted(),
-                self._filter,
-                failed_only=self.failed_only,
-                now=self.clock.now(),
+                self.store.messages_sorted(), self._filter, failed_only=self.failed_only, now=now
             )
+            query = view_query(self._filter, failed_only=self.failed_only, now=now,
+                               store=self.store)  # fmt: skip
+            self.search.start(self.store, self._filtered, query)
         else:
+            self.search.stop()
             self._filtered = None
         self.history.set_rows(self.visible_rows())
         self._update_history_title()
         if self.is_mounted:  # the campaign strip covers the view: its scope changed
+            self.refresh_panes(full=False)
+
+    def view_query(self) -> Query:
+        """The whole-history query of the view (the filter as of now, failed-only)."""
+        return view_query(self._filter, failed_only=self.failed_only, now=self.clock.now(),
+                          store=self.store)  # fmt: skip
+
+    def _search_rows(self, added: int, complete: bool) -> None:
+        """The search merged `added` rows found on disk (and may be complete now)."""
+        filtered = self._filtered
+        if filtered is None:
+            return
+        if added:
+            self.history.set_rows(filtered.rows)
+        wanted = self.search.select_when_found
+        if wanted is not None and self.history.select_key(wanted):
+            self.search.select_when_found = None
+        self._update_history_title()
+        if complete:  # the strip's figures cover the view: now the whole of it
             self.refresh_panes(full=False)
 
     def on_history_table_follow_changed(self, _event: HistoryTable.FollowChanged) -> None:
@@ -307,6 +332,8 @@ class MainScreen(Screen[None]):
 
     def on_history_table_near_end(self, _event: HistoryTable.NearEnd) -> None:
         """Scrolled near the last loaded row: read the next older day of the cache."""
+        if self._filtered is not None:  # a filter's search reads older days itself
+            return
         if self._loading_older or not self.store.unloaded_partitions():
             return
         self._loading_older = True
@@ -320,14 +347,16 @@ class MainScreen(Screen[None]):
             return
         finally:
             self._loading_older = False
-        if added:
+        if added and self._filtered is None:
             self.refresh_rows()
 
     def _update_history_title(self) -> None:
         table = self.history
         parts = [f"History · {group_digits(len(table.rows))} rows"]
         total = self.store.total()
-        if total > len(self.store):  # older days stay on disk until scrolled to
+        if self._filtered is not None:  # the filter searches every day, loaded or not
+            parts.append(self.search.status())
+        elif total > len(self.store):  # older days stay on disk until scrolled to
             parts.append(f"{group_digits(len(self.store))} of {group_digits(total)} loaded")
         if self.filter_text:
             parts.append(f"filter: {self.filter_text}")
@@ -354,6 +383,23 @@ class MainScreen(Screen[None]):
         self.query_one(BalancePane).show(items)
         self.query_one(CampaignStrip).show(self.campaign.figures(now, full=full))
 
+    def retest_rows(self) -> None:
+        """The clock moved (since:, state:stuck): filter the loaded messages again and re-test
+        the rows found on disk; the days on disk are not read again."""
+        filtered = self._filtered
+        if filtered is None or self.search.searching:
+            return
+        now = self.clock.now()
+        if self._filter is not None and self._filter.needs_now:
+            self.campaign.refresh_usual(now)
+        loaded = self.store.messages_sorted()
+        self._filtered = filtered.again(loaded, now)
+        if self.search.run is not None:
+            self.search.run.rows = self._filtered
+        self.history.set_rows(self._filtered.rows)
+        self._update_history_title()
+        self.refresh_panes(full=False)
+
     def refresh_health(self) -> HealthSnapshot:
         """Read the controller's cheap health snapshot into the health line; return it."""
         self._health = snap = self.controller.health()
@@ -370,7 +416,7 @@ class MainScreen(Screen[None]):
         if self._ticks % SLOW_REFRESH_TICKS == 0:
             self.refresh_panes()
             if self._filter is not None and self._filter.needs_now:
-                self.refresh_rows()  # since:10m slides with the clock
+                self.retest_rows()  # since:10m slides with the clock
         return health
 
     def set_action_error(self, text: str) -> None:

@@ -7,6 +7,7 @@ shows failures.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Coroutine
 from datetime import datetime
 from pathlib import Path
@@ -16,9 +17,11 @@ from textual.widgets import Input
 from textual.worker import Worker
 
 from smstui.errors import SmstuiError
+from smstui.export import export_messages
 from smstui.filtering import FilterError, parse_filter
 from smstui.model import Message, NumberInfo
 from smstui.policy import RESENDABLE
+from smstui.store.query import Answer
 from smstui.ui.screens.detail import DetailScreen
 from smstui.ui.screens.lookup import LookupScreen
 from smstui.ui.screens.resend import BulkResendScreen, ResendDecision, ResendScreen
@@ -283,26 +286,64 @@ class MainActions:
         self.screen.refresh_panes()
 
     def export(self, fmt: str = "csv") -> None:
-        """Export the messages in the current view (filter applied) to CSV or JSONL."""
+        """Export the whole history of the current view (its filter, every day) to CSV/JSONL."""
         screen = self.screen
         if fmt not in EXPORT_FORMATS:
             screen.notify(f"Unknown export format {fmt!r}", severity="error")
             return
-        keys = [m.key for m in screen.history.rows]
-        if not keys or screen.export_dir is None:
+        if screen.filtered_rows is None:  # no filter: the view is the whole cache
+            empty = not screen.store.total()
+        else:
+            empty = not screen.history.rows and screen.search.complete
+        if empty or screen.export_dir is None:
             screen.notify(
-                "Nothing to export" if not keys else "No cache directory configured",
+                "Nothing to export" if empty else "No cache directory configured",
                 severity="warning",
             )
             return
         stamp = datetime.fromtimestamp(screen.clock.now(), screen.tz).strftime("%Y%m%d-%H%M%S")
         path = screen.export_dir / f"export-{stamp}.{fmt}"
-        self._work("export", self._export(path, keys, fmt))
+        # The query again, not the rows on screen: they may still be arriving, and the file
+        # is written from the stream (days on disk read as it goes, off the event loop).
+        answer = screen.store.query(screen.view_query())
+        self._work("export", self._export(path, answer, fmt))
 
-    async def _export(self, path: Path, keys: list[Key], fmt: str) -> None:
+    async def _export(self, path: Path, answer: Answer, fmt: str) -> None:
+        screen = self.screen
         path.parent.mkdir(parents=True, exist_ok=True)
-        count = await self.screen.controller.export(path, keys, fmt)
+        count = await asyncio.to_thread(export_messages, path, answer, fmt, secrets=screen.secrets)
         self.last_export = path
-        self.screen.notify(
-            f"Exported {count} rows to {path}", title=f"Export {fmt.upper()}", timeout=8
+        lacks = answer.partial_reason()
+        if lacks:  # the rows that could be read are in the file; the toast says what is not
+            screen.notify(
+                f"Exported {count} rows to {path} — partial: {lacks}",
+                title=f"Export {fmt.upper()}", severity="warning", timeout=15,
+            )  # fmt: skip
+            return
+        screen.notify(
+            f"Exported {count} rows to {path} (whole history)",
+            title=f"Export {fmt.upper()}",
+            timeout=8,
         )
+
+    # ----- jumps to a message, wherever it is -----------------------------------------------
+    def go_to(self, message: Message, reveal: str) -> None:
+        """Select a message: in view, else loaded (the filter hiding it is cleared), else only
+        on disk: the view becomes `reveal` (a filter that holds it) and the search selects it
+        when it arrives."""
+        screen = self.screen
+        if screen.history.select_key(message.key):
+            screen.history.focus()
+            return
+        if screen.store.get(message.key) is not None:
+            self.app.jump_to(message.key)
+            return
+        screen.failed_only = False
+        self.set_filter(reveal)
+        if not screen.history.select_key(message.key):
+            screen.search.select_when_found = message.key
+        screen.history.focus()
+        screen.notify(
+            f"Message {message.message_id} is only on disk: showing {reveal} to reach it",
+            title="Go to", timeout=6,
+        )  # fmt: skip
