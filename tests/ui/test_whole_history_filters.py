@@ -304,3 +304,34 @@ async def test_a_damaged_day_makes_the_answer_say_it_is_partial_and_which_day(tm
             assert "partial" in toast and oldest_day in toast, toast
     finally:
         store.close()
+
+
+async def test_live_changes_and_follow_mode_work_during_a_search(tmp_path):
+    truth = settled_cache(tmp_path / "cache", days=12, per_day=1500, failure_day=11)
+    clock = FakeClock(NOW)
+    app, store = open_app(tmp_path, tmp_path / "cache", clock, 1500)
+    old = truth[-1]  # only on disk; the search finds it near its end
+    try:
+        async with app.run_test() as pilot:
+            await pilot.pause()
+            screen = app.main_screen
+            assert screen.set_filter("op:mts") is None  # as the filter box does on enter
+            assert screen.search.searching and screen.history.following
+            newest = old.evolve(message_id="99999999", phone="79169999999", sent_at=NOW + 60,
+                                state=DeliveryState.SENT)  # fmt: skip
+            store.apply([newest])  # a live send mid-search: on top, and followed
+            # The poller learns the oldest message's operator changed before the search read
+            # its day: the live copy wins over the one the search reads from disk.
+            store.apply([old.evolve(operator="Beeline", updated_at=NOW)])
+            assert screen.search.searching
+            await pilot.pause()
+            assert screen.history.rows[0].key == newest.key
+            assert screen.history.selected is not None
+            assert screen.history.selected.key == newest.key
+            screen = await searched(pilot)
+            shown = keys(screen.history.rows)
+            want = [newest.key] + [m.key for m in truth if m.key != old.key]
+            assert shown == want
+            assert screen.history.selected.key == newest.key  # still following the newest
+    finally:
+        store.close()
