@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
-import io
+import itertools
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -13,10 +14,10 @@ from typing import IO, Any
 
 from smstui.codes import explain
 from smstui.display import iso
-from smstui.errors import SmstuiError, StoreError
+from smstui.errors import SmstuiError
 from smstui.model import DeliveryState, Message, Provider
 from smstui.secrets import Secret, mask_text, mask_values
-from smstui.store.atomic import write_atomic
+from smstui.store.atomic import fsync_dir
 
 COLUMNS = (
     "time",
@@ -39,6 +40,8 @@ COLUMNS = (
 JSONL_EXTRA = ("sent_at", "updated_at", "country", "resend_of")
 FORMATS = ("csv", "jsonl")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_BUFFER = 1 << 20  # rows reach the disk in 1 MiB writes
+_temps = itertools.count()
 
 
 class ExportError(SmstuiError):
@@ -194,18 +197,33 @@ def export_messages(
 def _atomic_write(
     path: str | os.PathLike[str], write: Callable[[IO[str]], int], *, newline: str
 ) -> int:
-    """Render the file in memory, then land it by the cache's one atomic write (temp file,
-    fsync, rename): readers never see half a file, and a failure replaces nothing."""
+    """Stream the rows into a temp file beside the target, fsync, rename: readers never see
+    half a file, a failure (disk, or the messages' iterator) replaces nothing, and a
+    whole-history export never holds the whole file in memory."""
     target = Path(path).expanduser()
     if target.is_dir():
         raise ExportError(f"{target} is a directory; give a file name")
-    buffer = io.StringIO(newline=newline)
-    rows = write(buffer)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}-{next(_temps)}")
     try:
-        write_atomic(target, buffer.getvalue().encode("utf-8"))
-    except StoreError as err:
-        raise ExportError(str(err)) from err
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # phones: owner only
+        with open(fd, "w", encoding="utf-8", newline=newline, buffering=_BUFFER) as fh:
+            rows = write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except OSError as err:
+        _discard(tmp)
+        raise ExportError(f"cannot write {target}: {err.strerror or err}") from err
+    except BaseException:
+        _discard(tmp)
+        raise
+    fsync_dir(target.parent)
     return rows
+
+
+def _discard(tmp: Path) -> None:
+    with contextlib.suppress(OSError):
+        tmp.unlink(missing_ok=True)
 
 
 def iter_records(messages: Iterable[Message]) -> Iterator[dict[str, Any]]:
