@@ -137,7 +137,7 @@ def left_out_reason(poller, key: Key, at: float, carried: frozenset[Key], store:
         return "older than max_age (not asked at all)"
     if key in getattr(poller, "_gone", ()):
         return "archived at the gateway"
-    cap = getattr(poller, "mass_max_ids", None)
+    cap = getattr(poller.schedule, "max_ids", None)
     if cap is not None and len(carried) >= cap:
         return "request full (id cap)"
     return "not due (per-message back-off)"

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from smstui.lag_estimate import LagEstimate
 from smstui.model import Balance, Message, NumberInfo, SendResult
 
 
@@ -58,6 +59,7 @@ class AccountHealth:
     limits: tuple[LimitLeft, ...] = ()  # documented per-login rows (the health line)
     rows: tuple[LimitLeft, ...] = ()  # every row, margins and per-key ones too (the `h` screen)
     backoffs: tuple[Backoff, ...] = ()
+    lag: LagEstimate | None = None  # how soon statuses arrive (lag_estimate.py)
 
 
 @dataclass(frozen=True, slots=True)

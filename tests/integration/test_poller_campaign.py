@@ -162,6 +162,11 @@ async def test_pushes_keep_the_store_true_and_polling_drops(make_emulator, tmp_p
                 try:
                     busy = lambda emu=emu, t=busy_until: emu.clock.now() > t  # noqa: E731
                     await drive(engine, emu, step=2.0 if pushed else None, until=busy)
+                    # While pushes flow (the busy quarter hour) polling is a safety net. In the
+                    # tail an open message is asked every other mass interval with or without a
+                    # webhook (issue 19), so the counts compare the busy part.
+                    asked = emu.stats()["requests"]
+                    counts[pushed] = asked.get("smsc.status_mass", 0) + asked.get("smsc.status", 0)
                     await drive(engine, emu, until=done)
                     for _ in range(750):  # the last pushes travel in real time: let them land
                         wc_ids = {str(r["id"]) for r in emu.truth() if r["provider"] == "webcom"}
@@ -171,9 +176,6 @@ async def test_pushes_keep_the_store_true_and_polling_drops(make_emulator, tmp_p
                     assert store_matches_truth(store, emu) == []
                     stats = emu.stats()
                     assert sum(stats["limit_errors"].values()) == 0
-                    counts[pushed] = stats["requests"].get("smsc.status_mass", 0) + stats[
-                        "requests"
-                    ].get("smsc.status", 0)
                     if pushed:
                         assert stats["pushes"]["acked"] > 0 and stats["pushes"]["failed"] == 0
                         webhook_sourced = [
@@ -192,4 +194,4 @@ async def test_pushes_keep_the_store_true_and_polling_drops(make_emulator, tmp_p
                     store.close()
     finally:
         await receiver.stop()
-    assert counts[True] * 2 <= counts[False], counts  # polling is only a safety net now
+    assert counts[True] * 2 <= counts[False], counts  # polling is only a safety net meanwhile

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Hashable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import partial
 from typing import TypeVar
 
@@ -13,11 +14,12 @@ from smstui.clock import Clock
 from smstui.config import Account, PollSettings
 from smstui.controller import AccountHealth
 from smstui.gateways.base import Gateway
-from smstui.model import Balance, DeliveryState, Message, Source
+from smstui.lag_estimate import LagEstimate
+from smstui.model import Balance, DeliveryState, Message, Source, askable
 from smstui.poller.discovery import HistoryDiscovery
 from smstui.poller.gate import NOT_NOW, Gate
 from smstui.poller.guard import FailureGuard
-from smstui.poller.schedule import StatusSchedule
+from smstui.poller.schedule import StatusSchedule, check_interval
 from smstui.poller.send import settles_as_not_sent
 from smstui.store import AppliedChange, Store
 
@@ -28,7 +30,9 @@ PUSH_TRUST_S = 15 * 60.0  # pushes seen this recently make status polling a safe
 SAFETY_NET_CYCLE_S = 300.0  # and its mass requests gather due ids for five minutes
 PRICE_ASKS_PER_CYCLE = 20  # Webcom state-detail requests per cycle for costs (one id each)
 PRICE_CYCLE_S = 5.0  # while prices are missing, the next cycle comes this soon
+QUIET_HISTORY_SHARE = 2.0  # a quiet account's newest pages spend at most 1/2 of the hour's
 Key = tuple[str, str, str]
+_STATUS_PAUSES = ("*", "status_mass", "status")  # back-offs that hold status requests
 
 
 @dataclass
@@ -82,6 +86,9 @@ class AccountPoller:
         self.next_poll_at: float | None = None
         self._next_balance_at = 0.0
         self._next_history_at = 0.0
+        self._history_step_s = settings.history_interval_s
+        self._balance_seen: Decimal | None = None
+        self.left_out = 0  # open messages the last status request could not carry
         self._last_turn_was_gap = True
         self._gone: set[tuple[str, str, str]] = set()  # archived at SMSC: history has the rest
         self.pushes_seen_at: float | None = None
@@ -154,29 +161,47 @@ class AccountPoller:
             return
         messages, result = got
         self._last_turn_was_gap = before is not None
+        if before is None:
+            # While the newest page brings new messages, look again at the status cadence: a
+            # message sent elsewhere is then found within one interval, the wait a status has.
+            # A quiet account looks rarely enough to keep half the hour's pages for that (a
+            # changed balance says a campaign started: see refresh_balance).
+            busy = min(self.settings.status_interval_s, self.settings.history_interval_s)
+            self._history_step_s = busy if result.new else self._quiet_history_step_s()
         self._next_history_at = self.clock.now() + (
-            1.0 if self.discovery.gaps else self.settings.history_interval_s
+            1.0 if self.discovery.gaps else self._history_step_s
         )
         report.discovered += result.new
         report.changes += len(await self.store.apply_async(messages, source=Source.HISTORY))
+
+    def _open(self) -> list[Message]:
+        """Open messages worth asking (not the ones SMSC archived: history has the rest)."""
+        return [m for m in self.store.non_final(self.account.name) if m.key not in self._gone]
+
+    @property
+    def _one_request_for_many(self) -> bool:
+        """False when the gateway would ask many ids one request each (Webcom with its XML
+        interface off): then only the due ones are asked, as each costs a request."""
+        return getattr(self.gateway, "_xml_state", True) is not False
 
     async def _statuses(self, report: CycleReport) -> None:
         now = self.clock.now()
         safety_net = self.safety_net
         if safety_net and now < self._next_status_at:
             return
-        pending = [m for m in self.store.non_final(self.account.name) if m.key not in self._gone]
-        due = self.schedule.due(pending, now, safety_net=safety_net)
-        if not due:
+        carried, self.left_out = self.schedule.batch(
+            self._open(), now, safety_net=safety_net, ride_along=self._one_request_for_many
+        )
+        if not carried:
             return
-        refs = [(m.message_id, m.phone) for m in due]
+        refs = [(m.message_id, m.phone) for m in carried]
         # A single ref is a single status request (5 per message per minute); more is one mass
-        # request carrying every due id (1 per minute): the gateway client does the same split.
-        endpoint, key = ("status", due[0].key) if len(due) == 1 else ("status_mass", None)
+        # request carrying every open id (1 per minute): the gateway client does the same split.
+        endpoint, key = ("status", carried[0].key) if len(carried) == 1 else ("status_mass", None)
         results = await self.call(endpoint, key, lambda: self.gateway.statuses(refs))
         if results is None:
             return
-        self.schedule.checked((m.key for m in due), now)
+        self.schedule.checked((m.key for m in carried), now)
         self._next_status_at = now + (SAFETY_NET_CYCLE_S if safety_net else 0.0)
         report.asked += len(refs)
         report.changes += await self.apply_polled(results)
@@ -224,9 +249,21 @@ class AccountPoller:
         self.note_unpriced(applied)
         return len(applied)
 
+    def _quiet_history_step_s(self) -> float:
+        """Newest pages of a quiet account: the setting, but at most half the hourly budget."""
+        rows = [r for r in self.budget.rows if r.endpoint == "history" and r.per == "login"]
+        spacing = max((r.window_s / r.max for r in rows), default=0.0)
+        return max(self.settings.history_interval_s, QUIET_HISTORY_SHARE * spacing)
+
     async def refresh_balance(self) -> Balance | None:
         """Sample the balance (also the `b` key); None when the budget or gateway refused."""
         balance = await self.call("balance", None, self.gateway.balance)
+        if balance is not None and self.discovery is not None:
+            # SMSC charges at sending: a changed balance means messages went out, maybe from
+            # elsewhere, so the newest history page is worth a look now (the budget allowing).
+            if self._balance_seen is not None and balance.amount != self._balance_seen:
+                self._next_history_at = min(self._next_history_at, self.clock.now())
+            self._balance_seen = balance.amount
         if balance is not None:
             self.store.record_balance(balance)
             self._next_balance_at = self.clock.now() + self.settings.balance_interval_s
@@ -240,8 +277,7 @@ class AccountPoller:
         times = [self._next_balance_at]
         if self.discovery is not None:
             times.append(max(self._next_history_at, self.budget.next_allowed_at("history")))
-        pending = [m for m in self.store.non_final(self.account.name) if m.key not in self._gone]
-        due_at = self.schedule.next_due_at(pending, now, safety_net=self.safety_net)
+        due_at = self.schedule.next_due_at(self._open(), now, safety_net=self.safety_net)
         if due_at is not None:
             allowed = self.budget.next_allowed_at("status_mass")
             times.append(max(due_at, allowed, self._next_status_at if self.safety_net else 0.0))
@@ -279,7 +315,37 @@ class AccountPoller:
             limits=self.budget.limits_left(),
             rows=self.budget.rows_left(),
             backoffs=self.budget.backoffs(),
+            lag=self.lag_estimate(),
         )
+
+    def lag_estimate(self) -> LagEstimate:
+        """How soon a status that changes at the gateway will be stored, as things run now."""
+        now = self.clock.now()
+        pending = self._open()
+        safety_net = self.safety_net
+        spacing = self._mass_spacing_s()
+        step = self.schedule.interval_now(pending, now, safety_net=safety_net)
+        if step is None:  # nothing open: what a new message would get
+            step = check_interval(0.0, safety_net=safety_net)
+        if safety_net:
+            step = max(step, SAFETY_NET_CYCLE_S)
+        discovery = None
+        if self.discovery is not None:
+            # A quiet account notices a campaign by its balance, then pages at once if it may.
+            step = min(self._history_step_s, self.settings.balance_interval_s)
+            discovery = max(step, self.budget.next_allowed_at("history") - now)
+        paused = [b.until for b in self.budget.backoffs() if b.endpoint in _STATUS_PAUSES]
+        paused += [t for t in (self.guard.paused_until(now),) if t is not None]
+        opened = sum(1 for m in pending if not m.state.is_final and askable(m))
+        return LagEstimate(
+            interval_s=max(step, spacing), open=opened, left_out=self.left_out,
+            discovery_s=discovery, pushes=safety_net, paused_until=max(paused, default=None),
+        )  # fmt: skip
+
+    def _mass_spacing_s(self) -> float:
+        """The shortest gap the budget leaves between mass status requests (62 s at SMSC)."""
+        rows = [r for r in self.budget.rows if r.endpoint == "status_mass" and r.per == "login"]
+        return max((r.window_s / r.max for r in rows), default=0.0)
 
 
 def _unpriced(message: Message) -> bool:

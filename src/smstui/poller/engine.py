@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
@@ -182,6 +182,18 @@ class Engine:
             writer=not self.store.readonly,
             cache_problem=self.store.health().problem,
         )
+
+    def prioritise(self, keys: Iterable[Key]) -> None:
+        """The messages the user is looking at (the detail view, a `state:stuck` filter, the
+        newest page in follow mode), most important first: asked first when a request has to
+        choose, and every mass interval however old. Replaces the previous set; no I/O, so the
+        UI may call it on every refresh."""
+        by_account: dict[str, list[Key]] = {name: [] for name in self.pollers}
+        for key in keys:
+            if key[0] in by_account:
+                by_account[key[0]].append(key)
+        for name, poller in self.pollers.items():
+            poller.schedule.prioritise(by_account[name])
 
     def _poller(self, account: str) -> AccountPoller:
         try:

@@ -16,6 +16,7 @@ from textual.widgets import Footer, Header, Static
 
 from smstui.controller import AccountHealth, HealthSnapshot, LimitLeft
 from smstui.display import group, relative
+from smstui.lag_estimate import lag_words
 from smstui.ui.widgets.health_line import limit_word, per_window
 from smstui.webhook.counters import COUNTER_NAMES, COUNTER_WORDS, received, rejected
 
@@ -60,6 +61,8 @@ def limits_table(rows: tuple[LimitLeft, ...], now: float) -> Table:
 def account_lines(acc: AccountHealth, now: float) -> list[str]:
     """The account's polling state in sentences."""
     lines = [f"gateway: {'DOWN' if acc.gateway_down else 'reachable'} ({acc.provider})"]
+    if acc.lag is not None:
+        lines.append(f"lag: {lag_words(acc.lag, now)}")
     if acc.last_poll_at is not None:
         lines.append(f"last poll {relative(acc.last_poll_at, now)}")
     if acc.next_poll_at is not None:
