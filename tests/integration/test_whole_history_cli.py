@@ -201,16 +201,7 @@ def oldest_part(cache: whole_cache.WholeCache) -> str:
     "which",
     [
         pytest.param(unloaded_old, id="not-loaded-at-open"),
-        pytest.param(
-            oldest_part,
-            id="oldest",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="store: a follower that loads a damaged partition at open "
-                "(opening.py _read_partition, reader branch) drops it without recording "
-                "state.damaged_parts, so the answer calls itself whole",
-            ),
-        ),
+        pytest.param(oldest_part, id="oldest"),
     ],
 )
 def test_a_damaged_partition_makes_the_answer_say_partial(tmp_path, capsys, which) -> None:
@@ -234,6 +225,14 @@ def test_a_damaged_partition_makes_the_answer_say_partial(tmp_path, capsys, whic
     assert trailer["missing_days"] == [{"account": account, "day": day}]
     same_answer([json.loads(line) for line in lines], rest)
 
+    # Failures are also kept in the partition's summary (summaries/<name>.sets.json): the
+    # damaged partition's failures are still answered, and the answer is whole.
+    code, out, err = run(capsys, "history", "--cached", "--json", "--state", "failed",
+                         "--config", config)  # fmt: skip
+    assert code == 0 and "partial" not in err
+    same_answer(json.loads(out), cache.where(state=DeliveryState.FAILED))
+    # With the summary damaged too, that day's failures are missing, and the answer says so.
+    (cache.root / "summaries" / f"{name}.sets.json").write_bytes(b"\x00garbage")
     code, out, err = run(capsys, "history", "--cached", "--json", "--state", "failed",
                          "--config", config)  # fmt: skip
     assert code == EXIT_PARTIAL and f"{account} {day}" in err

@@ -25,9 +25,16 @@ from typing import TYPE_CHECKING, Any
 from smstui.errors import StoreError
 from smstui.model import Message
 from smstui.store.manifest import side_docs, write_manifest
-from smstui.store.partitions import PartInfo, day_of, partition_path, write_partition
-from smstui.store.schema import Entry, Key, StoreEvent, message_to_doc
+from smstui.store.partitions import (
+    PartInfo,
+    day_of,
+    partition_path,
+    read_partition,
+    write_partition,
+)
+from smstui.store.schema import Entry, Key, StoreEvent, decode_partition, message_to_doc
 from smstui.store.state import State
+from smstui.store.summaries import remove_summary, write_summary
 
 if TYPE_CHECKING:
     from smstui.clock import Clock
@@ -37,6 +44,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("smstui.store")
 TRIM_BYTES = 4 << 20  # checkpoint anyway once the journal is this long (replay stays short)
 RETRY_BASE_S, RETRY_MAX_S = 2.0, 120.0
+BACKFILL_PER_CHECKPOINT = 8  # missing summaries rebuilt per checkpoint (~30 ms each)
 
 
 @dataclass
@@ -51,6 +59,7 @@ class Taken:
     dropped: set[str]
     dirty: set[str]
     shrunk: set[str]
+    backfill: list[PartInfo] = field(default_factory=list)  # summaries to rebuild
     written: set[str] = field(default_factory=set)  # partitions now on disk
     removed: set[str] = field(default_factory=set)  # partitions now gone from disk
     # Outcome, set under the I/O lock: done, failed (error) or abandoned before it started.
@@ -86,11 +95,12 @@ class Checkpointer:
         self._inflight: Taken | None = None
         self._inflight_future: asyncio.Future[None] | None = None
         self._on_disk: set[str] | None = None  # partitions known to be on disk
+        self._resummarise: set[str] = set()  # partitions whose summary a query missed
 
     def needs_checkpoint(self) -> bool:
         """True when memory holds changes the partitions do not."""
         state = self.state
-        return bool(state.dirty or state.side_dirty or self._dropped) or (
+        return bool(state.dirty or state.side_dirty or self._dropped or self._resummarise) or (
             self.pos != self._checkpointed_pos and self._journal_long()
         )
 
@@ -115,12 +125,22 @@ class Checkpointer:
                 continue
             keys = [k for k in state.members.get(name, ()) if k in by_key]
             timelines = {k: state.timelines.get(k, ()) for k in keys}
-            parts.append((copy.copy(state.summarise(name)), keys, timelines))
+            info = state.summarise(name)
+            info.stamp = self.pos  # its summary files carry the same stamp (summaries.py)
+            parts.append((copy.copy(info), keys, timelines))
+        # Partitions whose summary a query found missing or stale: rebuilt from their files,
+        # a few per checkpoint so that no checkpoint grows long.
+        backfill = [
+            copy.copy(state.parts[n])
+            for n in sorted(self._resummarise)
+            if n in state.parts and n not in state.loaded
+        ][:BACKFILL_PER_CHECKPOINT]
+        self._resummarise.clear()
         pending = [c for parked in state.pending.values() for c in parked]
         side = side_docs(state.side, pending)
         manifest_parts = [p.to_doc() for p in state.parts.values() if p.count]
         taken = Taken(self.pos, by_key, parts, side, manifest_parts, set(self._dropped),
-                      set(state.dirty), set(state.shrunk))  # fmt: skip
+                      set(state.dirty), set(state.shrunk), backfill)  # fmt: skip
         state.dirty.clear()
         state.shrunk.clear()
         state.side_dirty = False
@@ -130,18 +150,35 @@ class Checkpointer:
     def _write(self, taken: Taken, now: float) -> None:
         """The I/O of a checkpoint: partitions, then the manifest naming them, then the trim."""
         for info, keys, timelines in taken.parts:
-            docs = [message_to_doc(taken.by_key[k], timelines[k]) for k in keys]
+            messages = [taken.by_key[k] for k in keys]
+            docs = [message_to_doc(m, timelines[m.key]) for m in messages]
             if docs:
                 write_partition(self.root, info, docs)
+                write_summary(self.root, info, messages, timelines)
                 taken.written.add(info.name)
             else:
                 partition_path(self.root, info.name).unlink(missing_ok=True)
+                remove_summary(self.root, info.name)
                 taken.removed.add(info.name)
+        for info in taken.backfill:
+            self._rebuild_summary(info)
         write_manifest(self.root, taken.upto, taken.manifest_parts, taken.side, now)
         for name in taken.dropped:
             partition_path(self.root, name).unlink(missing_ok=True)
+            remove_summary(self.root, name)
             taken.removed.add(name)
         self.journal.trim(taken.upto)  # only now: everything before upto is on disk
+
+    def _rebuild_summary(self, info: PartInfo) -> None:
+        """A missing or stale summary, written again from its partition's file (an unreadable
+        partition is left to the queries that say so)."""
+        try:
+            part = decode_partition(info.name, read_partition(self.root, info))
+        except StoreError:
+            return
+        if part.items:
+            messages = [m for m, _ in part.items]
+            write_summary(self.root, info, messages, {m.key: t for m, t in part.items})
 
     def _run(self, taken: Taken, now: float) -> None:
         """Write one checkpoint under the I/O lock and record its outcome (never raises).

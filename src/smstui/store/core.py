@@ -26,10 +26,12 @@ from smstui.store.checkpoint import Checkpointer
 from smstui.store.journal import Damaged, Journal, Record, Tail, encode
 from smstui.store.lock import WriterLock
 from smstui.store.opening import Opener
-from smstui.store.query import partition_reader
+from smstui.store.partitions import PartInfo
+from smstui.store.query import Narrow, Query, Reader, decode_some, partition_reader, prefilter
 from smstui.store.reads import ReadAPI
-from smstui.store.schema import AppliedChange, StoreEvent, doc_to_side, side_to_doc
+from smstui.store.schema import AppliedChange, Decoded, StoreEvent, doc_to_side, side_to_doc
 from smstui.store.state import State
+from smstui.store.summaries import SET_STATES, Keys, phone_hashes, read_keys, read_sets
 
 __all__ = ["Store", "StoreHealth"]
 
@@ -72,6 +74,7 @@ class Store(ReadAPI, Opener, Checkpointer):
         self._queue: list[tuple[bytes, dict[str, Any], Any, asyncio.Future[Any]]] = []
         self._draining = False
         self._drainer: asyncio.Task[None] | None = None
+        self._keys_cache: dict[str, Keys] = {}  # partition → its keys summary, once read
         self._init_checkpointer()
 
     # ---- life cycle -------------------------------------------------------------------
@@ -367,13 +370,72 @@ class Store(ReadAPI, Opener, Checkpointer):
 
     # ---- whole-history queries ----------------------------------------------------------
 
-    def _query_reader(self) -> Any:
-        """How a query reads a partition that is not loaded (files only; never memory)."""
-        return partition_reader(self.root)
+    def _query_reader(self, query: Query) -> Reader:
+        """How a query reads a partition that is not loaded: the summary's sets file when the
+        query wants only open or failed messages, else the partition file; the documents that
+        cannot match are never decoded."""
+        root, keep = self.root, prefilter(query)
+        whole = partition_reader(root, query)
+        if query.states is None or not query.states <= SET_STATES:
+            return whole
 
-    def _narrow(self) -> Any:
-        """How a query narrows partitions by phone or id (look-up summaries)."""
-        return None
+        def read(info: PartInfo) -> Decoded:
+            docs = read_sets(root, info.name, info.stamp)
+            if docs is None:
+                self._resummarise.add(info.name)
+                return whole(info)
+            return decode_some(info.name, docs, keep)
+
+        return read
+
+    def _narrow(self) -> Narrow:
+        """How a query narrows partitions by id (the manifest's id ranges) or phone (the
+        summaries' Bloom filters, read once per process and stamp)."""
+
+        def narrow(query: Query, parts: list[PartInfo]) -> tuple[list[PartInfo], list[str]]:
+            if query.message_id is not None:
+                parts = [i for i in parts if i.may_hold_id(query.message_id)]
+            if query.phone is not None:
+                hashes = phone_hashes(query.phone)
+                kept = []
+                for info in parts:
+                    keys = self._keys(info)
+                    if keys is None or keys.phones.may_hold(hashes):
+                        kept.append(info)
+                parts = kept
+            return parts, []
+
+        return narrow
+
+    def _keys(self, info: PartInfo) -> Keys | None:
+        """A partition's keys summary (cached by stamp); None → read the partition whole, and
+        the writer rebuilds the summary at its next checkpoint."""
+        cached = self._keys_cache.get(info.name)
+        if cached is not None and cached.stamp == info.stamp:
+            return cached
+        keys = read_keys(self.root, info.name, info.stamp)
+        if keys is None:
+            self._resummarise.add(info.name)
+            self._keys_cache.pop(info.name, None)
+        else:
+            self._keys_cache[info.name] = keys
+        return keys
+
+    def partition_rollups(
+        self, accounts: frozenset[str] | None
+    ) -> tuple[list[dict[str, Any]], list[str]]:
+        """The rollup documents of every partition not loaded (of these accounts), and the
+        partitions without a usable one (a breakdown must read those)."""
+        docs, lacking = [], []
+        for info in self.unloaded_partitions():
+            if accounts is not None and info.account not in accounts:
+                continue
+            keys = self._keys(info)
+            if keys is None or keys.rollup is None:
+                lacking.append(info.name)
+            else:
+                docs.append(keys.rollup)
+        return docs, lacking
 
     # ---- listeners ----------------------------------------------------------------------
 

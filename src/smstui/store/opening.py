@@ -78,6 +78,7 @@ class Opener:
             raise
         except StoreError as err:
             if self._lock is None:  # a reader leaves files alone; the writer sets it aside
+                self.state.damaged_parts[info.name] = f"unreadable ({err})"
                 self._notice(f"partition {info.name} is unreadable ({err}); not shown here")
                 return Decoded([], [])
             path = partition_path(self.root, info.name)

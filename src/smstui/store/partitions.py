@@ -106,6 +106,18 @@ class PartInfo:
     states: dict[str, int] = field(default_factory=dict)
     first_sent: float | None = None  # placement times: send time, else first seen
     last_sent: float | None = None
+    # The smallest and largest message id (numeric order: by length, then text): an id
+    # look-up reads only partitions whose range covers it. None: unknown (an older manifest).
+    id_lo: str | None = None
+    id_hi: str | None = None
+    stamp: int | None = None  # the journal position of the checkpoint that wrote it
+
+    def may_hold_id(self, message_id: str) -> bool:
+        """False when this partition certainly holds no message with this id."""
+        if self.id_lo is None or self.id_hi is None:
+            return True
+        key = (len(message_id), message_id)
+        return (len(self.id_lo), self.id_lo) <= key <= (len(self.id_hi), self.id_hi)
 
     @cached_property
     def name(self) -> str:
@@ -136,6 +148,10 @@ class PartInfo:
             if not isinstance(info.chunk, int) or not isinstance(info.count, int):
                 raise TypeError("chunk and count must be whole numbers")
             info.states = {str(k): int(v) for k, v in info.states.items()}
+            if not (isinstance(info.id_lo, str) and isinstance(info.id_hi, str)):
+                info.id_lo = info.id_hi = None  # unknown: every id look-up reads it
+            if not isinstance(info.stamp, int):
+                info.stamp = None
             return info
         except (TypeError, ValueError, AttributeError) as err:
             raise StoreError(f"bad partition entry {doc!r}: {err!r}") from err

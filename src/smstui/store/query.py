@@ -16,6 +16,7 @@ import heapq
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from smstui.errors import StoreError
 from smstui.model import DeliveryState, Message, StatusChange
@@ -99,6 +100,7 @@ class Answer:
     parts_done: int = 0
     parts_skipped: int = 0
     done: bool = False
+    keep_timelines: bool = False  # keep disk messages' timelines for `timeline()` (look-ups)
     _disk_timelines: dict[Key, tuple[Entry, ...]] = field(default_factory=dict)
     _names: dict[str, PartInfo] = field(default_factory=dict)
 
@@ -161,7 +163,7 @@ class Answer:
             for m, timeline in part.items:
                 if accepts(m) and in_memory(m.key) is None:  # a stale copy of a moved one
                     heapq.heappush(heap, (sort_key(m), m))
-                    if timeline:
+                    if timeline and self.keep_timelines:  # else memory grows with the answer
                         self._disk_timelines[m.key] = timeline
             self.parts_done += 1
         while heap or head is not None:
@@ -197,10 +199,36 @@ def plan(
     return wanted, len(infos) - len(wanted), damaged
 
 
-def partition_reader(root: Path) -> Reader:
-    """Read and decode one partition file (StoreError when it cannot be read)."""
+def prefilter(query: Query) -> Callable[[dict[str, Any]], bool] | None:
+    """A test on raw documents for the hints (decoding costs ~10x more than a dict look-up):
+    only the documents that pass are decoded; `accepts` still decides on the message."""
+    tests: list[Callable[[dict[str, Any]], bool]] = []
+    if query.states is not None:
+        wanted = {s.value for s in query.states}
+        tests.append(lambda d: d.get("state", DeliveryState.UNKNOWN.value) in wanted)
+    if query.message_id is not None:
+        mid = query.message_id
+        tests.append(lambda d: d.get("message_id") == mid)
+    if query.phone is not None:
+        phone = digits(query.phone)
+        tests.append(lambda d: digits(str(d.get("phone", ""))) == phone)
+    if not tests:
+        return None
+    return lambda d: all(t(d) for t in tests)
+
+
+def decode_some(name: str, docs: list[dict[str, Any]], keep: Callable[..., bool] | None) -> Decoded:
+    """Decode the documents that pass `keep` (all of them without one)."""
+    if keep is not None:
+        docs = [d for d in docs if isinstance(d, dict) and keep(d)]
+    return decode_partition(name, docs)
+
+
+def partition_reader(root: Path, query: Query | None = None) -> Reader:
+    """Read one partition file and decode what may match (StoreError when unreadable)."""
+    keep = prefilter(query) if query is not None else None
 
     def read(info: PartInfo) -> Decoded:
-        return decode_partition(info.name, read_partition(root, info))
+        return decode_some(info.name, read_partition(root, info), keep)
 
     return read

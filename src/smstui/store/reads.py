@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from smstui.model import Balance, DeliveryState, IncomingMessage, Message, StatusChange
 from smstui.store.index import MessageIndex, SortedView
-from smstui.store.partitions import PartInfo
+from smstui.store.partitions import PartInfo, partition_path
 from smstui.store.query import Answer, Found, Narrow, Query, Reader
 from smstui.store.schema import Key, entry_to_change
 from smstui.store.side import SideTables
@@ -19,24 +20,34 @@ class ReadAPI:
     """Read-only queries over the loaded messages, timelines and side tables."""
 
     state: State
+    root: Path
 
     if TYPE_CHECKING:  # provided by Store and Opener
 
-        def _query_reader(self) -> Reader: ...
+        def _query_reader(self, query: Query) -> Reader: ...
         def _narrow(self) -> Narrow | None: ...
         def unloaded_partitions(self) -> list[PartInfo]: ...
 
-    def query(self, query: Query) -> Answer:
+    def query(self, query: Query, *, timelines: bool = False) -> Answer:
         """Answer a query from the whole cache, newest first (call on the loop; iterate the
         answer anywhere: it reads partition files as it goes)."""
         from smstui.store.query import plan
 
-        parts, skipped, bad_summaries = plan(query, self.unloaded_partitions(), self._narrow())
-        answer = Answer(query, self.index.view(), parts, self._query_reader(),
+        # A damaged partition left in place (a reader's) is asked like one not loaded: its
+        # summary may still answer, else the answer names it as missing. One the writer set
+        # aside is gone: missing.
+        damaged = self.state.damaged_parts
+        unreadable = [i for n in damaged if (i := self.state.parts.get(n)) is not None
+                      and partition_path(self.root, n).exists()]  # fmt: skip
+        gone = [n for n in damaged if n not in {i.name for i in unreadable}]
+        unloaded = self.unloaded_partitions() + unreadable
+        parts, skipped, bad_summaries = plan(query, unloaded, self._narrow())
+        answer = Answer(query, self.index.view(), parts, self._query_reader(query),
                         timelines=self.state.timelines)  # fmt: skip
         answer.parts_skipped = skipped
+        answer.keep_timelines = timelines
         answer._names = {i.name: i for i in self.state.parts.values()}
-        answer.missing += list(self.state.damaged_parts) + bad_summaries
+        answer.missing += gone + bad_summaries
         return answer
 
     def count(self, query: Query) -> int | None:
@@ -61,7 +72,7 @@ class ReadAPI:
         """Every message with this id in the whole cache, each with its timeline (memory
         first; partitions on disk that the id ranges say may hold it)."""
         accounts = None if account is None else frozenset({account})
-        answer = self.query(Query(accounts=accounts, message_id=message_id))
+        answer = self.query(Query(accounts=accounts, message_id=message_id), timelines=True)
         items = [(m, [entry_to_change(m.key, e) for e in answer.timeline(m.key)]) for m in answer]
         return Found(items, answer.partial_reason(), answer.missing_days)
 

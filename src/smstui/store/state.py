@@ -169,6 +169,9 @@ class State:
         info.states = {str(s): n for s, n in Counter(m.state for m in messages).items()}
         info.first_sent = min(sent, default=None)
         info.last_sent = max(sent, default=None)
+        ids = [(len(m.message_id), m.message_id) for m in messages]
+        info.id_lo = min(ids)[1] if ids else None
+        info.id_hi = max(ids)[1] if ids else None
         return info
 
     # ---- applying -----------------------------------------------------------------------
