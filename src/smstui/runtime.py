@@ -44,7 +44,7 @@ async def receiver_for(engine: Engine, config: Config, listen: str | None, clock
     from smstui.webhook.options import options_from_config
     from smstui.webhook.server import WebhookReceiver
 
-    receiver = WebhookReceiver(options_from_config(config, listen), engine, clock)
+    receiver = WebhookReceiver(options_from_config(config, listen), engine.ingest, clock)
     await receiver.start()
     engine.webhook_url = receiver.url
     engine.webhook_counters = lambda: receiver.counters

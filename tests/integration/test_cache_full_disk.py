@@ -44,7 +44,7 @@ async def test_full_disk_loses_nothing_says_so_and_recovers(tmp_path, monkeypatc
     store = Store.open(config.cache_dir, clock=SystemClock())
     engine = Engine(config, store)
     options = ReceiverOptions(smsc_secret=Secret(SECRET), accounts={"main": Provider.SMSC})
-    receiver = WebhookReceiver(options, engine)
+    receiver = WebhookReceiver(options, engine.ingest)
     await receiver.start()
     url = f"{receiver.url}/smsc"
     acked: list[str] = []

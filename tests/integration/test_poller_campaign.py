@@ -152,7 +152,7 @@ async def test_pushes_keep_the_store_true_and_polling_drops(make_emulator, tmp_p
                 cache = tmp_path / ("pushed" if pushed else "polled")
                 store = Store.open(cache, clock=emu.clock)
                 engine = Engine(smsc_config(emu, cache, webcom=pushed), store, clock=emu.clock)
-                receiver.sink, receiver.clock = engine, emu.clock
+                receiver.sink, receiver.clock = engine.ingest, emu.clock
                 busy_until = emu.campaign.start + 900  # small steps while pushes flow
 
                 def done(store=store, emu=emu, pushed=pushed):

@@ -163,7 +163,7 @@ async def test_a_webcom_push_racing_the_sends_record_files_the_message_once(make
             if settle is not None:  # the push arrives first, for the id the reply named
                 push = StatusChange("wc", settle.message_id, S.DELIVERED, "deliver",
                                     emu.clock.now() + 5, Source.WEBHOOK)  # fmt: skip
-                await engine.push_changes([push])
+                await engine.ingest.push_changes([push])
             await store.apply_async(items, source=Source.SEND)
 
         result, sent = await send(poller.gate, journal, PHONE, "привет", emu.clock,

@@ -31,7 +31,7 @@ async def test_a_pushed_final_state_gets_its_price_from_the_state_detail(webcom)
         for w in final
     ], source=Source.SEND)  # fmt: skip
     # The push: id, state and time only.
-    await engine.push_changes([
+    await engine.ingest.push_changes([
         StatusChange("wc", str(w.id_sms), DeliveryState.DELIVERED if w.at(now)[1] == "deliver"
                      else DeliveryState.FAILED, w.at(now)[1], w.at(now)[0] or now)
         for w in final

@@ -129,9 +129,12 @@ def test_a_damaged_partition_makes_it_partial_and_names_the_day(tmp_path):
     victim = files[0]  # the oldest day of the first account
     victim.write_bytes(b'{"messages": {"1": {"broken')
     account, day = victim.parent.name, victim.stem.rsplit("-", 1)[0]
-    # The writer sets the file aside and remembers it (a reader opening it skips it unsaid).
     with Store.open(cache.root, clock=cache.clock, memory_messages=50) as store:
-        got, scope, partial = breakdown_of(store, Query(), tz=UTC)
+        # The day's rollup (summaries/…keys.json) still answers for it: whole.
+        whole, _, partial = breakdown_of(store, Query(), tz=UTC)
+        assert partial == "" and whole.totals.total == len(cache.truth)
+        # Read message by message, the damaged day is missing, and the answer says which.
+        got, scope, partial = breakdown_of(store, Query(), tz=UTC, rollup_docs=False)
     lost = [m for m in cache.truth if m.account == account
             and datetime.fromtimestamp(m.sent_at or 0, UTC).date().isoformat() == day]  # fmt: skip
     assert partial and account in partial and day in partial

@@ -15,18 +15,17 @@ from smstui.config import Config
 from smstui.controller import HealthSnapshot, StatusRefresh
 from smstui.errors import SmstuiError, StoreError
 from smstui.gateways.base import Gateway, make_gateway
+from smstui.ingest import Ingest, Origin
 from smstui.model import (
     Balance,
-    IncomingMessage,
     Message,
     NumberInfo,
     SendResult,
-    Source,
-    StatusChange,
 )
 from smstui.poller.account import AccountPoller, CycleReport
 from smstui.poller.resend import resend
 from smstui.store import Store
+from smstui.store.schema import AppliedChange
 
 log = logging.getLogger("smstui.poller")
 T = TypeVar("T")
@@ -63,6 +62,11 @@ class Engine:
             self.pollers[account.name] = AccountPoller(
                 account, gateway, store, budget, self.clock, config.poll
             )
+        # The webhook receiver's sink: pushes enter the store through it, not through here.
+        origins = {name: Origin(p.account.provider, p.gateway.supports_history)
+                   for name, p in self.pollers.items()}  # fmt: skip
+        self.ingest = Ingest(store, self.clock, origins)
+        self.ingest.on_applied(self._book)
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -133,41 +137,16 @@ class Engine:
         for poller in self.pollers.values():
             await poller.gateway.aclose()
 
-    # ---- the webhook sink ---------------------------------------------------------------
+    # ---- what the ingest door applied ----------------------------------------------------
 
-    async def push_changes(self, changes: list[StatusChange]) -> None:
-        """Statuses pushed by a gateway: the same store path as polled ones (source=webhook).
-
-        Returns once they are durable (the receiver acknowledges only then). A verified push
-        for an unknown id is a message of its own (phone, state, time, error); text, sender and
-        cost fill in when history or a status reply brings them. Webcom has no history call at
-        all, and SMSC history pages at most ~30,000 messages an hour: without this, a fast
-        campaign's messages would stay invisible though every status was pushed to us.
-        """
-        new = []
-        now = self.clock.now()
-        for change in changes:
-            poller = self.pollers.get(change.account)
-            if poller is not None:
-                poller.pushes_seen_at = now
-            if poller is None or (not change.phone and poller.gateway.supports_history):
-                continue  # an SMSC change without its phone cannot name the message: parked
-            if not self.store.find(change.account, change.message_id):
-                new.append(
-                    Message(
-                        account=change.account, provider=poller.account.provider,
-                        message_id=change.message_id, phone=change.phone, state=change.state,
-                        raw_status=change.raw_status, error_code=change.error_code,
-                        updated_at=change.at, seen_at=now,
-                    )
-                )  # fmt: skip
-        applied = await self.store.apply_async([*new, *changes], source=Source.WEBHOOK)
-        for poller in self.pollers.values():  # a pushed final state: its price is still unknown
+    def _book(self, applied: list[AppliedChange]) -> None:
+        """After every batch through the ingest door: a pushed final state's price is still
+        unknown (asked once), and an account that is pushing is polled far less often."""
+        for name, at in self.ingest.pushes_seen_at.items():
+            if (poller := self.pollers.get(name)) is not None:
+                poller.pushes_seen_at = at
+        for poller in self.pollers.values():
             poller.note_unpriced(c for c in applied if c.key[0] == poller.account.name)
-
-    async def push_incoming(self, items: list[IncomingMessage]) -> None:
-        """Incoming SMS pushed by a gateway."""
-        self.store.record_incoming(items)
 
     # ---- Controller ---------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from smstui.store.partitions import (
 from smstui.store.rejects import set_aside
 from smstui.store.schema import AppliedChange, Decoded, NewerSchema, decode_partition
 from smstui.store.state import State
+from smstui.store.summaries import read_sets
 
 if TYPE_CHECKING:
     from smstui.clock import Clock
@@ -176,20 +177,32 @@ class Opener:
         # moved there would otherwise be replayed as new, without what it had before.
         for info in scan_partitions(self.root, state.parts):
             state.add_part(info)
-        for info in self._eager(manifest.parts):
+        chosen = self._eager(manifest.parts)
+        names = {p.name for p in chosen}
+        for info in manifest.parts:
+            # Open messages of older days: the poller needs them, not their days. The sets
+            # summary holds them; without a usable one the day is loaded as before.
+            if info.open_count and info.name not in names:
+                docs = read_sets(self.root, info.name, info.stamp)
+                if docs is None:
+                    chosen.append(info)
+                else:
+                    state.add_stubs(info, decode_partition(info.name, docs))
+        for info in chosen:
             if info.name not in state.loaded:
                 state.install(info, self._read_partition(info))
 
     def _eager(self, parts: list[PartInfo]) -> list[PartInfo]:
-        """What the live view needs: partitions with open messages, then the newest ones up to
-        the memory budget (at least one per account, so every account's first page shows)."""
-        chosen = [p for p in parts if p.open_count]
-        total = sum(p.count for p in chosen)
-        seen = {p.account for p in chosen}
+        """What the live view needs: the newest partitions up to the memory budget, at least
+        one per account (so every account's first page shows); open messages of older days
+        are kept as stubs (`State.stubs`), not by loading their days."""
+        chosen: list[PartInfo] = []
+        total, seen, full = 0, set(), False
         for p in sorted(parts, key=lambda p: p.newest, reverse=True):
-            if p in chosen:
-                continue
-            if total + p.count <= self.memory_messages or p.account not in seen:
+            # Newest first without gaps: a big new day that does not fit ends the window
+            # (skipping it for smaller older ones would leave a hole in the history).
+            full = full or total + p.count > self.memory_messages
+            if not full or p.account not in seen:
                 chosen.append(p)
                 total += p.count
                 seen.add(p.account)

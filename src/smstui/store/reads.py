@@ -99,21 +99,28 @@ class ReadAPI:
         return self.index.view()
 
     def get(self, key: Key) -> Message | None:
-        """One message by (account, message_id, phone)."""
-        return self.index.by_key.get(key)
+        """One message by (account, message_id, phone): loaded, or open on disk (a stub)."""
+        got = self.index.by_key.get(key)
+        if got is None and (stub := self.state.stubs.get(key)) is not None:
+            return stub[1]
+        return got
 
     def find(self, account: str, message_id: str) -> list[Message]:
-        """Every recipient of one message id (several phones share an SMSC id)."""
-        return [self.index.by_key[k] for k in self.index.ids(account, message_id)]
+        """Every recipient of one message id (several phones share an SMSC id), loaded or
+        open on disk; `lookup` searches the whole cache."""
+        found = [self.index.by_key[k] for k in self.index.ids(account, message_id)]
+        return found + [self.state.stubs[k][1] for k in self.state.stub_keys(account, message_id)]
 
     def timeline(self, key: Key) -> list[StatusChange]:
         """Every status observed for one message, oldest first."""
         return [entry_to_change(key, e) for e in self.state.timelines.get(key, ())]
 
     def non_final(self, account: str) -> list[Message]:
-        """Messages of an account that may still change (the ones worth polling)."""
+        """Messages of an account that may still change (the ones worth polling): loaded ones
+        and the open ones of days on disk."""
         by_key = self.index.by_key
-        return [by_key[k] for k in self.index.non_final.get(account, {})]
+        loaded = [by_key[k] for k in self.index.non_final.get(account, {})]
+        return loaded + [m for k, (_, m) in self.state.stubs.items() if k[0] == account]
 
     def counts_by_state(self, account: str | None = None) -> dict[DeliveryState, int]:
         """How many messages are in each state, for one account or all."""

@@ -48,6 +48,10 @@ class State:
         # Partitions found unreadable and set aside (name → why): whole-history answers say
         # they lack these days.
         self.damaged_parts: dict[str, str] = {}
+        # Open messages of partitions not loaded (from their sets summary): what the poller
+        # asks. A change to one loads its partition first (unless it repeats what is known).
+        self.stubs: dict[Key, tuple[str, Message]] = {}
+        self._stub_ids: dict[tuple[str, str], list[Key]] = {}
 
     # ---- partitions -------------------------------------------------------------------
 
@@ -74,11 +78,44 @@ class State:
             if timeline:
                 timelines[key] = timeline
         self.index.add_many(fresh)
+        if self.stubs:
+            self._drop_stubs([m.key for m, _ in part.items])
         out: list[AppliedChange] = []
         if self.pending:
             for m in fresh:
                 self._reconcile(m, out, None)
         return out
+
+    def add_stubs(self, info: PartInfo, part: Decoded) -> None:
+        """Keep the open messages of a partition that stays on disk."""
+        self.add_part(info)
+        for m, _ in part.items:
+            if not m.state.is_final and m.key not in self.index.by_key:
+                self.stubs[m.key] = (info.name, m)
+                self._stub_ids.setdefault(m.key[:2], []).append(m.key)
+
+    def _drop_stubs(self, keys: Iterable[Key]) -> None:
+        for key in keys:
+            if self.stubs.pop(key, None) is not None:
+                ids = self._stub_ids.get(key[:2], [])
+                if key in ids:
+                    ids.remove(key)
+                if not ids:
+                    self._stub_ids.pop(key[:2], None)
+
+    def stub_keys(self, account: str, message_id: str) -> list[Key]:
+        """Keys of open messages on disk with this id."""
+        return list(self._stub_ids.get((account, message_id), ()))
+
+    def _load_stubbed(self, key: Key) -> None:
+        """Load the partition of an open message kept as a stub (a change is about it)."""
+        name = self.stubs[key][0]
+        info = self.parts.get(name)
+        if info is None or name in self.loaded:
+            self._drop_stubs([key])
+            return
+        self._reconciled += self.install(info, self._load(info))
+        self._drop_stubs([key])
 
     def add_part(self, info: PartInfo) -> None:
         """Know of a partition (from the manifest, a load, or a new day)."""
@@ -105,6 +142,14 @@ class State:
         """Load the not-yet-loaded partitions of one account and day (a key may be there)."""
         for info in list(self._days.get((account, day), ())):
             if info.name not in self.loaded:
+                self._reconciled += self.install(info, self._load(info))
+
+    def _ensure_id(self, account: str, message_id: str) -> None:
+        """Load the partitions on disk whose id range may hold this id: a push for an id no
+        loaded day has may be about an old message, which must not get a twin today."""
+        for info in list(self.parts.values()):
+            if (info.account == account and info.name not in self.loaded
+                    and info.id_lo is not None and info.may_hold_id(message_id)):  # fmt: skip
                 self._reconciled += self.install(info, self._load(info))
 
     def _place(self, m: Message, day: str) -> None:
@@ -146,6 +191,7 @@ class State:
 
     def drop_partitions(self, names: Iterable[str]) -> int:
         """Forget whole partitions (retention); returns the messages dropped from memory."""
+        names = list(names)
         keys: list[Key] = []
         for name in names:
             keys += self.members.pop(name, ())
@@ -157,6 +203,8 @@ class State:
         for key in keys:
             self.part_of.pop(key, None)
             self.timelines.pop(key, None)
+        gone = set(names)
+        self._drop_stubs([k for k, (n, _) in self.stubs.items() if n in gone])
         return self.index.remove_many(keys)
 
     def summarise(self, name: str) -> PartInfo:
@@ -199,11 +247,16 @@ class State:
         self, m: Message, source: Source, out: list[AppliedChange], now: float
     ) -> None:
         key = m.key
+        if key in self.stubs:
+            self._load_stubbed(key)
         old = self.index.by_key.get(key)
         if old is None and m.phone and (bare := (m.account, m.message_id, "")) in self.index.by_key:
             # A push that named no phone (Webcom's never do) came before the send that names
             # it: one message, not a phone-less twin holding the final state.
             self._rekey(Rekey(bare, key), source, out, now)
+            old = self.index.by_key.get(key)
+        if old is None and m.sent_at is None and m.seen_at is not None:
+            self._ensure_id(m.account, m.message_id)
             old = self.index.by_key.get(key)
         if old is None:
             day = _day(m, now)
@@ -270,6 +323,22 @@ class State:
         self.dirty.add(self.part_of[key])
         return True
 
+    def _repeats_stub(self, c: StatusChange) -> bool:
+        """True when a change names a stub and says what it says already; otherwise the
+        stub's partition is loaded (if any) so the change applies to the whole message."""
+        keys = [(c.account, c.message_id, c.phone)] if c.phone else []
+        keys = [k for k in keys if k in self.stubs] or self.stub_keys(c.account, c.message_id)
+        if not keys:
+            return False
+        if len(keys) == 1:
+            m = self.stubs[keys[0]][1]
+            if (m.state, m.raw_status, m.updated_at) == (c.state, c.raw_status, c.at):
+                return True
+        for key in keys:
+            if key in self.stubs:
+                self._load_stubbed(key)
+        return False
+
     def _resolve(self, c: StatusChange) -> Key | None:
         """The message a change is about: by full key, or by id when that id is unique."""
         if c.phone:
@@ -279,6 +348,8 @@ class State:
         return keys[0] if len(keys) == 1 else None
 
     def _apply_change(self, c: StatusChange, out: list[AppliedChange], now: float | None) -> None:
+        if self.stubs and self._repeats_stub(c):
+            return  # the poller asking an open message on disk and hearing the same again
         key = self._resolve(c)
         if (c.observed_at is None and now is not None) or (key is not None and not c.phone):
             # When smstui learnt of it (parked or not), and which phone it is about. The
