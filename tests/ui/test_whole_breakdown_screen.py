@@ -69,6 +69,9 @@ async def test_a_damaged_partition_is_said_on_screen(tmp_path):
     cache = build(tmp_path / "cache", days=4, per_day=100)
     victim = sorted((cache.root / PARTITIONS_DIR).glob("*/*.json"))[0]
     victim.write_bytes(b"{not json")
+    # Its summary too: else the day's rollup still answers for it (and the answer is whole).
+    keys = cache.root / "summaries" / victim.parent.name / f"{victim.stem}.keys.json"
+    keys.write_bytes(b"{not json")
     day = victim.stem.rsplit("-", 1)[0]
     store = Store.open(cache.root, clock=cache.clock, memory_messages=50)
     app = make_app(
