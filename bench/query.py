@@ -35,6 +35,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,7 @@ sb = importlib.util.module_from_spec(_spec)
 sys.modules["bench_store"] = sb  # the fixture's worker processes pickle its functions by name
 _spec.loader.exec_module(sb)
 
-QUERY_FIXTURE_VERSION = 1
+QUERY_FIXTURE_VERSION = 2  # 2: partitions carry id_lo/id_hi (PartInfo), summaries stamped 0
 STALE_SHARE = 0.002  # of every old day left non-final in the `stale` fixture
 FIRST_PAGE = 50
 TARGETS = {  # figure: (limit, "le" | "ge" | "eq"); the issue's, on the 2-core machine
@@ -108,11 +109,33 @@ _write_partition = sb.write_partition
 _summary: Callable[..., Any] | None = None
 
 
+def as_stored(doc: dict) -> dict:
+    """A document as it reads back from disk: message_to_doc keeps the enum members (Provider,
+    DeliveryState) that JSON writes as their values, and doc_to_message takes only strings."""
+    out = dict(doc)
+    for name in ("provider", "state"):
+        value = out.get(name)
+        if isinstance(value, Enum):
+            out[name] = value.value
+    return out
+
+
 def write_partition_and_summary(root: Path, info: Any, docs: list[dict]) -> None:
-    """bench/store.py's partition write, then the store's summary of it (when it exists)."""
+    """bench/store.py's partition write, then the store's summary of it (when it exists).
+
+    Called by bench/store.py's write_day before it takes `info.to_doc()` for the manifest, so
+    what is set on `info` here reaches the manifest entry: the id range (numeric order, as
+    PartInfo.may_hold_id reads it) and the checkpoint stamp (the fixture's manifest is written
+    at journal position 0, and a checkpoint stamps its partitions and summaries with it)."""
+    messages = [doc_to_message(as_stored(doc))[0] for doc in docs]
+    if hasattr(info, "id_lo") and messages:
+        ids = [(len(m.message_id), m.message_id) for m in messages]
+        info.id_lo, info.id_hi = min(ids)[1], max(ids)[1]
+    if hasattr(info, "stamp"):
+        info.stamp = 0
     _write_partition(root, info, docs)
     if _summary is not None:
-        _summary(root, info, [doc_to_message(doc)[0] for doc in docs])
+        _summary(root, info, messages)
 
 
 def build(n: int, base: Path, jobs: int, *, stale: bool) -> dict[str, Any]:
