@@ -120,6 +120,11 @@ class Message:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
+def placed_at(message: Message) -> float | None:
+    """Where a message sits in history: its send time, else when smstui first saw it."""
+    return message.sent_at if message.sent_at is not None else message.seen_at
+
+
 INTENT_PREFIX = "cid-"  # a Webcom send's id until the gateway names it (its ids are integers)
 
 

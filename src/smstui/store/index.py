@@ -9,7 +9,7 @@ from collections.abc import ItemsView, Iterable, Iterator, Mapping, Sequence, Va
 from itertools import accumulate, chain, islice
 from typing import Any, TypeVar, overload
 
-from smstui.model import DeliveryState, Message
+from smstui.model import DeliveryState, Message, placed_at
 from smstui.store.schema import Key
 
 SortKey = tuple[float, int, str, str, str]
@@ -30,7 +30,7 @@ def sort_key(m: Message) -> SortKey:
     Ends with the account so that every message has its own key: two accounts can share an
     id, a phone and a time.
     """
-    at = m.sent_at if m.sent_at is not None else m.seen_at
+    at = placed_at(m)
     sent = -at if at is not None else _INF
     return (sent, len(m.message_id), m.message_id, m.phone, m.account)
 
@@ -376,7 +376,7 @@ class MessageIndex:
             tally[state] += 1
             if state not in _FINAL:
                 non_final.setdefault(account, {})[key] = None
-            at = m.sent_at if m.sent_at is not None else m.seen_at
+            at = placed_at(m)
             run.append(((-at if at is not None else _INF, len(key[1]), key[1], key[2], account),
                         key))  # sort_key(m), inlined  # fmt: skip
         by_key._len += len(run)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from smstui.errors import StoreError
-from smstui.model import DeliveryState, Message, StatusChange
+from smstui.model import DeliveryState, Message, StatusChange, placed_at
 from smstui.phones import digits
 from smstui.store.index import SortedView, sort_key
 from smstui.store.partitions import PartInfo, read_partition
@@ -69,11 +69,6 @@ class Query:
         if self.until is not None and info.first_sent is not None and info.first_sent >= self.until:
             return False
         return info.count > 0
-
-
-def placed_at(m: Message) -> float | None:
-    """Where a message sits in history: its send time, else when smstui first saw it."""
-    return m.sent_at if m.sent_at is not None else m.seen_at
 
 
 # What the store hands a query: read one partition (decoded), and which partitions may hold a

@@ -11,11 +11,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 
 from smstui.errors import StoreError
-from smstui.model import DeliveryState, Message, Rekey, Source, StatusChange
+from smstui.model import DeliveryState, Message, Rekey, Source, StatusChange, placed_at
 from smstui.store.index import MessageIndex
 from smstui.store.merge import apply_status, merge_message
 from smstui.store.partitions import CHUNK, PartInfo, day_of
-from smstui.store.query import placed_at
 from smstui.store.schema import AppliedChange, Decoded, Entry, Key, Rejected, change_to_entry
 from smstui.store.side import SideTables
 from smstui.store.timelines import insert
@@ -403,8 +402,6 @@ class State:
 def _day(m: Message, now: float) -> str:
     """The day a message is filed under: its send day, else the day smstui first saw it, else
     its last status's, else today's."""
-    if m.sent_at is not None:
-        return day_of(m.sent_at)
-    if m.seen_at is not None:
-        return day_of(m.seen_at)
+    if (at := placed_at(m)) is not None:
+        return day_of(at)
     return day_of(m.updated_at if m.updated_at is not None else now)

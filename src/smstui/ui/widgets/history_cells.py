@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
-from smstui.model import DeliveryState, Message
+from smstui.model import DeliveryState, Message, placed_at
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,8 @@ def time_text(ts: float | None, now: float, tz: tzinfo | None) -> str:
 
 def cell_text(message: Message, column: str, now: float, tz: tzinfo | None) -> str:
     """The text one column shows for one message."""
-    if column == "time":
-        return time_text(message.sent_at, now, tz)
+    if column == "time":  # a message first seen through a push: when it was seen
+        return time_text(placed_at(message), now, tz)
     if column == "state":
         return message.state.value
     if column == "error":
