@@ -7,7 +7,8 @@ imported, not copied), written through the store's partitions, in two variants u
 /tmp/smstui-bench-query-<N>/:
 - `mix`: bench/store.py's mix (≈5% failed on every day, today's newest CHUNK open), with the
   store's per-partition summaries written beside each partition when smstui.store.summaries
-  exists (a cache built before summaries existed is read whole: slower, still correct);
+  exists (a cache built before summaries existed is read whole: slower, still correct), and
+  each manifest entry carrying its partition's id range (`id_lo`/`id_hi`, stamp 0);
 - `stale` (--stale-messages, 1M by default): the same plus 0.2% of every old day left
   non-final, so that every day holds open messages (`open_all_stale_1m_s`, `rss_all_stale_1m_mb`).
 Each has its own marker (query-fixture.json, QUERY_FIXTURE_VERSION), so bench/store.py's
