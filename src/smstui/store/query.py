@@ -206,7 +206,16 @@ def prefilter(query: Query) -> Callable[[dict[str, Any]], bool] | None:
         tests.append(lambda d: d.get("message_id") == mid)
     if query.phone is not None:
         phone = digits(query.phone)
-        tests.append(lambda d: digits(str(d.get("phone", ""))) == phone)
+
+        def same_phone(d: dict[str, Any]) -> bool:
+            stored = str(d.get("phone", ""))
+            if stored == phone:
+                return True
+            if stored.isdigit() and not (len(stored) == 11 and stored[0] == "8"):
+                return False  # already in normal form (the usual case): no need to normalise
+            return digits(stored) == phone
+
+        tests.append(same_phone)
     if not tests:
         return None
     return lambda d: all(t(d) for t in tests)

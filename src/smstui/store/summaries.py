@@ -2,8 +2,8 @@
 
 Beside each partition the checkpoint writes two small TinyDB files under `summaries/`:
 
-- `<name>.keys.json` — a Bloom filter of the partition's phone numbers (10 bits and 7 hashes
-  per number: under 1% of partitions are read in vain by a phone look-up) and the partition's
+- `<name>.keys.json` — a Bloom filter of the partition's phone numbers (14 bits and 10 hashes
+  per number: ~0.1% of partitions are read in vain by a phone look-up) and the partition's
   rollup (counts, money, delivery-time histogram: smstui.rollup). A phone look-up reads these
   for every partition (~20 KB each, kept in memory once read) and then only the partitions
   that may hold the number; the breakdown merges the rollups.
@@ -36,7 +36,7 @@ from smstui.store.partitions import read_tables, write_tables
 from smstui.store.schema import Entry, Key, entry_to_change, message_to_doc
 
 SUMMARIES_DIR = "summaries"
-BITS_PER_PHONE, HASHES = 10, 7
+BITS_PER_PHONE, HASHES = 14, 10  # ~0.1% false positives: a partition read in vain costs ~50 ms
 _MASK64 = (1 << 64) - 1
 # The sets file holds these: the open ones (not final) and the failures.
 SET_STATES = frozenset(s for s in DeliveryState if not s.is_final or s.is_failure)
@@ -53,6 +53,7 @@ class Bloom:
     """A Bloom filter over phone numbers: `may_hold` is never wrong when it says no."""
 
     bits: bytes
+    hashes: int = HASHES  # as written: a filter keeps the count it was built with
 
     @classmethod
     def of(cls, phones: Iterable[str]) -> Bloom:
@@ -73,7 +74,7 @@ class Bloom:
         if not m:
             return False
         h1, h2 = hashes
-        for i in range(HASHES):
+        for i in range(self.hashes):
             pos = (h1 + i * h2) % m
             if not bits[pos >> 3] & (1 << (pos & 7)):
                 return False
@@ -118,7 +119,7 @@ def write_summary(
 
     rollup = rollup_of(messages, timeline).to_doc()
     bloom = base64.b64encode(Bloom.of(m.phone for m in messages).bits).decode("ascii")
-    doc = {"stamp": stamp, "phones": bloom, "rollup": rollup}
+    doc = {"stamp": stamp, "phones": bloom, "k": HASHES, "rollup": rollup}
     write_tables(path_of(root, info.name, "keys"), {"meta": [doc]})
 
 
@@ -139,7 +140,10 @@ def read_keys(root: Path, name: str, stamp: int | None) -> Keys | None:
             return None
         bits = base64.b64decode(doc["phones"], validate=True)
         rollup = doc.get("rollup")
-        return Keys(stamp, Bloom(bits), rollup if isinstance(rollup, dict) else None)
+        k = doc.get("k", 7)  # the first summaries used 7 hashes and did not say so
+        if not isinstance(k, int) or not 1 <= k <= 32:
+            return None
+        return Keys(stamp, Bloom(bits, k), rollup if isinstance(rollup, dict) else None)
     except (StoreError, KeyError, TypeError, ValueError):
         return None
 
