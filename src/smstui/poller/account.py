@@ -14,6 +14,7 @@ from smstui.clock import Clock
 from smstui.config import Account, PollSettings
 from smstui.controller import AccountHealth
 from smstui.gateways.base import Gateway
+from smstui.ingest import Ingest
 from smstui.lag_estimate import LagEstimate
 from smstui.model import Balance, DeliveryState, Message, Source, askable
 from smstui.poller.discovery import HistoryDiscovery
@@ -92,11 +93,19 @@ class AccountPoller:
         self._last_turn_was_gap = True
         self._gone: set[tuple[str, str, str]] = set()  # archived at SMSC: history has the rest
         self.pushes_seen_at: float | None = None
+        self.ingest: Ingest | None = None  # the engine's door for everything gateways tell
         self._next_status_at = 0.0
         # Final messages whose cost only a per-id state detail tells (Webcom), oldest first;
         # None until the loaded cache was looked through once.
         self.prices_by_detail = bool(getattr(gateway, "prices_by_detail", False))
         self._unpriced: dict[Key, None] | None = None
+
+    async def _ingest(self, items: list[Message], source: Source) -> list[AppliedChange]:
+        """Polled news goes through the same door as pushes (smstui/ingest.py) when the
+        engine gave one; a poller on its own (tests, tools) applies to the store itself."""
+        if self.ingest is not None:
+            return await self.ingest.messages(items, source)
+        return await self.store.apply_async(items, source=source)
 
     def _record_failure(self, text: str) -> None:
         self.store.record_event("gateway", text, account=self.account.name)
@@ -172,7 +181,7 @@ class AccountPoller:
             1.0 if self.discovery.gaps else self._history_step_s
         )
         report.discovered += result.new
-        report.changes += len(await self.store.apply_async(messages, source=Source.HISTORY))
+        report.changes += len(await self._ingest(messages, Source.HISTORY))
 
     def _open(self) -> list[Message]:
         """Open messages worth asking (not the ones SMSC archived: history has the rest)."""
@@ -244,7 +253,7 @@ class AccountPoller:
                     self._gone.add(m.key)
                 continue  # an unknown outcome too young to tell is asked again later
             keep.append(m)
-        applied = await self.store.apply_async(keep, source=Source.POLL)
+        applied = await self._ingest(keep, Source.POLL)
         self.schedule.forget(c.key for c in applied if c.after.state.is_final)
         self.note_unpriced(applied)
         return len(applied)

@@ -67,6 +67,8 @@ class Engine:
                    for name, p in self.pollers.items()}  # fmt: skip
         self.ingest = Ingest(store, self.clock, origins)
         self.ingest.on_applied(self._book)
+        for poller in self.pollers.values():
+            poller.ingest = self.ingest
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
