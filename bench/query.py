@@ -55,7 +55,7 @@ sb = importlib.util.module_from_spec(_spec)
 sys.modules["bench_store"] = sb  # the fixture's worker processes pickle its functions by name
 _spec.loader.exec_module(sb)
 
-QUERY_FIXTURE_VERSION = 2  # 2: partitions carry id_lo/id_hi (PartInfo), summaries stamped 0
+QUERY_FIXTURE_VERSION = 3  # 2: partitions carry id_lo/id_hi (PartInfo), summaries stamped 0
 STALE_SHARE = 0.002  # of every old day left non-final in the `stale` fixture
 FIRST_PAGE = 50
 TARGETS = {  # figure: (limit, "le" | "ge" | "eq"); the issue's, on the 2-core machine
