@@ -163,6 +163,10 @@ class MainScreen(Screen[None]):
         """Copy the selected phone number."""
         self.actions.copy_phone()
 
+    def on_screen_resume(self) -> None:
+        """Back from a detail view: nothing is being looked at closely any more."""
+        self.actions.look_at([])
+
     def action_detail(self) -> None:
         """Open the selected message's detail view."""
         self.actions.detail()

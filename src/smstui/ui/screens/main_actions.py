@@ -145,12 +145,20 @@ class MainActions:
             return
         screen = self.screen
         info = self.app.number_info.get(m.phone)
+        self.look_at([m.key])  # asked first while its detail is open (main.on_screen_resume)
         self.app.push_screen(
             DetailScreen(
                 m, screen.store.timeline(m.key), info, screen.clock,
                 resent_as=screen.lineage.resent_as,
             )
         )  # fmt: skip
+
+    def look_at(self, keys: list[tuple[str, str, str]]) -> None:
+        """Tell the poller which messages the user is looking at (asked first when a request
+        must choose). Only a controller that polls can: an optional capability, no I/O."""
+        prioritise = getattr(self.screen.controller, "prioritise", None)
+        if prioritise is not None:
+            prioritise(keys)
 
     # ----- actions that reach the gateway (through the controller's budget) ---------------
     def _work(self, name: str, coro: Coroutine[Any, Any, None]) -> Worker[None]:
