@@ -57,16 +57,9 @@ class ReadAPI:
             None, None, None, None, None
         ):  # fmt: skip
             return None
-        total = 0
-        for account, counts in self.index.counts.items():
-            if query.accounts is None or account in query.accounts:
-                total += sum(n for s, n in counts.items()
-                             if query.states is None or s in query.states)  # fmt: skip
-        wanted = None if query.states is None else {s.value for s in query.states}
-        for info in self.unloaded_partitions():
-            if query.accounts is None or info.account in query.accounts:
-                total += sum(n for s, n in info.states.items() if wanted is None or s in wanted)
-        return total
+        accounts = self.accounts() if query.accounts is None else sorted(query.accounts)
+        return sum(n for a in accounts for s, n in self.counts_by_state(a).items()
+                   if query.states is None or s in query.states)  # fmt: skip
 
     def lookup(self, account: str | None, message_id: str) -> Found:
         """Every message with this id in the whole cache, each with its timeline (memory
@@ -123,17 +116,21 @@ class ReadAPI:
         return loaded + [m for k, (_, m) in self.state.stubs.items() if k[0] == account]
 
     def counts_by_state(self, account: str | None = None) -> dict[DeliveryState, int]:
-        """How many messages are in each state, for one account or all."""
-        if account is not None:
-            return dict(self.index.counts.get(account, {}))
+        """How many messages of the whole cache are in each state, for one account or all:
+        memory's counts for the loaded days, the manifest's for the rest (no file read)."""
         total: Counter[DeliveryState] = Counter()
-        for counts in self.index.counts.values():
-            total.update(counts)
-        return dict(total)
+        for name, counts in self.index.counts.items():
+            if account is None or name == account:
+                total.update(counts)
+        for info in self.unloaded_partitions():
+            if account is None or info.account == account:
+                total.update({DeliveryState(s): n for s, n in info.states.items()})
+        return {s: n for s, n in total.items() if n}
 
     def accounts(self) -> list[str]:
-        """Accounts that have messages or balances in the cache."""
-        return sorted(set(self.index.counts) | set(self.side.balances))
+        """Accounts that have messages (loaded or on disk) or balances in the cache."""
+        on_disk = {info.account for info in self.state.parts.values() if info.count}
+        return sorted(set(self.index.counts) | on_disk | set(self.side.balances))
 
     def pending_changes(self) -> list[StatusChange]:
         """Status changes still waiting for their message to appear."""
