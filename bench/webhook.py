@@ -2,7 +2,7 @@
 
 The receiver runs in a child process wired exactly as `smstui poll --listen` wires it:
 load_config(config.toml) → runtime.open_engine (the cache's writer) → runtime.receiver_for
-(options_from_config, WebhookReceiver feeding Engine.push_changes → Store.apply_async, the
+(options_from_config, WebhookReceiver feeding Ingest.push_changes → Store.apply_async, the
 journal fsync'd before each answer), plus the tasks Engine.run starts beside the pollers
 (the checkpointer on [poll] flush_interval_s, store.follow). The pollers themselves do not
 run: the accounts point at a closed loopback port. A concurrent aiohttp client posts signed
@@ -314,7 +314,7 @@ def main() -> None:
     print(json.dumps({
         "pushes": args.pushes,
         "statuses": runs[0]["statuses"],
-        "path": "poll --listen wiring: open_engine + receiver_for + Engine.push_changes",
+        "path": "poll --listen wiring: open_engine + receiver_for + Ingest.push_changes",
         "concurrency": args.concurrency,
         "flush_interval_s": args.flush_interval,
         "runs": args.runs,

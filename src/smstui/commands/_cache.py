@@ -19,10 +19,6 @@ from smstui.runtime import cache_path, open_store
 from smstui.store import Store
 from smstui.store.query import Answer, Query
 
-# How often a streamed history drops the timelines the answer keeps of rows it already gave
-# (history prints none; kept, a million rows' timelines would hold ~800 MB).
-_DROP_TIMELINES_EVERY = 1024
-
 
 def add_cached_arg(parser: argparse.ArgumentParser) -> None:
     """--cached: answer from the local cache only."""
@@ -74,8 +70,6 @@ def rows_of(answer: Answer, limit: int | None) -> Iterator[Message]:
         yield message
         if n == limit:
             return
-        if n % _DROP_TIMELINES_EVERY == 0:
-            answer._disk_timelines.clear()  # see _DROP_TIMELINES_EVERY
 
 
 @dataclass
