@@ -63,8 +63,10 @@ class SmstuiApp(App):
         driver_size: tuple[int, int] | None,
         services: Sequence[Service] = (),
         export_dir: Path | None = None,
+        log_file: Path | None = None,
     ) -> None:
         super().__init__()
+        self.log_file = log_file  # where log lines go while the TUI runs (the health screen)
         self.store = store
         self.controller = controller
         self.clock = clock
@@ -244,6 +246,7 @@ def make_app(
     settings_dir: Path | None = None,
     services: Sequence[Service] = (),
     export_dir: Path | None = None,
+    log_file: Path | None = None,
 ) -> SmstuiApp:
     """The one factory the CLI, the demo and the tests build the dashboard with.
 
@@ -267,6 +270,7 @@ def make_app(
         driver_size=driver_size,
         services=services,
         export_dir=export_dir,
+        log_file=log_file,
     )
     app.title = title
     app.sub_title = f"times in {zone_name(tz)}"  # the header names the zone every time is in
