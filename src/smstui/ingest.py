@@ -11,16 +11,15 @@ engine and back down to the store.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from smstui.clock import Clock
-from smstui.model import IncomingMessage, Message, Provider, Source, StatusChange
+from smstui.model import AppliedChange, IncomingMessage, Message, Provider, Source, StatusChange
 from smstui.store import Store
-from smstui.store.schema import AppliedChange
 
 log = logging.getLogger("smstui.ingest")
-Listener = Callable[[list[AppliedChange]], None]
+Listener = Callable[[Sequence[AppliedChange]], None]
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import Literal
 
 
 class Provider(enum.StrEnum):
@@ -123,6 +124,44 @@ class Message:
 def placed_at(message: Message) -> float | None:
     """Where a message sits in history: its send time, else when smstui first saw it."""
     return message.sent_at if message.sent_at is not None else message.seen_at
+
+
+Key = tuple[str, str, str]  # (account, message id, phone): one message in the cache
+SortKey = tuple[float, int, str, str, str]
+_NEVER = float("inf")
+
+
+def sort_key(m: Message) -> SortKey:
+    """History order: newest first by send time, else first-seen time (a message first seen
+    through a push sits where it appeared until history names its send time); neither known:
+    last. Ties by id (numeric-aware).
+
+    Ends with the account so that every message has its own key: two accounts can share an
+    id, a phone and a time.
+    """
+    at = placed_at(m)
+    sent = -at if at is not None else _NEVER
+    return (sent, len(m.message_id), m.message_id, m.phone, m.account)
+
+
+ChangeKind = Literal["inserted", "updated", "timeline", "removed"]
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedChange:
+    """What one item of a batch the store applied actually changed: the one change contract
+    between the store and everything that listens to it (UI, alerts, the poller's books).
+
+    kind is "inserted" (a new message), "updated" (the message's values changed),
+    "timeline" (an older status was recorded in the timeline; the message stayed as it was) or
+    "removed" (the message moved to another key: `before` is what left, `after` the same).
+    """
+
+    kind: ChangeKind
+    key: Key
+    before: Message | None
+    after: Message
+    change: StatusChange | None = None
 
 
 INTENT_PREFIX = "cid-"  # a Webcom send's id until the gateway names it (its ids are integers)

@@ -22,10 +22,10 @@ from smstui.breakdown import MAX_BUCKETS, Breakdown, breakdown_from_rollup
 from smstui.delivery_time import Timeline
 from smstui.display import group
 from smstui.filtering import Filter
-from smstui.model import DeliveryState, Message, StatusChange
+from smstui.model import DeliveryState, Key, Message, StatusChange
 from smstui.rollup import Rollup, merge_docs, rollup_of
 from smstui.store.query import Answer, Query
-from smstui.store.schema import Key, entry_to_change
+from smstui.store.schema import entry_to_change
 
 if TYPE_CHECKING:
     from smstui.store import Store

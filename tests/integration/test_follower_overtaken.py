@@ -12,12 +12,12 @@ from decimal import Decimal
 from pathlib import Path
 
 from smstui.clock import FakeClock
-from smstui.model import DeliveryState, Message, Provider, Source, StatusChange
+from smstui.model import AppliedChange, DeliveryState, Message, Provider, Source, StatusChange
 from smstui.store import Store
 from smstui.store.journal import Journal
 from smstui.store.manifest import write_manifest
 from smstui.store.partitions import PartInfo, day_of, write_partition
-from smstui.store.schema import AppliedChange, message_to_doc
+from smstui.store.schema import message_to_doc
 
 DAY = 86_400.0
 T_NOW = 1_764_590_400.0  # 2025-12-01 12:00 UTC

@@ -4,9 +4,7 @@ live batch that touches a message wins over the search's older copy of it (no du
 from __future__ import annotations
 
 from smstui.filtering import parse_filter
-from smstui.model import DeliveryState, Message, Provider
-from smstui.store.index import sort_key
-from smstui.store.schema import AppliedChange
+from smstui.model import AppliedChange, DeliveryState, Message, Provider, sort_key
 from smstui.ui.filtered_rows import FilteredRows
 
 T0 = 1_764_590_400.0

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from conftest import START
-from smstui.model import DeliveryState, Message, Provider, Source, StatusChange
-from smstui.store.schema import AppliedChange
+from smstui.model import AppliedChange, DeliveryState, Message, Provider, Source, StatusChange
 from smstui.ui.widgets.live_feed import FEED_COLUMNS, LiveFeed, feed_layout
 
 

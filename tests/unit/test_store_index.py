@@ -8,9 +8,9 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smstui.model import DeliveryState, Message, Provider
+from smstui.model import DeliveryState, Message, Provider, sort_key
 from smstui.store import index as ix
-from smstui.store.index import MessageIndex, SortedRuns, sort_key
+from smstui.store.index import MessageIndex, SortedRuns
 
 T0 = 1_763_700_000.0
 

@@ -16,13 +16,13 @@ from smstui.controller import AccountHealth
 from smstui.gateways.base import Gateway
 from smstui.ingest import Ingest
 from smstui.lag_estimate import LagEstimate
-from smstui.model import Balance, DeliveryState, Message, Source, askable
+from smstui.model import AppliedChange, Balance, DeliveryState, Message, Source, askable
 from smstui.poller.discovery import HistoryDiscovery
 from smstui.poller.gate import NOT_NOW, Gate
 from smstui.poller.guard import FailureGuard
 from smstui.poller.schedule import StatusSchedule, check_interval
 from smstui.poller.send import settles_as_not_sent
-from smstui.store import AppliedChange, Store
+from smstui.store import Store
 
 log = logging.getLogger("smstui.poller")
 T = TypeVar("T")

@@ -17,6 +17,7 @@ from smstui.errors import SmstuiError, StoreError
 from smstui.gateways.base import Gateway, make_gateway
 from smstui.ingest import Ingest, Origin
 from smstui.model import (
+    AppliedChange,
     Balance,
     Message,
     NumberInfo,
@@ -25,7 +26,6 @@ from smstui.model import (
 from smstui.poller.account import AccountPoller, CycleReport
 from smstui.poller.resend import resend
 from smstui.store import Store
-from smstui.store.schema import AppliedChange
 
 log = logging.getLogger("smstui.poller")
 T = TypeVar("T")

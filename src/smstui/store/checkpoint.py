@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from smstui.errors import StoreError
-from smstui.model import Message
+from smstui.model import Key, Message
 from smstui.store.manifest import side_docs, write_manifest
 from smstui.store.partitions import (
     PartInfo,
@@ -32,7 +32,7 @@ from smstui.store.partitions import (
     read_partition,
     write_partition,
 )
-from smstui.store.schema import Entry, Key, StoreEvent, decode_partition, message_to_doc
+from smstui.store.schema import Entry, StoreEvent, decode_partition, message_to_doc
 from smstui.store.state import State
 from smstui.store.summaries import remove_summary, write_summary
 

@@ -18,7 +18,15 @@ from typing import Any, Literal
 
 from smstui.clock import Clock, SystemClock
 from smstui.errors import StoreError
-from smstui.model import Balance, IncomingMessage, Message, Rekey, Source, StatusChange
+from smstui.model import (
+    AppliedChange,
+    Balance,
+    IncomingMessage,
+    Message,
+    Rekey,
+    Source,
+    StatusChange,
+)
 from smstui.store import records as rec
 from smstui.store import rejects
 from smstui.store.atomic import remove_stale_temps
@@ -29,14 +37,14 @@ from smstui.store.opening import Opener
 from smstui.store.partitions import PartInfo
 from smstui.store.query import Narrow, Query, Reader, decode_some, partition_reader, prefilter
 from smstui.store.reads import ReadAPI
-from smstui.store.schema import AppliedChange, Decoded, StoreEvent, doc_to_side, side_to_doc
+from smstui.store.schema import Decoded, StoreEvent, doc_to_side, side_to_doc
 from smstui.store.state import State
 from smstui.store.summaries import SET_STATES, Keys, phone_hashes, read_keys, read_sets
 
 __all__ = ["Store", "StoreHealth"]
 
 log = logging.getLogger("smstui.store")
-Listener = Callable[[list[AppliedChange]], None]
+Listener = Callable[[Sequence[AppliedChange]], None]
 DEFAULT_MEMORY_MESSAGES = 10_000
 
 

@@ -9,30 +9,15 @@ from collections.abc import ItemsView, Iterable, Iterator, Mapping, Sequence, Va
 from itertools import accumulate, chain, islice
 from typing import Any, TypeVar, overload
 
-from smstui.model import DeliveryState, Message, placed_at
-from smstui.store.schema import Key
+from smstui.model import DeliveryState, Key, Message, SortKey, placed_at, sort_key
 
-SortKey = tuple[float, int, str, str, str]
 Entry = tuple[SortKey, Key]
 _T = TypeVar("_T")
-_INF = float("inf")
+_INF = float("inf")  # sort_key's 'never placed', inlined in the bulk load below
 _FINAL = frozenset(s for s in DeliveryState if s.is_final)
 SHARDS = 256  # a snapshot's next small change copies 1/256 of the key map, not all of it
 _MASK = SHARDS - 1
 LOAD = 1000  # order entries per chunk (split at twice that): a change copies one chunk
-
-
-def sort_key(m: Message) -> SortKey:
-    """History order: newest first by send time, else first-seen time (a message first seen
-    through a push sits where it appeared until history names its send time); neither known:
-    last. Ties by id (numeric-aware).
-
-    Ends with the account so that every message has its own key: two accounts can share an
-    id, a phone and a time.
-    """
-    at = placed_at(m)
-    sent = -at if at is not None else _INF
-    return (sent, len(m.message_id), m.message_id, m.phone, m.account)
 
 
 class KeyMap(Mapping[Key, Message]):

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from smstui.errors import StoreError
+from smstui.model import AppliedChange
 from smstui.store import legacy, overtake
 from smstui.store.manifest import Manifest, read_manifest
 from smstui.store.partitions import (
@@ -20,7 +21,7 @@ from smstui.store.partitions import (
     scan_partitions,
 )
 from smstui.store.rejects import set_aside
-from smstui.store.schema import AppliedChange, Decoded, NewerSchema, decode_partition
+from smstui.store.schema import Decoded, NewerSchema, decode_partition
 from smstui.store.state import State
 from smstui.store.summaries import read_sets
 

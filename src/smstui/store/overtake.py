@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from smstui.errors import StoreError
+from smstui.model import AppliedChange, Key
 from smstui.store.manifest import Manifest, read_manifest
 from smstui.store.merge import merge_message
 from smstui.store.partitions import PartInfo, partition_path, scan_partitions
-from smstui.store.schema import AppliedChange, Decoded, Entry, Key, NewerSchema
+from smstui.store.schema import Decoded, Entry, NewerSchema
 
 if TYPE_CHECKING:
     from smstui.model import Message

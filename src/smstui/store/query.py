@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from smstui.errors import StoreError
-from smstui.model import DeliveryState, Message, StatusChange, placed_at
+from smstui.model import DeliveryState, Key, Message, StatusChange, placed_at, sort_key
 from smstui.phones import digits
-from smstui.store.index import SortedView, sort_key
+from smstui.store.index import SortedView
 from smstui.store.partitions import PartInfo, read_partition
-from smstui.store.schema import Decoded, Entry, Key, decode_partition
+from smstui.store.schema import Decoded, Entry, decode_partition
 
 Predicate = Callable[[Message], bool]
 

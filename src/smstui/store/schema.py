@@ -12,6 +12,7 @@ from smstui.model import (
     Balance,
     DeliveryState,
     IncomingMessage,
+    Key,
     Message,
     Provider,
     Source,
@@ -21,7 +22,6 @@ from smstui.model import (
 # 3: journal + day partitions (this package); 2: one whole-file cache.json (legacy.py migrates).
 SCHEMA_VERSION = 3
 
-Key = tuple[str, str, str]
 # A timeline entry: (state, raw_status, at, source, error_code, observed_at, claimed_at), a plain
 # tuple so a partition decodes without building a StatusChange per observation; claimed_at is
 # the time a push claimed when it lay in the future and was clamped (None otherwise). An entry
@@ -62,22 +62,6 @@ class StoreEvent:
     text: str
     at: float
     account: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class AppliedChange:
-    """What one item of an applied batch actually changed (for the live feed).
-
-    kind is "inserted" (a new message), "updated" (the message's values changed),
-    "timeline" (an older status was recorded in the timeline; the message stayed as it was) or
-    "removed" (the message moved to another key: `before` is what left, `after` the same).
-    """
-
-    kind: str
-    key: Key
-    before: Message | None
-    after: Message
-    change: StatusChange | None = None
 
 
 # ---- messages ---------------------------------------------------------------------------

@@ -11,11 +11,20 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 
 from smstui.errors import StoreError
-from smstui.model import DeliveryState, Message, Rekey, Source, StatusChange, placed_at
+from smstui.model import (
+    AppliedChange,
+    DeliveryState,
+    Key,
+    Message,
+    Rekey,
+    Source,
+    StatusChange,
+    placed_at,
+)
 from smstui.store.index import MessageIndex
 from smstui.store.merge import apply_status, merge_message
 from smstui.store.partitions import CHUNK, PartInfo, day_of
-from smstui.store.schema import AppliedChange, Decoded, Entry, Key, Rejected, change_to_entry
+from smstui.store.schema import Decoded, Entry, Rejected, change_to_entry
 from smstui.store.side import SideTables
 from smstui.store.timelines import insert
 

@@ -30,10 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from smstui.errors import StoreError
-from smstui.model import DeliveryState, Message, StatusChange
+from smstui.model import DeliveryState, Key, Message, StatusChange
 from smstui.phones import digits
 from smstui.store.partitions import read_tables, write_tables
-from smstui.store.schema import Entry, Key, entry_to_change, message_to_doc
+from smstui.store.schema import Entry, entry_to_change, message_to_doc
 
 SUMMARIES_DIR = "summaries"
 BITS_PER_PHONE, HASHES = 14, 10  # ~0.1% false positives: a partition read in vain costs ~50 ms

@@ -17,9 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from heapq import merge
 
 from smstui.filtering import Filter
-from smstui.model import Message
-from smstui.store.index import SortKey, sort_key
-from smstui.store.schema import Key
+from smstui.model import Key, Message, SortKey, sort_key
 
 # Above this many inserts/removals one merge pass beats that many list shifts of 100k pointers.
 BULK_PATCH = 64
