@@ -141,7 +141,7 @@ class Engine:
 
     # ---- what the ingest door applied ----------------------------------------------------
 
-    def _book(self, applied: list[AppliedChange]) -> None:
+    def _book(self, applied: Sequence[AppliedChange]) -> None:
         """After every batch through the ingest door: a pushed final state's price is still
         unknown (asked once), and an account that is pushing is polled far less often."""
         for name, at in self.ingest.pushes_seen_at.items():
