@@ -16,7 +16,7 @@ from smstui.display import resolve_zone
 from smstui.errors import ConfigError
 from smstui.model import Provider
 from smstui.secrets import Secret
-from smstui.webhook.signature import ALGORITHMS, DEFAULT_ALGORITHMS
+from smstui.smsc_hashes import ALGORITHMS, DEFAULT_ALGORITHMS
 
 APP_NAME = "smstui"
 DEFAULT_BASE_URLS = {Provider.SMSC: "https://smsc.ru", Provider.WEBCOM: "https://my3.webcom.mobi"}

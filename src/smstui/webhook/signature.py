@@ -1,6 +1,7 @@
 """SMSC control hash (md5 / sha1 / crc32 of `a:b:c:<secret>`): compute and verify.
 
-Pure functions with no smstui imports beyond Secret, so the emulator's push sender can reuse them.
+Pure functions with no smstui imports beyond Secret and the hash names, so the emulator's push
+sender can reuse them.
 Formulas (seed page 003, smsc.md §10.6): status `id:phone:status:secret`, incoming SMS
 `phone:mes:to:secret`, call confirmation `phone:ts:secret`.
 """
@@ -13,11 +14,9 @@ import zlib
 from collections.abc import Sequence
 
 from smstui.secrets import Secret
+from smstui.smsc_hashes import ALGORITHMS, DEFAULT_ALGORITHMS
 
-ALGORITHMS = ("md5", "sha1", "crc32")
-# Accepted unless the config asks for more: crc32 is 32 bits and linear, so a forger can search
-# it online (or derive it from one captured push); only a handler URL with ?crc32= needs it.
-DEFAULT_ALGORITHMS = ("md5", "sha1")
+__all__ = ["ALGORITHMS", "DEFAULT_ALGORITHMS", "hash_input", "smsc_hash", "verify_smsc_hash"]
 
 
 def _secret_text(secret: Secret | str) -> str:

@@ -17,8 +17,8 @@ from textual.widgets import Footer, Header, Static
 from smstui.controller import AccountHealth, HealthSnapshot, LimitLeft
 from smstui.display import group, relative
 from smstui.lag_estimate import lag_words
+from smstui.push_counters import COUNTER_NAMES, COUNTER_WORDS, received, rejected
 from smstui.ui.widgets.health_line import limit_word, per_window
-from smstui.webhook.counters import COUNTER_NAMES, COUNTER_WORDS, received, rejected
 
 PER_WORDS = {
     "login": "all requests",

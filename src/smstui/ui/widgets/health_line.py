@@ -16,7 +16,7 @@ from textual.widgets import Static
 
 from smstui.controller import AccountHealth, HealthSnapshot, LimitLeft
 from smstui.display import duration, group, relative, short_duration
-from smstui.webhook.counters import received, rejected
+from smstui.push_counters import received, rejected
 
 # What each endpoint's budget is called on the line (the mass status call is "status").
 ENDPOINT_WORDS = {"status_mass": "status", "operator": "lookups", "get": "status"}
