@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import stat
 import tomllib
@@ -35,6 +36,26 @@ POLL_RANGES: dict[str, tuple[float, float]] = {
     "flush_interval_s": (0.1, 3_600.0),
 }
 TIMEOUT_RANGE = (0.5, 300.0)  # seconds a gateway request may take
+
+# Every key each table takes: anything else is a mistake (`timout = 5` was silently ignored).
+TOP_KEYS = ("accounts", "cache", "poll", "webhook", "ui")
+ACCOUNT_KEYS = (
+    "name", "provider", "base_url", "login", "password", "password_env", "apikey", "apikey_env",
+    "token", "token_env", "backup_urls", "timeout", "low_balance",
+)  # fmt: skip
+CACHE_KEYS = ("dir", "memory_messages", "prune_days")
+WEBHOOK_KEYS = (
+    "listen", "path_secret", "path_secret_env", "smsc_secret", "smsc_secret_env", "smsc_hashes",
+    "header_timeout_s", "body_timeout_s", "max_future_s",
+)  # fmt: skip
+UI_KEYS = ("timezone", "theme", "keymap")
+# The dashboard's binding ids, the keys of [ui] keymap (`resend = "ctrl+r"`). The UI's Binding
+# ids must stay these: the UI tests compare them with this list.
+KEYMAP_IDS = (
+    "detail", "resend", "bulk_resend", "lookup", "requery_stuck", "breakdown", "balance",
+    "health", "alert_log", "filter", "failed_only", "export", "export_jsonl", "copy_id",
+    "copy_phone", "pause", "maximize", "clear_filter", "quit", "help",
+)  # fmt: skip
 
 
 class InsecureConfigWarning(UserWarning):
@@ -157,6 +178,7 @@ def load_config(path: Path | str | None = None) -> Config:
 def parse_config(data: dict[str, Any], *, path: Path | None = None) -> Config:
     """Build a Config from parsed TOML (also used by the demo, which has no file)."""
     reader = _Reader(path)
+    reader.known(data, TOP_KEYS, "")
     accounts_raw = data.get("accounts", [])
     if not isinstance(accounts_raw, list):
         raise reader.error("accounts", "must be an array of tables ([[accounts]])")
@@ -169,6 +191,10 @@ def parse_config(data: dict[str, Any], *, path: Path | None = None) -> Config:
     webhook = reader.table(data, "webhook")
     poll = reader.table(data, "poll")
     ui = reader.table(data, "ui")
+    reader.known(cache, CACHE_KEYS, "cache")
+    reader.known(webhook, WEBHOOK_KEYS, "webhook")
+    reader.known(poll, PollSettings.__slots__, "poll")
+    reader.known(ui, UI_KEYS, "ui")
     kwargs: dict[str, Any] = {}
     if "dir" in cache:
         kwargs["cache_dir"] = Path(reader.string(cache, "dir", "cache.dir")).expanduser()
@@ -188,8 +214,8 @@ def parse_config(data: dict[str, Any], *, path: Path | None = None) -> Config:
         accounts=accounts,
         poll=reader.poll(poll),
         webhook=reader.webhook(webhook),
-        keymap={str(k): str(v) for k, v in reader.table(ui, "keymap", "ui.keymap").items()},
-        theme=ui.get("theme") if isinstance(ui.get("theme"), str) else None,
+        keymap=reader.keymap(ui),
+        theme=reader.string(ui, "theme", "ui.theme") if "theme" in ui else None,
         timezone=reader.zone(ui),
         path=path,
         **kwargs,
@@ -204,6 +230,29 @@ class _Reader:
 
     def error(self, key: str, message: str) -> ConfigError:
         return ConfigError(message, path=self.path, key=key)
+
+    def known(self, data: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
+        """Refuse the first key the table does not take, naming the likely intended one."""
+        for name in data:
+            if name not in allowed:
+                key = f"{where}.{name}" if where else name
+                raise self.error(key, "unknown key" + _did_you_mean(name, allowed))
+
+    def keymap(self, ui: dict[str, Any]) -> dict[str, str]:
+        """[ui] keymap: binding id → keys ("ctrl+r" or "ctrl+r,f5"); ids from KEYMAP_IDS."""
+        table = self.table(ui, "keymap", "ui.keymap")
+        out: dict[str, str] = {}
+        for action, keys in table.items():
+            if action not in KEYMAP_IDS:
+                raise self.error(
+                    f"ui.keymap.{action}",
+                    "unknown action" + _did_you_mean(action, KEYMAP_IDS)
+                    + f" (actions: {', '.join(KEYMAP_IDS)})",
+                )  # fmt: skip
+            if not isinstance(keys, str) or not keys.strip(" ,"):
+                raise self.error(f"ui.keymap.{action}", 'must be a key such as "ctrl+r"')
+            out[action] = keys.strip()
+        return out
 
     def table(self, data: dict[str, Any], name: str, key: str | None = None) -> dict[str, Any]:
         value = data.get(name, {})
@@ -256,6 +305,8 @@ class _Reader:
         where = f"accounts[{index}]"
         if not isinstance(raw, dict):
             raise self.error(where, "must be a table")
+        named = raw.get("name")
+        self.known(raw, ACCOUNT_KEYS, f"{where} ({named})" if isinstance(named, str) else where)
         name = self.string(raw, "name", f"{where}.name")
         where = f"accounts[{index}] ({name})"
         provider_raw = self.string(raw, "provider", f"{where}.provider")
@@ -395,6 +446,12 @@ def _warn_if_readable(path: Path) -> None:
             InsecureConfigWarning,
             stacklevel=3,
         )
+
+
+def _did_you_mean(name: str, allowed: tuple[str, ...]) -> str:
+    """` (did you mean 'timeout'?)` when a known key is close enough, else ""."""
+    close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _p(path: Path | None) -> str | None:
