@@ -1,14 +1,16 @@
-"""How smstui writes times and numbers for people: one zone, one clock format, one digit grouping.
+"""How smstui writes times, money and counts for people: one zone, one clock, one money format.
 
 The UI, the CLI tables, CSV and JSON exports all call this module; nothing else formats a
-moment or groups digits. The display zone is `[ui] timezone` (default: the machine's zone).
-JSON carries ISO 8601 with the offset, never a raw Unix time.
+moment, an amount of money or a counted word, or groups digits. The display zone is
+`[ui] timezone` (default: the machine's zone). JSON carries ISO 8601 with the offset, never
+a raw Unix time.
 """
 
 from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, tzinfo
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.tz import tzlocal
@@ -16,6 +18,9 @@ from dateutil.tz import tzlocal
 from smstui.moscow import MSK
 
 LOCAL = "local"
+MINUS = "\u2212"  # a real minus sign: a hyphen before money reads as a dash at a glance
+UNKNOWN = "—"  # what money() shows for an amount nobody told us
+_CENT = Decimal("0.01")
 _zone: tzinfo | None = None  # set once from the config (use_zone); None: the machine's zone
 
 
@@ -25,7 +30,7 @@ def resolve_zone(name: str | None) -> tzinfo:
     ValueError names the zone when it is unknown.
     """
     if name is None or name.strip().lower() == LOCAL:
-        return tzlocal()
+        return _machine_zone()
     name = name.strip()
     if name.upper() == "UTC":
         return UTC
@@ -46,7 +51,12 @@ def use_zone(zone: tzinfo | None) -> None:
 
 def zone() -> tzinfo:
     """The display zone."""
-    return _zone if _zone is not None else tzlocal()
+    return _zone if _zone is not None else _machine_zone()
+
+
+def _machine_zone() -> tzinfo:
+    local: tzinfo = tzlocal()  # dateutil ships no types; tzlocal is a tzinfo
+    return local
 
 
 def zone_name(tz: tzinfo | None = None, at: float | None = None) -> str:
@@ -62,6 +72,42 @@ def zone_name(tz: tzinfo | None = None, at: float | None = None) -> str:
 def group(n: int | float) -> str:
     """A whole number with its thousands grouped by a space: 2066 → "2 066"."""
     return f"{round(n):,}".replace(",", " ")
+
+
+def money(amount: Decimal | float | int | None, currency: str = "") -> str:
+    """Money for people: "43 781.90", "−11 073.60 RUB"; "—" when the amount is unknown.
+
+    Two decimals rounded half up, thousands grouped by a space, a real minus sign, the
+    currency after the number when given. Exports keep machine values (`money_value`).
+    """
+    if amount is None:
+        return UNKNOWN
+    cents = _cents(amount)
+    text = f"{MINUS if cents < 0 else ''}{abs(cents):,.2f}".replace(",", " ")
+    return f"{text} {currency}" if currency else text
+
+
+def money_rate(spent_per_h: Decimal | float | int, currency: str = "") -> str:
+    """A burn rate as the balance's change per hour: 11073.6 spent → "−11 073.60/h"."""
+    return f"{money(-_cents(spent_per_h), currency)}/h"
+
+
+def money_value(amount: Decimal | float | int | None) -> str | None:
+    """Money for machines (CSV, JSON): "-11073.60", two places, no grouping; None when unknown."""
+    if amount is None:
+        return None
+    return f"{_cents(amount):.2f}"
+
+
+def _cents(amount: Decimal | float | int) -> Decimal:
+    # str() first: Decimal(2.3) would carry the float's binary error into the rounding
+    value = Decimal(str(amount)) if isinstance(amount, float) else Decimal(amount)
+    return value.quantize(_CENT, rounding=ROUND_HALF_UP) + 0  # + 0 turns -0.00 into 0.00
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """A count and its word: "1 row", "0 rows", "2 066 rows" (`many` for irregular plurals)."""
+    return f"{group(n)} {word if n == 1 else (many or word + 's')}"
 
 
 def clock(
