@@ -43,10 +43,10 @@ from typing import Any
 from smstui.clock import FakeClock
 from smstui.model import DeliveryState, Message, Provider
 from smstui.phones import digits
+from smstui.queries import Query
 from smstui.store import Store
 from smstui.store.manifest import read_manifest
 from smstui.store.partitions import read_partition
-from smstui.store.query import Query
 from smstui.store.schema import doc_to_message
 
 _spec = importlib.util.spec_from_file_location("bench_store", Path(__file__).with_name("store.py"))

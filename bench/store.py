@@ -40,11 +40,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from smstui.atomic import fsync_dir
 from smstui.clock import FakeClock
 from smstui.config import PollSettings
 from smstui.model import DeliveryState, Message, Provider, Source, StatusChange
 from smstui.store import Store
-from smstui.store.atomic import fsync_dir
 from smstui.store.manifest import write_manifest
 from smstui.store.partitions import (
     CHUNK,

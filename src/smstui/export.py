@@ -12,12 +12,12 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
 
+from smstui.atomic import fsync_dir
 from smstui.codes import explain
 from smstui.display import iso
 from smstui.errors import SmstuiError
 from smstui.model import DeliveryState, Message, Provider
 from smstui.secrets import Secret, mask_text, mask_values
-from smstui.store.atomic import fsync_dir
 
 COLUMNS = (
     "time",

@@ -18,7 +18,7 @@ from smstui.errors import SmstuiError
 from smstui.model import DeliveryState, ErrorClass, Message
 from smstui.phones import digits, full_number
 from smstui.policy import failure_class
-from smstui.store.query import Query
+from smstui.queries import Query
 from smstui.stuck import HELD, StuckRule
 
 Predicate = Callable[[Message, float | None], bool]

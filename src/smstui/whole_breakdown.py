@@ -23,8 +23,9 @@ from smstui.delivery_time import Timeline
 from smstui.display import group
 from smstui.filtering import Filter
 from smstui.model import DeliveryState, Key, Message, StatusChange
+from smstui.queries import Query
 from smstui.rollup import Rollup, merge_docs, rollup_of
-from smstui.store.query import Answer, Query
+from smstui.store.query import Answer
 from smstui.store.schema import entry_to_change
 
 if TYPE_CHECKING:

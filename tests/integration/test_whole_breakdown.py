@@ -13,10 +13,11 @@ import pytest
 from smstui.breakdown import Breakdown, compute_breakdown
 from smstui.filtering import parse_filter
 from smstui.model import Message
+from smstui.queries import Query
 from smstui.rollup import rollup_of
 from smstui.store import Store
 from smstui.store.partitions import PARTITIONS_DIR
-from smstui.store.query import Query, partition_reader
+from smstui.store.query import partition_reader
 from smstui.whole_breakdown import breakdown_of, prepare, query_of_view
 from whole_cache import ACCOUNTS, WholeCache, build
 

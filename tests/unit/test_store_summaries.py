@@ -10,9 +10,9 @@ from pathlib import Path
 
 from smstui.clock import FakeClock
 from smstui.model import DeliveryState, Message, Provider
+from smstui.queries import Query
 from smstui.store import Store
 from smstui.store.partitions import read_tables, write_tables
-from smstui.store.query import Query
 from smstui.store.summaries import Bloom, path_of, phone_hashes, read_keys
 
 T0 = 1_764_590_400.0

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 import whole_cache
+from smstui.queries import Query
 from smstui.store import Store
-from smstui.store.query import Query
 
 
 def test_counts_by_state_and_accounts_cover_every_partition(tmp_path):

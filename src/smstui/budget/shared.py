@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from smstui.atomic import write_atomic
 from smstui.errors import StoreError
-from smstui.store.atomic import write_atomic
 from smstui.store.lock import flock_within, wait_limit
 
 log = logging.getLogger("smstui.budget")

@@ -15,9 +15,10 @@ from smstui.config import Config
 from smstui.errors import ConfigError, UsageError
 from smstui.model import DeliveryState, Message, StatusChange
 from smstui.phones import digits, full_number
+from smstui.queries import Query
 from smstui.runtime import cache_path, open_store
 from smstui.store import Store
-from smstui.store.query import Answer, Query
+from smstui.store.query import Answer
 
 
 def add_cached_arg(parser: argparse.ArgumentParser) -> None:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+from smstui.atomic import remove_stale_temps
 from smstui.clock import Clock, SystemClock
 from smstui.errors import StoreError
 from smstui.model import (
@@ -27,36 +27,26 @@ from smstui.model import (
     Source,
     StatusChange,
 )
+from smstui.queries import Query
 from smstui.store import records as rec
 from smstui.store import rejects
-from smstui.store.atomic import remove_stale_temps
 from smstui.store.checkpoint import Checkpointer
 from smstui.store.journal import Damaged, Journal, Record, Tail, encode
 from smstui.store.lock import WriterLock
 from smstui.store.opening import Opener
 from smstui.store.partitions import PartInfo
-from smstui.store.query import Narrow, Query, Reader, decode_some, partition_reader, prefilter
+from smstui.store.query import Narrow, Reader, decode_some, partition_reader, prefilter
 from smstui.store.reads import ReadAPI
 from smstui.store.schema import Decoded, StoreEvent, doc_to_side, side_to_doc
 from smstui.store.state import State
 from smstui.store.summaries import SET_STATES, Keys, phone_hashes, read_keys, read_sets
+from smstui.store_view import Listener, StoreHealth
 
-__all__ = ["Store", "StoreHealth"]
+__all__ = ["Store", "StoreHealth"]  # StoreHealth: smstui.store_view
+
 
 log = logging.getLogger("smstui.store")
-Listener = Callable[[Sequence[AppliedChange]], None]
 DEFAULT_MEMORY_MESSAGES = 10_000
-
-
-@dataclass(frozen=True, slots=True)
-class StoreHealth:
-    """What the health line says about the cache ('' when all is well)."""
-
-    problem: str = ""
-    journal_bytes: int = 0
-    loaded: int = 0
-    total: int = 0
-    unloaded_partitions: int = 0
 
 
 class Store(ReadAPI, Opener, Checkpointer):

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from smstui.atomic import fsync_dir, write_atomic
 from smstui.errors import StoreError
 from smstui.store import damaged
-from smstui.store.atomic import fsync_dir, write_atomic
 from smstui.store.lock import LockWaits, locked_file
 
 log = logging.getLogger("smstui.store")

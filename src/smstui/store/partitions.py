@@ -22,8 +22,8 @@ from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import Storage
 
+from smstui.atomic import write_atomic
 from smstui.errors import StoreError
-from smstui.store.atomic import write_atomic
 from smstui.store.schema import SCHEMA_VERSION, NewerSchema
 
 CHUNK = 10_000  # messages per partition file: a rewrite stays well under 0.3 s

@@ -13,62 +13,32 @@ list); iterating the answer reads files and may run in a worker thread.
 from __future__ import annotations
 
 import heapq
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from smstui.errors import StoreError
-from smstui.model import DeliveryState, Key, Message, StatusChange, placed_at, sort_key
+from smstui.model import DeliveryState, Key, Message, StatusChange, sort_key
 from smstui.phones import digits
+from smstui.queries import AnswerStopped, Query
 from smstui.store.index import SortedView
 from smstui.store.partitions import PartInfo, read_partition
 from smstui.store.schema import Decoded, Entry, decode_partition
 
-Predicate = Callable[[Message], bool]
 
-
-@dataclass(frozen=True)
-class Query:
-    """What to find. Every field narrows; the hints also let whole partitions be skipped."""
-
-    accounts: frozenset[str] | None = None
-    states: frozenset[DeliveryState] | None = None
-    phone: str | None = None  # a whole number, any format (digits compared)
-    message_id: str | None = None
-    since: float | None = None  # placement time (send time, else first seen) ≥ since
-    until: float | None = None  # placement time < until
-    match: Predicate | None = None  # anything else (the dashboard's filter); thread-safe
-
-    def accepts(self, m: Message) -> bool:
-        """Whether one message is an answer."""
-        if self.accounts is not None and m.account not in self.accounts:
-            return False
-        if self.states is not None and m.state not in self.states:
-            return False
-        if self.message_id is not None and m.message_id != self.message_id:
-            return False
-        if self.phone is not None and digits(m.phone) != digits(self.phone):
-            return False
-        if self.since is not None or self.until is not None:
-            t = placed_at(m)
-            if t is None or (self.since is not None and t < self.since):
-                return False
-            if self.until is not None and t >= self.until:
-                return False
-        return self.match is None or self.match(m)
-
-    def may_hold(self, info: PartInfo) -> bool:
-        """Whether a partition can hold an answer, from its manifest entry alone."""
-        if self.accounts is not None and info.account not in self.accounts:
-            return False
-        if self.states is not None and not any(info.states.get(s.value, 0) for s in self.states):
-            return False
-        if self.since is not None and info.last_sent is not None and info.last_sent < self.since:
-            return False
-        if self.until is not None and info.first_sent is not None and info.first_sent >= self.until:
-            return False
-        return info.count > 0
+def may_hold(query: Query, info: PartInfo) -> bool:
+    """Whether a partition can hold an answer, from its manifest entry alone."""
+    if query.accounts is not None and info.account not in query.accounts:
+        return False
+    if query.states is not None and not any(info.states.get(s.value, 0) for s in query.states):
+        return False
+    if query.since is not None and info.last_sent is not None and info.last_sent < query.since:
+        return False
+    if query.until is not None and info.first_sent is not None and info.first_sent >= query.until:
+        return False
+    return info.count > 0
 
 
 # What the store hands a query: read one partition (decoded), and which partitions may hold a
@@ -101,6 +71,31 @@ class Answer:
 
     def __iter__(self) -> Iterator[Message]:
         return self._stream()
+
+    def loaded(self, key: Key) -> Message | None:
+        """The message under `key` in memory at the snapshot (None: only on disk)."""
+        return self.view.get(key)
+
+    def stop_when(self, stop: threading.Event) -> None:
+        """Raise AnswerStopped before the next partition read once `stop` is set."""
+        read = self.read
+
+        def guarded(info: PartInfo) -> Decoded:
+            if stop.is_set():
+                raise AnswerStopped
+            return read(info)
+
+        self.read = guarded
+
+    @property
+    def days_total(self) -> int:
+        """How many days on disk the answer reads (its partitions' distinct days)."""
+        return len({i.day for i in self.parts})
+
+    @property
+    def days_done(self) -> int:
+        """How many of those days it has read so far."""
+        return len({i.day for i in self.parts[: self.parts_done]})
 
     @property
     def complete(self) -> bool:
@@ -186,7 +181,7 @@ def plan(
     """The partitions to read, newest first; how many were skipped; which summaries were
     unreadable (the partitions they describe are read whole instead)."""
     infos = [replace(i) for i in unloaded]  # copies: a checkpoint recounts the live ones
-    wanted = [i for i in infos if query.may_hold(i)]
+    wanted = [i for i in infos if may_hold(query, i)]
     damaged: list[str] = []
     if narrow is not None and (query.phone is not None or query.message_id is not None):
         wanted, damaged = narrow(query, wanted)

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from smstui.model import Balance, DeliveryState, IncomingMessage, Key, Message, StatusChange
+from smstui.queries import Query
 from smstui.store.index import MessageIndex, SortedView
 from smstui.store.partitions import PartInfo, partition_path
-from smstui.store.query import Answer, Found, Narrow, Query, Reader
+from smstui.store.query import Answer, Found, Narrow, Reader
 from smstui.store.schema import entry_to_change
 from smstui.store.side import SideTables
 from smstui.store.state import State

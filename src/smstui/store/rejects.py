@@ -12,8 +12,8 @@ import json
 import os
 from pathlib import Path
 
+from smstui.atomic import fsync_dir
 from smstui.errors import StoreError
-from smstui.store.atomic import fsync_dir
 from smstui.store.partitions import partition_path
 from smstui.store.schema import Decoded, Rejected
 

@@ -17,7 +17,8 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from smstui.model import Message
 from smstui.phones import full_number
-from smstui.store.query import Answer, Query
+from smstui.queries import Query
+from smstui.store.query import Answer
 from smstui.ui.screens.lookup import phone_digits
 from smstui.ui.search import FAILURES, first_of, partial_words
 

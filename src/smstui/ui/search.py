@@ -11,21 +11,19 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import TYPE_CHECKING
 
 from smstui.filtering import Filter
 from smstui.model import DeliveryState, Message
-from smstui.store.partitions import PartInfo
-from smstui.store.query import Answer, Query
+from smstui.queries import AnswerStopped, Query
+from smstui.store_view import AnswerView, StoreView
 from smstui.ui.filtered_rows import FilteredRows
 
 if TYPE_CHECKING:
     from textual.timer import Timer
-
-    from smstui.store import Store
 
 FAILURES = frozenset(s for s in DeliveryState if s.is_failure)
 MERGE_ROWS = 1000  # per UI tick: ~1 ms of list appends, so a key never waits on a merge
@@ -33,16 +31,12 @@ DRAIN_S = 0.05  # how often the UI takes what the worker found (first rows withi
 SHOWN_DAYS = 3  # a partial answer names this many missing days, then "+N more"
 
 
-class Stopped(Exception):
-    """The search was cancelled: stop reading partitions."""
-
-
-def known_accounts(store: Store) -> set[str]:
+def known_accounts(store: StoreView) -> set[str]:
     """Every account the cache holds, loaded or only on disk (account terms narrow to these)."""
-    return set(store.accounts()) | {i.account for i in store.unloaded_partitions()}
+    return set(store.accounts())
 
 
-def view_query(flt: Filter | None, *, failed_only: bool, now: float, store: Store) -> Query:
+def view_query(flt: Filter | None, *, failed_only: bool, now: float, store: StoreView) -> Query:
     """The whole-history query of a view: the filter as of `now`, and failed-only."""
     query = flt.hints(now, accounts=known_accounts(store)) if flt else Query()
     if failed_only:
@@ -51,30 +45,17 @@ def view_query(flt: Filter | None, *, failed_only: bool, now: float, store: Stor
     return query
 
 
-def stoppable(answer: Answer, stop: threading.Event) -> Answer:
-    """Make the answer stop before its next partition read once `stop` is set."""
-    read = answer.read
-
-    def guarded(info: PartInfo) -> object:
-        if stop.is_set():
-            raise Stopped
-        return read(info)
-
-    answer.read = guarded  # type: ignore[assignment]
-    return answer
-
-
-def first_of(answer: Answer, limit: int, stop: threading.Event | None = None) -> list[Message]:
+def first_of(answer: AnswerView, limit: int, stop: threading.Event | None = None) -> list[Message]:
     """The newest `limit` answers (in a worker thread: this reads partition files)."""
     if stop is not None:
-        stoppable(answer, stop)
+        answer.stop_when(stop)
     try:
         return list(islice(answer, limit))
-    except Stopped:
+    except AnswerStopped:
         return []
 
 
-def partial_words(answer: Answer) -> str:
+def partial_words(answer: AnswerView) -> str:
     """'' when the answer is whole; else what it lacks, short enough for a title."""
     days = answer.missing_days
     if not answer.missing:
@@ -86,26 +67,22 @@ def partial_words(answer: Answer) -> str:
     return f"partial · missing {named}{more}"
 
 
-def _days(parts: Iterable[PartInfo]) -> int:
-    return len({i.day for i in parts})
-
-
 @dataclass
 class SearchRun:
     """One search: the store's answer, the rows it fills, and what the worker found so far."""
 
-    answer: Answer
+    answer: AnswerView
     rows: FilteredRows
     found: deque[Message] = field(default_factory=deque)
     stop: threading.Event = field(default_factory=threading.Event)
     finished: bool = False  # the worker has put everything it will ever find in `found`
     error: str = ""
-    days_total: int = 0
 
     def stream(self) -> None:
         """The worker: every answer the screen does not already have (read from disk)."""
-        answer = stoppable(self.answer, self.stop)
-        in_memory = answer.view.get
+        answer = self.answer
+        answer.stop_when(self.stop)
+        in_memory = answer.loaded
         found = self.found
         try:
             stop = self.stop.is_set
@@ -114,7 +91,7 @@ class SearchRun:
                     break
                 if in_memory(message.key) is None:  # loaded ones were filtered on screen
                     found.append(message)  # deque.append is atomic: no lock needed
-        except Stopped:
+        except AnswerStopped:
             pass
         except Exception as err:  # a failed read must say so on screen, not kill the app
             self.error = f"search failed: {err}"
@@ -131,8 +108,7 @@ class SearchRun:
         if self.error:
             return f"partial · {self.error}"
         if not self.complete:
-            done = self.answer.parts_done
-            return f"searching · {_days(self.answer.parts[:done])} of {self.days_total} days"
+            return f"searching · {self.answer.days_done} of {self.answer.days_total} days"
         return partial_words(self.answer) or "whole history"
 
 
@@ -166,13 +142,13 @@ class HistorySearch:
         """The search's words for the history title ('' without a filter)."""
         return "" if self.run is None else self.run.status()
 
-    def start(self, store: Store, rows: FilteredRows, query: Query) -> None:
+    def start(self, store: StoreView, rows: FilteredRows, query: Query) -> None:
         """Search the partitions on disk for `query`, adding to `rows` (on the UI thread)."""
         self.stop()
         answer = store.query(query)  # the snapshot: on the UI thread, O(1) in messages
-        run = SearchRun(answer, rows, days_total=_days(answer.parts))
+        run = SearchRun(answer, rows)
         self.run = run
-        if not answer.parts:  # everything that can match is loaded: nothing to read
+        if not answer.days_total:  # everything that can match is loaded: nothing to read
             run.finished = True
             return
         rows.begin_search()

@@ -6,8 +6,8 @@ import json
 import logging
 from pathlib import Path
 
+from smstui.atomic import write_atomic
 from smstui.errors import StoreError
-from smstui.store.atomic import write_atomic
 
 SETTINGS_FILE = "ui-settings.json"
 log = logging.getLogger("smstui.ui")
