@@ -93,16 +93,26 @@ def money_rate(spent_per_h: Decimal | float | int, currency: str = "") -> str:
 
 
 def money_value(amount: Decimal | float | int | None) -> str | None:
-    """Money for machines (CSV, JSON): "-11073.60", two places, no grouping; None when unknown."""
+    """Money for machines (CSV, JSON): "-11073.60", two places or more, no grouping; None: unknown.
+
+    Never rounded: a price of 1.245 per part stays 1.245 for the books to add up.
+    """
     if amount is None:
         return None
-    return f"{_cents(amount):.2f}"
+    value = _decimal(amount)
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > -2:
+        value = value.quantize(_CENT)
+    return f"{value + 0:f}"  # + 0 turns -0.00 into 0.00
 
 
 def _cents(amount: Decimal | float | int) -> Decimal:
+    return _decimal(amount).quantize(_CENT, rounding=ROUND_HALF_UP) + 0  # + 0: no -0.00
+
+
+def _decimal(amount: Decimal | float | int) -> Decimal:
     # str() first: Decimal(2.3) would carry the float's binary error into the rounding
-    value = Decimal(str(amount)) if isinstance(amount, float) else Decimal(amount)
-    return value.quantize(_CENT, rounding=ROUND_HALF_UP) + 0  # + 0 turns -0.00 into 0.00
+    return Decimal(str(amount)) if isinstance(amount, float) else Decimal(amount)
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:

@@ -37,6 +37,8 @@ def test_money_value_is_for_machines() -> None:
     assert money_value(Decimal("42831.35")) == "42831.35"
     assert money_value(2.3) == "2.30"
     assert money_value(Decimal("-11073.6")) == "-11073.60"  # ASCII minus: machines parse it
+    assert money_value(Decimal("1.245")) == "1.245"  # never rounded away: the books add up
+    assert money_value(Decimal("-0.00")) == "0.00"
     assert money_value(None) is None
 
 
