@@ -14,7 +14,7 @@ from typing import IO, Any
 
 from smstui.atomic import fsync_dir
 from smstui.codes import explain
-from smstui.display import iso
+from smstui.display import iso, money_value
 from smstui.errors import SmstuiError
 from smstui.model import DeliveryState, Message, Provider
 from smstui.secrets import Secret, mask_text, mask_values
@@ -38,6 +38,8 @@ COLUMNS = (
 )
 # JSONL also carries what a faithful read-back needs (exact times, country, resend lineage).
 JSONL_EXTRA = ("sent_at", "updated_at", "country", "resend_of")
+# The fields where a secret could have been typed or echoed (the rest identify, they never mask).
+FREE_TEXT = ("text", "operator", "region", "country")
 FORMATS = ("csv", "jsonl")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _BUFFER = 1 << 20  # rows reach the disk in 1 MiB writes
@@ -64,7 +66,7 @@ def error_explanation(message: Message) -> str:
 
 
 def message_record(message: Message, secrets: Iterable[Secret | str] = ()) -> dict[str, Any]:
-    """The export row of one message, typed for JSON (cost as a decimal string)."""
+    """The export row of one message, typed for JSON (cost as a decimal string: "2.30")."""
     keep = tuple(secrets)
     record: dict[str, Any] = {
         "time": iso_time(message.sent_at if message.sent_at is not None else message.updated_at),
@@ -78,7 +80,7 @@ def message_record(message: Message, secrets: Iterable[Secret | str] = ()) -> di
         "error_explanation": error_explanation(message),
         "operator": message.operator,
         "region": message.region,
-        "cost": None if message.cost is None else str(message.cost),
+        "cost": money_value(message.cost),
         "parts": message.parts,
         "sender": message.sender,
         "text": message.text,
@@ -88,11 +90,12 @@ def message_record(message: Message, secrets: Iterable[Secret | str] = ()) -> di
         "resend_of": message.resend_of,  # the id this message resends ("" for a first send)
     }
     # A raw status is provider text: mask credential parameters in it like in any log line, and
-    # every configured secret value wherever it might appear.
+    # configured secret values in the free text a person or a gateway wrote. Names, phones, ids
+    # and numbers are never masked: a demo password "demo" must not rename "demo-webcom".
     record["raw_status"] = mask_text(message.raw_status, keep)
-    for name, value in record.items():
-        if isinstance(value, str) and keep and name != "raw_status":
-            record[name] = mask_values(value, keep)
+    if keep:
+        for name in FREE_TEXT:
+            record[name] = mask_values(record[name], keep)
     return record
 
 
