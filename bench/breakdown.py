@@ -23,6 +23,7 @@ from pathlib import Path
 from store import day_messages  # bench/store.py's fixture: a realistic day partition
 
 from smstui.breakdown import SLOT_S, breakdown_from_rollup, compute_breakdown
+from smstui.campaign import walk
 from smstui.clock import FakeClock
 from smstui.filtering import parse_filter
 from smstui.model import Provider
@@ -30,7 +31,6 @@ from smstui.rollup import merge_docs, rollup_of
 from smstui.sample_data import START, make_messages
 from smstui.store import Store
 from smstui.stuck import StuckRule, usual_delivery
-from smstui.ui.widgets.stats import sends_per_minute, sent_rate_per_minute
 
 
 def median_ms(work: Callable[[], object], repeat: int) -> float:
@@ -101,10 +101,7 @@ def main() -> None:
             ),
             "stuck_in_pending_ms": median_ms(lambda: rule.select(pending, START), args.repeat),
             "stuck_filter_all_rows_ms": median_ms(lambda: stuck_filter.select(rows), args.repeat),
-            "strip_rate_and_spark_ms": median_ms(
-                lambda: (sent_rate_per_minute(rows, START), sends_per_minute(rows, START)),
-                args.repeat,
-            ),
+            "strip_windows_sendout_spark_ms": median_ms(lambda: walk(rows, START), args.repeat),
             "stuck": len(rule.select(pending, START)),
             **rollup_figures(rows, store.timeline, args.partitions, args.repeat),
         }

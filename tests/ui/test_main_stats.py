@@ -1,17 +1,13 @@
-"""The panes' figures: burn rate ignores top-ups, runway text, throughput buckets, delivery %."""
+"""The panes' figures: burn rate ignores top-ups, runway text, delivery %."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from conftest import START, make_messages
+from conftest import START
+from smstui.campaign import delivery_percent
 from smstui.model import Balance, DeliveryState
-from smstui.ui.widgets.stats import (
-    burn_rate_per_hour,
-    delivery_percent,
-    runway_text,
-    sends_per_minute,
-)
+from smstui.ui.widgets.stats import burn_rate_per_hour, runway_text
 
 
 def _b(amount: str, at: float) -> Balance:
@@ -38,13 +34,6 @@ def test_runway_text():
     assert runway_text(Decimal(240), Decimal(120)) == "lasts ~2 h at this rate"
     assert runway_text(Decimal(5), None) == "rate: collecting samples"
     assert runway_text(Decimal(5), Decimal(0)) == "no spending in the last hour"
-
-
-def test_sends_per_minute_counts_only_the_window():
-    rows = make_messages(120, now=START, span_s=3600)  # one every ~30 s over an hour
-    buckets = sends_per_minute(rows, START, minutes=30)
-    assert len(buckets) == 30 and sum(buckets) in (59, 60)
-    assert all(1 <= b <= 3 for b in buckets)
 
 
 def test_delivery_percent_over_final_messages_only():

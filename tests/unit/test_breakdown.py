@@ -8,11 +8,11 @@ from decimal import Decimal
 import pytest
 
 from smstui.breakdown import Bucket, Series, bucket_size, compute_breakdown, send_series
+from smstui.campaign import delivery_percent
 from smstui.delivery_time import delivery_seconds, percentile
 from smstui.model import DeliveryState as S
 from smstui.model import ErrorClass, Message, Provider, Source, StatusChange
 from smstui.sample_data import START, make_messages
-from smstui.ui.widgets.stats import delivery_percent
 
 T0 = 1_763_683_200.0  # 2025-11-21 00:00 UTC
 

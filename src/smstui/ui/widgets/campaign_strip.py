@@ -1,110 +1,203 @@
-"""The campaign at a glance: counts by state, delivery %, send rate, oldest pending, stuck.
+"""The campaign at a glance: the last 5 and 15 minutes, the current send-out, failures, totals.
 
-The strip names its scope (the filter, else all cached messages); its rate is averaged over a
-few minutes so that a poll bringing a minute's sends at once does not make it swing.
+Every figure carries its own label ("sent 1 173/min", "98.8% delivered", "ETA 12 min") and
+the rows are fitted to the strip's size: a row drops its least telling figures or takes a
+shorter form of them, never cuts a word; when rows must go, they go least telling first
+(the failures and the 5-minute rate stay longest), and the sparkline goes before any text.
+The figures themselves come from smstui.campaign.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import Sparkline, Static
 
-from smstui.display import group, short_duration
+from smstui.campaign import (
+    ALL_CACHED,
+    SPARK_MINUTES,
+    CampaignFigures,
+    SendOut,
+    Window,
+)
+from smstui.display import clock, group, short_duration
 from smstui.model import DeliveryState
 from smstui.ui.state_style import state_markup
-from smstui.ui.widgets.stats import RATE_WINDOW_S, delivery_percent
 
-ALL_CACHED = "all cached"
-SPARK_MINUTES = 30  # the sparkline's span: one bar per minute
+__all__ = ["ALL_CACHED", "CampaignStrip", "fit_row", "strip_lines"]
 
-# The order an operator reads a campaign in: waiting, on its way, arrived, failed.
-STATE_ORDER = (
-    DeliveryState.QUEUED,
-    DeliveryState.SCHEDULED,
-    DeliveryState.SENT,
-    DeliveryState.DELIVERED,
-    DeliveryState.READ,
-    DeliveryState.FAILED,
-    DeliveryState.EXPIRED,
-    DeliveryState.REJECTED,
-    DeliveryState.NOT_FOUND,
-    DeliveryState.STOPPED,
-    DeliveryState.UNKNOWN,
-)
+Segment = tuple[str, ...]  # one figure's forms (Rich markup), longest first
+SEP = " · "
+MAX_ROWS = 5  # rows shown when the strip may grow (its height is auto)
+SPARK_MIN_W = 100  # below this inner width the sparkline leaves its room to the text
+SPARK_W = 31  # the sparkline box and its margin
 
 
-@dataclass(frozen=True)
-class CampaignFigures:
-    """Everything the strip shows, computed by the screen from the store."""
+def _len(markup: str) -> int:
+    return Content.from_markup(markup).cell_length
 
-    counts: tuple[tuple[DeliveryState, int], ...]
-    per_minute: tuple[int, ...]
-    oldest_pending_s: float | None
-    scope: str = ALL_CACHED  # what the figures cover: the filter, else every cached message
-    rate_per_min: float = 0.0  # sends per minute over the last RATE_WINDOW_S
-    stuck: int | None = None  # pending past their operator's usual delivery time
 
-    @classmethod
-    def build(
-        cls,
-        counts: Mapping[DeliveryState, int],
-        per_minute: Sequence[int],
-        oldest: float | None,
-        *,
-        scope: str = ALL_CACHED,
-        rate_per_min: float = 0.0,
-        stuck: int | None = None,
-    ) -> CampaignFigures:
-        """Normalise the figures (ordered, zero counts dropped) so equal data compares equal."""
-        ordered = tuple((s, counts[s]) for s in STATE_ORDER if counts.get(s))
-        rate = round(rate_per_min, 1)
-        return cls(ordered, tuple(per_minute), oldest, scope, rate, stuck)
+def _join(parts: Sequence[str]) -> str:
+    """Figures joined by " · "; a label ("last 5 min:") is followed by a space only."""
+    out = ""
+    for i, part in enumerate(parts):
+        if i:
+            out += " " if parts[i - 1].endswith(":") else SEP
+        out += part
+    return out
+
+
+def fit_row(segments: Sequence[Segment], width: int) -> str:
+    """The row's figures fitted to `width` cells, most telling first: each figure in turn
+    takes its longest form that still fits beside the ones already placed, else is left out.
+    The first figure always stays; a label ("last 5 min:") is placed last, in its longest
+    form that fits, so that it never costs a figure. Words are never cut."""
+    if not segments:
+        return ""
+    chosen: list[int | None] = [None] * len(segments)
+    chosen[0] = len(segments[0]) - 1  # the first figure, in its shortest form at least
+
+    def fits() -> bool:
+        parts = [seg[c] for seg, c in zip(segments, chosen, strict=True) if c is not None]
+        return _len(_join(parts)) <= width
+
+    labelled = segments[0][-1].endswith(":")
+    order = [*range(1, len(segments)), 0] if labelled else range(len(segments))
+    for i in order:
+        shortest = chosen[i]
+        for form in range(len(segments[i])):
+            chosen[i] = form
+            if fits():
+                break
+        else:
+            chosen[i] = shortest
+    return _join([seg[c] for seg, c in zip(segments, chosen, strict=True) if c is not None])
+
+
+def _rate(per_min: float) -> str:
+    if per_min >= 10 or per_min == int(per_min):
+        return group(per_min)
+    return f"{per_min:.1f}"
+
+
+def _pct(value: float) -> str:
+    return f"{value:.1f}%"
+
+
+def _window_row(w: Window) -> list[Segment]:
+    minutes = f"{w.minutes:g} min"
+    label: Segment = (f"last {minutes}:", f"{minutes}:")
+    settled = w.delivered + w.failed
+    if not w.sent and not settled:
+        return [(f"{label[0]} nothing sent or settled", f"{label[1]} quiet")]
+    row: list[Segment] = [label, (f"[b]sent {_rate(w.per_minute(w.sent))}/min[/b]",)]
+    pct = w.delivery_pct
+    if pct is None:
+        row.append(("none settled",))
+    else:
+        row.append((f"[b]{_pct(pct)}[/b] delivered", f"[b]{_pct(pct)}[/b] deliv."))
+    if settled:
+        row.append((f"failed {_rate(w.per_minute(w.failed))}/min",))
+        row.append((f"delivered {_rate(w.per_minute(w.delivered))}/min",))
+    return row
+
+
+def _eta(s: SendOut) -> str:
+    eta = s.eta_s
+    return "ETA —" if eta is None else f"[b]ETA {short_duration(eta)}[/b]"
+
+
+def _sendout_row(s: SendOut | None, now: float) -> list[Segment]:
+    if s is None:
+        return [("no send-out yet",)]
+    start = clock(s.first_at, now)
+    since = f"before {start}" if s.capped else start
+    if s.sending:
+        label: Segment = (f"send-out since {since}:", f"since {since}:")
+    else:
+        end = clock(s.last_at, now)
+        label = (f"send-out {since}–{end}:", f"{since}–{end}:")
+    if not s.pending:
+        return [label, (f"{group(s.total)} msgs, all settled", "all settled")]
+    row: list[Segment] = [label]
+    row.append((f"{group(s.settled)} of {group(s.total)} settled",
+                f"{group(s.settled)}/{group(s.total)} settled"))  # fmt: skip
+    row.append((f"{group(s.pending)} pending",))
+    row.append((_eta(s),))
+    if s.at_gateway:
+        row.append((f"{group(s.at_gateway)} still queued",))
+    return row
 
 
 def _count(state: DeliveryState, n: int) -> str:
-    return f"[{state_markup(state)}]{state.value} {n}[/]"
+    return f"[{state_markup(state)}]{state.value.replace('_', ' ')} {group(n)}[/]"
 
 
-def figures_text(fig: CampaignFigures) -> str:
-    """Four lines, most telling first (80 columns show two and ~30 characters of each):
-    delivery and stuck, rate and age, then the failures, then the other states."""
-    counts = dict(fig.counts)
-    pct = delivery_percent(counts)
-    head = [f"[b]{pct:.1f}%[/b] delivered" if pct is not None else "delivered —"]
+def _failures_row(fig: CampaignFigures) -> list[Segment]:
+    failed = [(s, n) for s, n in fig.counts if s.is_failure]
+    if failed:
+        every = SEP.join(_count(s, n) for s, n in failed)
+        total = f"[b $error]failures {group(fig.failures)}[/]"
+        row: list[Segment] = [(every, total) if len(failed) > 1 else (every,)]
+    else:
+        row = [("no failures",)]
     if fig.oldest_pending_s is None:
-        head.append("nothing pending")
-    elif fig.stuck:
-        head.append(f"[b $warning]{group(fig.stuck)} stuck[/]")
+        row.append(("nothing pending",))
+        return row
+    if fig.stuck:
+        row.append((f"[b $warning]{group(fig.stuck)} stuck[/]",))
     elif fig.stuck == 0:
-        head.append("none stuck")
-    head.append(f"[b]{group(sum(counts.values()))}[/b] msgs")  # the history title counts too
-    pace = [f"{fig.rate_per_min:g}/min, {RATE_WINDOW_S / 60:g} min avg"]
-    if fig.oldest_pending_s is not None:
-        pace.append(f"oldest pending {short_duration(fig.oldest_pending_s)}")
-    failed = [_count(s, n) for s, n in fig.counts if s.is_failure] or ["no failures"]
-    rest = [_count(s, n) for s, n in fig.counts if not s.is_failure]
-    return "\n".join(" · ".join(p) for p in (head, pace, failed, rest) if p)
+        row.append(("none stuck",))
+    age = short_duration(fig.oldest_pending_s)
+    row.append((f"oldest pending {age}", f"oldest {age}"))
+    return row
+
+
+def _totals_row(fig: CampaignFigures) -> list[Segment]:
+    pct = fig.delivery_pct
+    head = f"total {group(fig.total)} msgs"
+    row: list[Segment] = [(head,)]
+    if pct is not None:
+        row.append((f"{_pct(pct)} delivered",))
+    row.extend((_count(s, n),) for s, n in fig.counts if not s.is_failure)
+    return row
+
+
+def strip_lines(fig: CampaignFigures, width: int, rows: int) -> list[str]:
+    """The strip's lines for a text area of `width` × `rows` cells (markup)."""
+    five, fifteen = fig.activity.windows[:2] if len(fig.activity.windows) >= 2 else (None, None)
+    candidates: list[tuple[int, list[Segment]]] = []  # (priority, row), in display order
+    if five is not None:
+        candidates.append((1, _window_row(five)))
+    if fifteen is not None:
+        candidates.append((3, _window_row(fifteen)))
+    candidates.append((2, _sendout_row(fig.activity.sendout, fig.at)))
+    candidates.append((0, _failures_row(fig)))
+    candidates.append((4, _totals_row(fig)))
+    keep = sorted(p for p, _ in candidates)[: max(1, rows)]
+    return [fit_row(row, width) for p, row in candidates if p in keep]
 
 
 class CampaignStrip(Horizontal):
-    """Counts and delivery rate on the left, a labelled sends-per-minute sparkline on the right."""
+    """Recent rates, the send-out and failures on the left; sends per minute on the right."""
 
     ALLOW_MAXIMIZE = True
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
         self.border_title = "Campaign"
         self._shown: CampaignFigures | None = None
+        self._lines: list[str] = []
+        self.lines: list[str] = []  # the plain text last shown (tests read it)
 
     def compose(self) -> ComposeResult:
         """Text and the labelled sparkline side by side."""
         yield Static("", id="campaign-text")
         with Vertical(id="campaign-spark-box"):
-            yield Static(f"sent/min · last {SPARK_MINUTES} min", id="campaign-spark-label")
+            yield Static(f"sent per minute · last {SPARK_MINUTES} min", id="campaign-spark-label")
             yield Sparkline([], id="campaign-spark")
 
     def show(self, fig: CampaignFigures) -> None:
@@ -113,10 +206,36 @@ class CampaignStrip(Horizontal):
             return
         old, self._shown = self._shown, fig
         self.border_title = f"Campaign · {fig.scope}"
-        text = figures_text(fig)
+        if old is None or old.activity.per_minute != fig.activity.per_minute:
+            self.query_one("#campaign-spark", Sparkline).data = list(fig.activity.per_minute)
+        self._draw()
+
+    def on_resize(self) -> None:
+        """Fit the rows (and the sparkline) to the new size."""
+        self._draw()
+
+    def _room(self) -> tuple[int, int]:
+        """(text width, rows) the strip has now; the sparkline shown only when it leaves
+        the text SPARK_MIN_W - SPARK_W cells."""
+        inner = self.content_size.width
+        spark = inner >= SPARK_MIN_W
+        self.set_class(not spark, "-no-spark")
+        width = inner - SPARK_W if spark else inner
+        height = self.styles.height
+        rows = MAX_ROWS if height is None or height.is_auto else self.content_size.height
+        return max(1, width), max(1, rows)
+
+    def _draw(self) -> None:
+        fig = self._shown
+        if fig is None or not self.content_size.width:
+            return
+        width, rows = self._room()
+        lines = strip_lines(fig, width, rows)
+        if lines == self._lines:
+            return
         # nowrap text: only a different number of lines can change the strip's height, and a
         # layout pass over the whole screen is the costliest part of a live batch.
-        lines_changed = old is None or figures_text(old).count("\n") != text.count("\n")
-        self.query_one("#campaign-text", Static).update(text, layout=lines_changed)
-        if old is None or old.per_minute != fig.per_minute:
-            self.query_one("#campaign-spark", Sparkline).data = list(fig.per_minute)
+        relayout = len(lines) != len(self._lines)
+        self._lines = lines
+        self.lines = [Content.from_markup(line).plain for line in lines]
+        self.query_one("#campaign-text", Static).update("\n".join(lines), layout=relayout)
