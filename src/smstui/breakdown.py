@@ -1,15 +1,16 @@
 """The campaign breakdown: counts, delivery %, money and delivery times per group (no Textual).
 
 Given the rows of the current filter, `compute_breakdown` groups them by operator, error, sender,
-account and send hour, totals the money spent (and spent on failures), takes time-to-delivery
-percentiles, and buckets the send times into a series for the delivery-rate and throughput
-charts. One pass over the rows; 100,000 rows take ~170 ms (bench/breakdown.py), so the UI
-runs it in a thread.
+account and send hour (dated, in time order), totals the money spent (and spent on failures),
+takes time-to-delivery percentiles, and buckets the send times into a series for the
+delivery-rate and throughput charts. One pass over the rows; 100,000 rows take ~170 ms
+(bench/breakdown.py), so the UI runs it in a thread.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -46,7 +47,7 @@ class Group:
     p50_s: float | None = None  # time to delivery
     p95_s: float | None = None
     error_class: ErrorClass | None = None  # the error dimension only
-    order: int = 0  # the natural order (hour of day; else first seen)
+    order: int = 0  # the natural order (send time's: the hour slot or the day; else 0)
 
     @property
     def final(self) -> int:
@@ -121,6 +122,7 @@ class Breakdown:
     groups: dict[str, tuple[Group, ...]] = field(default_factory=dict)
     series: Series = field(default_factory=lambda: Series(60))
     unknown_cost: int = 0  # messages without a known price (not in the sums)
+    time_unit: str = "hour"  # the "hour" table's rows: "hour" (with dates) or "day"
 
 
 def _floor(t: float, size: int, offset: float) -> float:
@@ -256,7 +258,7 @@ _KIND = {
 # A cell: (operator, sender, account, hour slot since the epoch or None, error label or None).
 # Messages are summed per cell once, then cells into every margin: one accumulator call per
 # message instead of one per message and dimension (100k rows: ~4x faster). The hour slot is
-# UTC so that a zone is applied when the margins become hour-of-day groups (rollups are stored
+# UTC so that a zone is applied when the margins become dated hour groups (rollups are stored
 # before anyone knows the zone they will be read in).
 Cell = tuple[str, str, str, int | None, str | None]
 Margins = dict[str, dict[Any, Acc]]  # margin → key → group (key: a name; a slot for "slot")
@@ -382,26 +384,31 @@ def summed(accs: Iterable[Acc], times: Times, order: int = 0) -> Acc:
     return out
 
 
-def _hour_name(hour: int | None) -> str:
-    return NO_TIME if hour is None else f"{hour:02d}:00–{(hour + 1) % 24:02d}:00"
+HOUR_ROWS_MAX = 7 * 24  # more send hours than a week's: the time table has a row per day
+_NO_TIME_ORDER = 1 << 62  # sorts after every real moment
 
 
-def hours_of_slots(slots: Iterable[int], tz: tzinfo | None) -> dict[int, int]:
-    """UTC hour slot → hour of day in `tz` (a slot is told by the zone's clock at its start;
-    in a zone offset by a half hour an hour group holds the UTC hour that starts in it)."""
-    out: dict[int, int] = {}
-    day_offset: dict[int, float | None] = {}  # UTC day → its offset when it has one all day
-    for slot in slots:
-        day = slot // 24
-        if day not in day_offset:
-            start = utc_offset(day * 86400, tz)
-            day_offset[day] = start if utc_offset(day * 86400 + 86399, tz) == start else None
-        offset = day_offset[day]
-        t = slot * 3600
-        if offset is None:  # a clock change that day: ask at the slot itself
-            offset = utc_offset(t, tz)
-        out[slot] = int(((t + offset) // 3600) % 24)
-    return out
+def _local(t: float, tz: tzinfo | None) -> datetime:
+    """The moment t on `tz`'s clock (None: this machine's)."""
+    return datetime.fromtimestamp(t, tz) if tz else datetime.fromtimestamp(t).astimezone()
+
+
+def time_groups(slots: Iterable[int], tz: tzinfo | None) -> tuple[str, dict[int, tuple[str, int]]]:
+    """("hour" or "day", UTC hour slot → (row name, order)): the send-time table's rows in
+    time order, with their dates ("11-20 23:00", "11-21 00:00"); by day ("2025-11-21")
+    when the slots are more than a week's. An hour told twice by a clock going back (DST)
+    gets the zone's name ("10-26 02:00 CEST", "10-26 02:00 CET")."""
+    slots = sorted(set(slots))
+    if len(slots) > HOUR_ROWS_MAX:
+        days = {slot: _local(slot * 3600, tz).date() for slot in slots}
+        return "day", {slot: (d.isoformat(), d.toordinal()) for slot, d in days.items()}
+    moments = {slot: _local(slot * 3600, tz) for slot in slots}
+    names = {slot: m.strftime("%m-%d %H:%M") for slot, m in moments.items()}
+    seen = Counter(names.values())
+    return "hour", {
+        slot: (f"{name} {moments[slot].tzname()}" if seen[name] > 1 else name, slot)
+        for slot, name in names.items()
+    }
 
 
 def assemble(
@@ -412,24 +419,23 @@ def assemble(
     tz: tzinfo | None,
     empty: Callable[[], Times],
 ) -> Breakdown:
-    """A Breakdown from margins: the hour slots told as hours of day in `tz`, each table in
-    its natural order. The one place groups get their names and order (scan and rollups)."""
+    """A Breakdown from margins: the hour slots told as dated hours (or days) in `tz`, each
+    table in its natural order. The one place groups get their names and order (scan and
+    rollups)."""
     totals = summed(margins.get("account", {}).values(), empty())  # one account each
     slot_table = margins.get("slot", {})
-    hour_of = hours_of_slots((s for s in slot_table if s is not None), tz)
-    by_hour: dict[int | None, list[Acc]] = {}
+    unit, named = time_groups((s for s in slot_table if s is not None), tz)
+    by_time: dict[str, tuple[int, list[Acc]]] = {}
     for slot, acc in slot_table.items():
-        by_hour.setdefault(None if slot is None else hour_of[slot], []).append(acc)
-    hours = {
-        _hour_name(hour): summed(accs, empty(), order=24 if hour is None else hour)
-        for hour, accs in by_hour.items()
-    }
+        name, order = (NO_TIME, _NO_TIME_ORDER) if slot is None else named[slot]
+        by_time.setdefault(name, (order, []))[1].append(acc)
+    hours = {name: summed(accs, empty(), order=order) for name, (order, accs) in by_time.items()}
     groups = {}
     for dimension in DIMENSIONS:
         table = hours if dimension == "hour" else margins.get(dimension, {})
         made = (acc.group(str(name)) for name, acc in table.items())
         groups[dimension] = tuple(sorted(made, key=_default_order(dimension)))
-    return Breakdown(totals.group("all"), groups, series, unknown_cost)
+    return Breakdown(totals.group("all"), groups, series, unknown_cost, unit)
 
 
 def compute_breakdown(
@@ -500,7 +506,7 @@ def _first_slot(t: float) -> int:
 
 
 def _default_order(dimension: str) -> Callable[[Group], Any]:
-    """Hours in clock order; everything else biggest first, then by name."""
+    """Send times in time order; everything else biggest first, then by name."""
     if dimension == "hour":
         return lambda g: g.order
     return lambda g: (-g.total, g.name)

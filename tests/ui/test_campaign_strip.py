@@ -5,10 +5,15 @@ from __future__ import annotations
 import re
 
 import pytest
+from textual.app import App, ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Static
 
 from conftest import build_app
 from smstui.campaign import Activity, CampaignFigures, SendOut, Window
 from smstui.model import DeliveryState as S
+from smstui.ui.paths import stylesheets
+from smstui.ui.state_style import with_state_variables
 from smstui.ui.widgets.campaign_strip import CampaignStrip, fit_row, strip_lines
 
 T = 1_763_700_000.0
@@ -48,7 +53,8 @@ def test_two_narrow_rows_keep_the_failures_and_the_rate():
 
 
 SHORT_FORMS = {"failures 888", "98.8% deliv.", "98.3% deliv.", "oldest 5 min", "5 min:",
-               "15 min:", "since 03:50:", "41 200/50 000 settled"}  # fmt: skip
+               "15 min:", "since 03:50:", "send-out 03:50:",
+               "41 200/50 000 settled"}  # fmt: skip
 
 
 def parts(line: str) -> list[str]:
@@ -109,3 +115,37 @@ async def test_strip_at_120x36_labels_every_recent_figure(tmp_path):
         assert strip.lines[2].startswith("send-out since 02:40: 160 of 200 settled · 40 pending")
         assert "ETA 25 min" in strip.lines[2]
         assert strip.lines[3].startswith("failed 18 · expired 10 · rejected 8 · not found 2")
+
+
+class StripApp(App[None]):
+    """The top band of the main view: a 46-column stand-in for the balance, then the strip."""
+
+    CSS_PATH = [*stylesheets()]
+    CSS = "#balance-standin { width: 46; }"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+
+    def get_css_variables(self) -> dict[str, str]:
+        return with_state_variables(super().get_css_variables())  # the $state-… colours
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="top"):
+            yield Static("", id="balance-standin")
+            yield CampaignStrip(id="campaign")
+
+    def on_mount(self) -> None:
+        self.theme = "textual-dark"
+        self.query_one(CampaignStrip).show(FIG)
+
+
+def test_strip_snapshot_120(snap_compare):
+    """The strip as it sits beside the balance at 120 columns: five labelled rows ("last
+    5 min: sent 1 173/min · 98.8% delivered · failed 12/min", the 15 minutes' row, "send-out
+    03:50: 41 200 of 50 000 settled · 8 800 pending · ETA 9 min", the failures by state with
+    "33 stuck · oldest 5 min", the totals), no sparkline, no word cut."""
+    assert snap_compare(StripApp(), terminal_size=(120, 7))
+
+
+def test_strip_snapshot_80(snap_compare):
+    """At 80 columns the strip has two rows of 28 cells: "last 5 min: sent 1 173/min" and
+    "failures 888 · 33 stuck"."""
+    assert snap_compare(StripApp(), terminal_size=(80, 4))

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from smstui.breakdown import Bucket, Series, bucket_size, compute_breakdown, send_series
+from smstui.breakdown import (
+    HOUR_ROWS_MAX,
+    Bucket,
+    Series,
+    bucket_size,
+    compute_breakdown,
+    send_series,
+)
 from smstui.campaign import delivery_percent
 from smstui.delivery_time import delivery_seconds, percentile
 from smstui.model import DeliveryState as S
@@ -76,13 +84,39 @@ def test_sender_account_and_hour_groups():
     assert {g.name: g.total for g in b.groups["sender"]} == {"SHOP": 7, "(none)": 1}
     assert {g.name: g.total for g in b.groups["account"]} == {"smsc-main": 7, "other": 1}
     hours = [(g.name, g.total) for g in b.groups["hour"]]
-    assert hours == [("00:00–01:00", 5), ("01:00–02:00", 2), ("(no time)", 1)]
+    assert hours == [("11-21 00:00", 5), ("11-21 01:00", 2), ("(no time)", 1)]
+    assert b.time_unit == "hour"
 
 
 def test_send_hours_follow_the_display_zone():
     msk = timezone(timedelta(hours=3))
     hours = [g.name for g in compute_breakdown(ROWS, tz=msk).groups["hour"]]
-    assert hours[:2] == ["03:00–04:00", "04:00–05:00"]
+    assert hours[:2] == ["11-21 03:00", "11-21 04:00"]
+
+
+def test_send_hours_run_in_time_order_across_midnight_with_dates():
+    # 22:00 on the 20th to 01:00 on the 21st (UTC): the clock strings alone would sort 00:00 first.
+    rows = [msg(i, S.DELIVERED, sent=T0 - 7200 + i * 3600) for i in range(4)]
+    hours = compute_breakdown(rows, tz=UTC).groups["hour"]
+    assert [g.name for g in hours] == ["11-20 22:00", "11-20 23:00", "11-21 00:00", "11-21 01:00"]
+    assert [g.order for g in hours] == sorted(g.order for g in hours)
+
+
+def test_an_hour_told_twice_when_the_clock_goes_back_names_its_zone():
+    berlin = ZoneInfo("Europe/Berlin")  # 2025-10-26 03:00 CEST → 02:00 CET
+    at = datetime(2025, 10, 26, 0, 30, tzinfo=UTC).timestamp()  # 02:30 CEST
+    rows = [msg(i, S.DELIVERED, sent=at + i * 3600) for i in range(2)]  # and 02:30 CET
+    hours = [g.name for g in compute_breakdown(rows, tz=berlin).groups["hour"]]
+    assert hours == ["10-26 02:00 CEST", "10-26 02:00 CET"]
+
+
+def test_more_than_a_week_of_send_hours_is_told_by_day():
+    rows = [msg(i, S.DELIVERED, sent=T0 - i * 3600) for i in range(HOUR_ROWS_MAX + 1)]
+    b = compute_breakdown(rows, tz=UTC)
+    assert b.time_unit == "day"
+    days = [(g.name, g.total) for g in b.groups["hour"]]
+    assert days[0] == ("2025-11-14", 24) and days[-1] == ("2025-11-21", 1)
+    assert [d for d, _ in days] == sorted(d for d, _ in days) and len(days) == 8
 
 
 def test_delivery_percent_is_the_campaign_strips_rule():

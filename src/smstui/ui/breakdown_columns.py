@@ -38,15 +38,15 @@ def _money(amount: Decimal) -> str:
 
 
 NAME_LABEL = {"operator": "Operator", "error": "Error", "sender": "Sender",
-              "account": "Account", "hour": "Send hour"}  # fmt: skip
+              "account": "Account"}  # fmt: skip
 TAB_LABEL = {"operator": "Operator", "error": "Error", "sender": "Sender",
              "account": "Account", "hour": "Hour"}  # fmt: skip
 
 
-def _name(dimension: str) -> Column:
-    # Hours sort by the clock, not alphabetically ("(no time)" last).
+def _name(dimension: str, time_unit: str) -> Column:
+    # Send times sort by time, not alphabetically ("(no time)" last).
     if dimension == "hour":
-        return Column("name", NAME_LABEL[dimension], lambda g, t: g.name,
+        return Column("name", f"Send {time_unit}", lambda g, t: g.name,
                       lambda g, t: g.order, numeric=False)  # fmt: skip
     return Column("name", NAME_LABEL[dimension], lambda g, t: g.name,
                   lambda g, t: g.name.casefold(), numeric=False)  # fmt: skip
@@ -79,13 +79,15 @@ ERROR = (
 )  # fmt: skip
 
 
-def columns(dimension: str) -> tuple[Column, ...]:
-    """The columns of one dimension's table, the group's name first."""
-    return (_name(dimension), *(ERROR if dimension == "error" else COMMON))
+def columns(dimension: str, time_unit: str = "hour") -> tuple[Column, ...]:
+    """The columns of one dimension's table, the group's name first (send times: by
+    `time_unit`, "hour" or "day")."""
+    return (_name(dimension, time_unit), *(ERROR if dimension == "error" else COMMON))
 
 
 def default_sort(dimension: str) -> tuple[str, bool]:
-    """(column key, descending) a table opens with: hours by the clock, else biggest first."""
+    """(column key, descending) a table opens with: send times in time order, else biggest
+    first."""
     return ("name", False) if dimension == "hour" else ("total", True)
 
 

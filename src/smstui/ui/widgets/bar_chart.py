@@ -40,11 +40,14 @@ def chart_lines(
     y_text: Callable[[float], str],
     x_labels: Sequence[str],
     mark_zero: bool = False,
+    x_days: Sequence[str] = (),
 ) -> list[str]:
     """Rows of plain text: bars with a y axis (top, middle, 0) and an x axis with time ticks.
 
     `values[i]` is None where a bucket has no data (drawn empty); `mark_zero` draws a measured
-    0 as a sliver so it differs from no data. `x_labels[i]` names bucket i's start.
+    0 as a sliver so it differs from no data. `x_labels[i]` names bucket i's start and
+    `x_days[i]` its day: when the buckets span more than one day, the first tick and every
+    tick on a new day carry the day ("11-20 23:00", then "00:00"… "11-21 06:00").
     """
     plot_rows = max(1, height - 2)
     marks = {plot_rows - 1: y_max}
@@ -75,13 +78,19 @@ def chart_lines(
         axis = "┤" if k in labels else "│"
         rows.append(f"{labels.get(k, '').rjust(pad)} {axis}{''.join(cells)}".rstrip())
     ticks, tick_line, used_to = [], ["─"] * plot_w, -1
+    dated = len(set(x_days[: len(eighths)])) > 1
+    last_day = None
     for i, text in enumerate(x_labels[: len(eighths)]):
         col = i * col_w
+        day = x_days[i] if dated else None
+        if day is not None and day != last_day:
+            text = f"{day} {text}"
         if col <= used_to or col + len(text) > plot_w:
             continue
         tick_line[col] = "┬"
         ticks.append((col, text))
         used_to = col + len(text) + 1
+        last_day = day
     rows.append(f"{zero.rjust(pad)} ┼{''.join(tick_line)}")
     label_row = [" "] * plot_w
     for col, text in ticks:
@@ -101,6 +110,7 @@ class ChartSpec:
     x_title: str  # the x axis's name, shown under the chart
     y_max: float | None = None  # None: a nice ceiling of the largest value
     mark_zero: bool = False
+    x_day: Callable[[float, int], str] | None = None  # bucket start, seconds → its day ('')
 
 
 class BarChart(Static):
@@ -154,5 +164,8 @@ class BarChart(Static):
             y_text=spec.y_text,
             x_labels=[spec.x_text(b.start, coarse.bucket_s) for b in coarse.buckets],
             mark_zero=spec.mark_zero,
+            x_days=[spec.x_day(b.start, coarse.bucket_s) for b in coarse.buckets]
+            if spec.x_day is not None
+            else (),
         )
         self.update("\n".join(escape(line) for line in self.lines))

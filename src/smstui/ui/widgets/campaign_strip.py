@@ -116,7 +116,7 @@ def _sendout_row(s: SendOut | None, now: float) -> list[Segment]:
     start = clock(s.first_at, now)
     since = f"before {start}" if s.capped else start
     if s.sending:
-        label: Segment = (f"send-out since {since}:", f"since {since}:")
+        label: Segment = (f"send-out since {since}:", f"send-out {since}:", f"since {since}:")
     else:
         end = clock(s.last_at, now)
         label = (f"send-out {since}–{end}:", f"{since}–{end}:")
