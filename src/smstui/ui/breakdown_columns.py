@@ -8,8 +8,7 @@ from decimal import Decimal
 
 from smstui.breakdown import Breakdown, Group
 from smstui.display import group as digits
-from smstui.display import short_duration
-from smstui.ui.widgets.stats import money_text
+from smstui.display import money, short_duration
 
 Sortable = float | str | Decimal
 
@@ -34,7 +33,7 @@ def _secs(value: float | None) -> str:
 
 
 def _money(amount: Decimal) -> str:
-    return money_text(amount)
+    return money(amount)
 
 
 NAME_LABEL = {"operator": "Operator", "error": "Error", "sender": "Sender",
@@ -121,8 +120,8 @@ def totals_text(b: Breakdown, currency: str = "") -> str:
     else:
         times = f"time to delivery: p50 [b]{_secs(t.p50_s)}[/b] · p95 [b]{_secs(t.p95_s)}[/b]"
     share = f" ({100 * t.spent_on_failures / t.spent:.1f}%)" if t.spent else ""
-    money = [f"spent [b]{money_text(t.spent, currency)}[/b]"]
-    money.append(f"on failures [b]{money_text(t.spent_on_failures, currency)}[/b]{share}")
+    spent = [f"spent [b]{money(t.spent, currency)}[/b]"]
+    spent.append(f"on failures [b]{money(t.spent_on_failures, currency)}[/b]{share}")
     if b.unknown_cost:
-        money.append(f"{digits(b.unknown_cost)} without a known price")
-    return "\n".join((counts, times, " · ".join(money)))
+        spent.append(f"{digits(b.unknown_cost)} without a known price")
+    return "\n".join((counts, times, " · ".join(spent)))

@@ -31,7 +31,7 @@ from smstui.breakdown import DIMENSIONS, Breakdown
 from smstui.clock import Clock
 from smstui.display import clock as clock_text
 from smstui.display import group as digits
-from smstui.display import short_duration, zone_name
+from smstui.display import plural, short_duration, zone_name
 from smstui.errors import SmstuiError
 from smstui.ui.breakdown_columns import (
     TAB_LABEL,
@@ -294,7 +294,7 @@ class BreakdownScreen(Screen[None]):
             table.add_row(*cells, key=g.name)
         direction = "▼ descending" if sort[1] else "▲ ascending"
         name = unit if self.dimension == "hour" else TAB_LABEL[self.dimension].lower()
-        table.border_title = f"By {name} · {digits(len(groups))} rows"
+        table.border_title = f"By {name} · {plural(len(groups), 'row')}"
         table.border_subtitle = (
             f"sorted by {by_key[sort[0]].label} {direction} · s: next column · S: reverse"
         )

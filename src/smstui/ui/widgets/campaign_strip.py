@@ -23,7 +23,7 @@ from smstui.campaign import (
     SendOut,
     Window,
 )
-from smstui.display import clock, group, short_duration
+from smstui.display import clock, group, plural, short_duration
 from smstui.model import DeliveryState
 from smstui.ui.state_style import state_markup
 
@@ -121,7 +121,7 @@ def _sendout_row(s: SendOut | None, now: float) -> list[Segment]:
         end = clock(s.last_at, now)
         label = (f"send-out {since}–{end}:", f"{since}–{end}:")
     if not s.pending:
-        return [label, (f"{group(s.total)} msgs, all settled", "all settled")]
+        return [label, (f"{plural(s.total, 'msg')}, all settled", "all settled")]
     row: list[Segment] = [label]
     row.append((f"{group(s.settled)} of {group(s.total)} settled",
                 f"{group(s.settled)}/{group(s.total)} settled"))  # fmt: skip
@@ -158,7 +158,7 @@ def _failures_row(fig: CampaignFigures) -> list[Segment]:
 
 def _totals_row(fig: CampaignFigures) -> list[Segment]:
     pct = fig.delivery_pct
-    head = f"total {group(fig.total)} msgs"
+    head = f"total {plural(fig.total, 'msg')}"
     row: list[Segment] = [(head,)]
     if pct is not None:
         row.append((f"{_pct(pct)} delivered",))

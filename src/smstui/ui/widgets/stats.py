@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from itertools import pairwise
 
-from smstui.display import short_duration
+from smstui.display import money, short_duration
 from smstui.model import Balance
 
 BURN_WINDOW_S = 3600.0  # judge the burn rate on the last hour of balance samples
@@ -48,7 +48,5 @@ def runway_text(amount: Decimal, rate_per_hour: Decimal | None) -> str:
 
 
 def money_text(amount: Decimal | None, currency: str = "") -> str:
-    """An amount with two decimals and its currency."""
-    if amount is None:
-        return "—"
-    return f"{amount:,.2f} {currency}".strip().replace(",", " ")
+    """An amount as display.money writes it (the one money format; "—" when unknown)."""
+    return money(amount, currency)
