@@ -48,7 +48,7 @@ class Secret:
     def __bool__(self) -> bool:
         return bool(self._value)
 
-    def __reduce__(self) -> tuple:  # pickling would carry it off the machine unmasked
+    def __reduce__(self) -> tuple[object, ...]:  # pickling would carry it off the machine unmasked
         raise TypeError("Secret values cannot be pickled")
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from smstui.emulator import numbering
-from smstui.emulator.ground_truth import state_counts, truth_rows
+from smstui.emulator.ground_truth import TruthRow, state_counts, truth_rows
 from smstui.emulator.hlr import hlr_path
 from smstui.emulator.options import EmulatorOptions
 from smstui.emulator.paths import (
@@ -271,7 +271,7 @@ class Campaign:
             listener(msg)
 
     # --- views ----------------------------------------------------------------------------
-    def truth(self, now: float) -> list[dict]:
+    def truth(self, now: float) -> list[TruthRow]:
         """Ground truth at `now`: one dict per message of both gateways."""
         return truth_rows(self, now)
 

@@ -7,9 +7,10 @@ import time
 
 from smstui.clock import Clock, ScaledClock
 from smstui.emulator.campaign import Campaign
+from smstui.emulator.ground_truth import TruthRow
 from smstui.emulator.limits import AuthGuard, Concurrency, IpBlocks, Limiter, SendErrorGuard
 from smstui.emulator.options import EmulatorOptions
-from smstui.emulator.stats import Stats
+from smstui.emulator.stats import Stats, StatsSnapshot
 
 
 class Emulator:
@@ -50,11 +51,11 @@ class Emulator:
         md5 = hashlib.md5(expected.encode("utf-8")).hexdigest()
         return password == expected or password.lower() == md5
 
-    def stats(self) -> dict:
+    def stats(self) -> StatsSnapshot:
         """The dict GET /_emulator/stats returns."""
         now = self.now()
         return self.stats_counters.snapshot(now, self.campaign.states(now))
 
-    def truth(self) -> list[dict]:
+    def truth(self) -> list[TruthRow]:
         """Ground truth of every message at the emulator's current time."""
         return self.campaign.truth(self.now())

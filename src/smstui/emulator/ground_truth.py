@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 from smstui.emulator.paths import SMSC_FINAL, WEBCOM_FINAL
 
@@ -10,9 +10,29 @@ if TYPE_CHECKING:
     from smstui.emulator.campaign import Campaign
 
 
-def truth_rows(campaign: Campaign, now: float) -> list[dict]:
+class TruthRow(TypedDict):
+    """One message's ground truth as /_emulator/truth serves it (SMSC rows carry more)."""
+
+    provider: str
+    login: str
+    id: int | str
+    phone: str
+    status: int | str  # SMSC status code or Webcom state word
+    err: int
+    final: bool
+    changed_at: float
+    sent_at: float
+    sender: str
+    parts: int
+    int_id: NotRequired[int]
+    cost: NotRequired[str]
+    via_api: NotRequired[bool]
+    deleted: NotRequired[bool]
+
+
+def truth_rows(campaign: Campaign, now: float) -> list[TruthRow]:
     """Ground truth at `now`: one dict per message of both gateways."""
-    rows = []
+    rows: list[TruthRow] = []
     for m in campaign.smsc:
         if m.sent > now:
             continue

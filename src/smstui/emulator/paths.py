@@ -99,7 +99,8 @@ class WebcomMessage:
 def _delay(rng: random.Random, plan: NumberPlan | None) -> float:
     """Operator delivery delay: log-uniform over the operator's range, a few stragglers."""
     lo, hi = plan.operator.delay if plan else (5.0, 60.0)
-    delay = lo * (hi / lo) ** rng.random()
+    # typeshed types float ** float as Any (a negative base gives complex); hi / lo > 0 here.
+    delay: float = lo * (hi / lo) ** rng.random()
     return delay * 8 if rng.random() < 0.05 else delay
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import logging
+from collections.abc import Coroutine
 
 import aiohttp
 
@@ -36,7 +37,7 @@ class Pusher:
         self.emu, self.url, self.provider = emu, url, provider
         self.due: list[tuple[float, int, int, Event]] = []
         self._seq = 0
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         start = emu.clock.now()
         # Only what happens after start is pushed: earlier events predate the handler.
         for msg in emu.campaign.smsc if provider == "smsc" else emu.campaign.webcom:
@@ -96,7 +97,7 @@ class Pusher:
                     task.cancel()
                 await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    def _spawn(self, coro) -> None:
+    def _spawn(self, coro: Coroutine[object, object, None]) -> None:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -133,13 +134,15 @@ class Pusher:
                 await asyncio.sleep(self.retry_pause())
         self.emu.stats_counters.pushes["failed"] += 1
 
-    async def _webcom(self, session: aiohttp.ClientSession, due: list) -> None:
+    async def _webcom(self, session: aiohttp.ClientSession, due: list[tuple[int, Event]]) -> None:
         """POST one batch; ids missing from the answer go again, up to 5 attempts in all."""
         opts = self.emu.opts
         pending: dict[int, tuple[int, float, str]] = {}
         for index, msg in due:
-            if msg.cancelled:
-                continue  # a deleted scheduled send never reaches the operator
+            # Only Webcom messages are queued for a Webcom hook (on_message); a deleted
+            # scheduled send never reaches the operator.
+            if not isinstance(msg, WebcomMessage) or msg.cancelled:
+                continue
             when, state = msg.timeline[index]
             pending[msg.id_sms] = (msg.id_sms, when, state)
         if not pending:

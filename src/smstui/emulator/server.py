@@ -29,14 +29,6 @@ from smstui.errors import ConfigError
 
 WebcomHandler = Callable[[Emulator, web.Request], Awaitable[web.Response]]
 
-SMSC_ROUTES = {
-    "send": smsc_send.handle_send,
-    "status": smsc_status.handle_status,
-    "balance": smsc_query.handle_balance,
-    "get": None,  # dispatched on the flag present
-    "info": None,
-}
-
 
 def _smsc_get(call: smsc.Call) -> web.Response:
     """get.php: history, incoming or statistics, chosen by which flag key is present."""
@@ -54,6 +46,15 @@ def _smsc_info(call: smsc.Call) -> web.Response:
     return smsc_query.handle_operator(call) if call.endpoint == "smsc.operator" else call.error(1)
 
 
+SMSC_ROUTES: dict[str, smsc.Handler] = {
+    "send": smsc_send.handle_send,
+    "status": smsc_status.handle_status,
+    "balance": smsc_query.handle_balance,
+    "get": _smsc_get,  # dispatched on the flag present
+    "info": _smsc_info,
+}
+
+
 def build_app(emu: Emulator) -> web.Application:
     """The aiohttp application serving both gateways on one port."""
     faults = Faults(emu.opts.faults, emu.opts.seed, emu.stats_counters, emu.opts.fault_timeout_s)
@@ -62,8 +63,7 @@ def build_app(emu: Emulator) -> web.Application:
         middlewares=[traffic.middleware, faults.middleware], client_max_size=8 * 1024 * 1024
     )
     app[FAULTS] = faults
-    handlers = {**SMSC_ROUTES, "get": _smsc_get, "info": _smsc_info}
-    for script, handler in handlers.items():
+    for script, handler in SMSC_ROUTES.items():
         view = partial(_smsc_view, emu, script, handler)
         app.router.add_route("*", f"/sys/{script}.php", view)
     rest = partial(_smsc_view, emu, "rest", smsc_send.handle_send)
@@ -93,7 +93,9 @@ def build_app(emu: Emulator) -> web.Application:
     return app
 
 
-async def _smsc_view(emu: Emulator, script: str, handler, request: web.Request) -> web.Response:
+async def _smsc_view(
+    emu: Emulator, script: str, handler: smsc.Handler, request: web.Request
+) -> web.Response:
     return await smsc.serve(emu, request, script, handler)
 
 
@@ -139,7 +141,7 @@ async def run_emulator(opts: EmulatorOptions) -> AsyncIterator[Emulator]:
     addresses = runner.addresses  # (host, port, …) of each listening socket
     port = addresses[0][1] if addresses else opts.port
     emu.base_url = f"http://{opts.host}:{port}"
-    tasks: list[asyncio.Task] = []
+    tasks: list[asyncio.Task[None]] = []
     for url, provider in ((opts.smsc_webhook, "smsc"), (opts.webcom_webhook, "webcom")):
         if url:
             tasks.append(asyncio.create_task(Pusher(emu, url, provider).run()))

@@ -45,7 +45,7 @@ def handle_history(call: Call) -> web.Response:
         return call.error(1)
     wanted = {numbering.normalize_phone(x) or x.strip() for x in p.get("phone", "").split(",")}
     wanted.discard("")
-    rows: list[dict] = []
+    rows: list[dict[str, object]] = []
     if p.get("format", "0").strip() in ("", "0"):
         for m in reversed(call.emu.campaign.smsc):
             if len(rows) >= cnt:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from aiohttp import web
 
 from smstui.emulator.smsc import Call
@@ -18,7 +20,9 @@ def int_param(raw: str | None, default: int, lo: int, hi: int) -> int | None:
     return int(raw)
 
 
-def render(call: Call, rows: list[dict], single: bool, tag: str = "sms") -> web.Response:
+def render(
+    call: Call, rows: Sequence[Mapping[str, object]], single: bool, tag: str = "sms"
+) -> web.Response:
     """Object (single) or list in fmt 3; tagged XML; `k = v` or comma lines otherwise."""
     if call.fmt == 3:
         return reply(rows[0] if single else rows, 3, call.charset)

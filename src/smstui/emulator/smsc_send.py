@@ -10,6 +10,7 @@ from decimal import Decimal
 from aiohttp import web
 
 from smstui.emulator import numbering
+from smstui.emulator.paths import SmscMessage
 from smstui.emulator.scenario import SENDERS
 from smstui.emulator.smsc import Call, is_flag
 from smstui.emulator.smsc_wire import reply, xml_fields
@@ -161,7 +162,13 @@ def _priced(call: Call, total: Decimal, cnt: int) -> web.Response:
     return reply(f"OK - {cnt} SMS, COST - {total}", 0, call.charset)
 
 
-def _sent_body(call: Call, msgs: list, phones: list, cnt: int, cost_mode: str) -> dict:
+def _sent_body(
+    call: Call,
+    msgs: list[SmscMessage],
+    phones: list[tuple[str, str | None, str]],
+    cnt: int,
+    cost_mode: str,
+) -> dict[str, object]:
     """The fmt=3 reply object; the other formats are rendered from it."""
     body: dict[str, object] = {"id": msgs[0].id_value, "cnt": cnt}
     spent = sum((m.cost for m in msgs), Decimal(0))
@@ -172,7 +179,7 @@ def _sent_body(call: Call, msgs: list, phones: list, cnt: int, cost_mode: str) -
     op, err = is_flag(call, "op"), is_flag(call, "err")
     if op or err:
         sent = {m.phone: m for m in msgs}
-        items = []
+        items: list[dict[str, object]] = []
         for raw, norm, _ in phones:
             m = sent.get(norm or "")
             if m is not None and op:
@@ -193,7 +200,7 @@ def _sent_body(call: Call, msgs: list, phones: list, cnt: int, cost_mode: str) -
     return body
 
 
-def _render_sent(call: Call, body: dict) -> web.Response:
+def _render_sent(call: Call, body: dict[str, object]) -> web.Response:
     """The success reply in the request's fmt."""
     if call.fmt == 3:
         return reply(body, 3, call.charset)

@@ -28,7 +28,7 @@ STATUS_NAMES = {
 }
 
 
-def message_fields(m: SmscMessage, now: float, level: int) -> dict:
+def message_fields(m: SmscMessage, now: float, level: int) -> dict[str, object]:
     """status.php / history fields of one message at `now` (§3.4, §6.2)."""
     changed, status, err = m.at(now)
     row: dict[str, object] = {
@@ -124,7 +124,7 @@ def handle_status(call: Call) -> web.Response:
     return render(call, rows, single=not mass)
 
 
-def _not_found_fields(level: int) -> dict:
+def _not_found_fields(level: int) -> dict[str, object]:
     """A −3 row: with status_name (a published client indexes it) and null dates, no message."""
     row: dict[str, object] = {
         "status": -3,
@@ -143,7 +143,9 @@ HLR_KEYS = ("imsi", "msc", "mcc", "mnc", "cn", "net", "rcn", "rnet")
 GEO_KEYS = ("country", "operator", "region")
 
 
-def _text_status(row: dict, level: int, fmt: int, *, hlr: bool, mass: bool) -> dict:
+def _text_status(
+    row: dict[str, object], level: int, fmt: int, *, hlr: bool, mass: bool
+) -> dict[str, object]:
     """fmt 0/1 field order as the official libraries index it (PHP/C#/Python `get_status`).
 
     status, time, err; the 8 HLR fields for an HLR query; country, operator, region (all=2);

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import json
+from collections.abc import Mapping
 from urllib.parse import unquote_to_bytes
 from xml.sax.saxutils import escape
 
@@ -44,6 +45,11 @@ def _json_escape(err: UnicodeError) -> tuple[str, int]:
 codecs.register_error("smstui_json", _json_escape)
 
 
+def _form_unquote(raw: bytes) -> bytes:
+    """One form-encoded key or value: "+" is a space, then %XX escapes."""
+    return unquote_to_bytes(raw.replace(b"+", b" "))
+
+
 def split_pairs(raw: bytes) -> list[tuple[str, bytes]]:
     """a=b&c=d (raw bytes) → [(key, value bytes)], percent- and plus-decoded."""
     pairs = []
@@ -51,8 +57,7 @@ def split_pairs(raw: bytes) -> list[tuple[str, bytes]]:
         if not chunk:
             continue
         key, _, value = chunk.partition(b"=")
-        decode = lambda b: unquote_to_bytes(b.replace(b"+", b" "))  # noqa: E731
-        pairs.append((decode(key).decode("latin-1"), decode(value)))
+        pairs.append((_form_unquote(key).decode("latin-1"), _form_unquote(value)))
     return pairs
 
 
@@ -173,7 +178,7 @@ def error_reply(
     return reply(body, fmt, charset)
 
 
-def xml_fields(tag: str, fields: dict[str, object]) -> str:
+def xml_fields(tag: str, fields: Mapping[str, object]) -> str:
     """<tag><k>v</k>…</tag> with escaped values (None, an unknown date, as an empty element)."""
     inner = "".join(f"<{k}>{'' if v is None else escape(str(v))}</{k}>" for k, v in fields.items())
     return f"<{tag}>{inner}</{tag}>"

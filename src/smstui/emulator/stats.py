@@ -4,6 +4,29 @@ from __future__ import annotations
 
 from collections import Counter, deque
 from dataclasses import dataclass, field
+from typing import TypedDict
+
+
+class RequestShape(TypedDict):
+    """What one gateway request looked like (no parameters, so no credentials)."""
+
+    endpoint: str
+    method: str
+    path: str
+    content_type: str
+
+
+class StatsSnapshot(TypedDict):
+    """The JSON document GET /_emulator/stats serves."""
+
+    requests: dict[str, int]
+    limit_errors: dict[str, int]
+    errors: dict[str, int]
+    messages_by_state: dict[str, dict[str, int]]
+    pushes: dict[str, int]
+    faults: dict[str, int]
+    content_types: dict[str, dict[str, int]]
+    now: float
 
 
 @dataclass
@@ -30,7 +53,7 @@ class Stats:
     pushes: Counter[str] = field(default_factory=Counter)
     faults: Counter[str] = field(default_factory=Counter)
     content_types: dict[str, Counter[str]] = field(default_factory=dict)
-    recent: deque[dict] = field(default_factory=lambda: deque(maxlen=2000))
+    recent: deque[RequestShape] = field(default_factory=lambda: deque(maxlen=2000))
 
     def request(self, endpoint: str, method: str, path: str, content_type: str) -> None:
         """Count one gateway request and remember its shape (method, path, Content-Type)."""
@@ -46,7 +69,7 @@ class Stats:
         if limit:
             self.limit_errors[code] += 1
 
-    def snapshot(self, now: float, by_state: dict[str, dict[str, int]]) -> dict:
+    def snapshot(self, now: float, by_state: dict[str, dict[str, int]]) -> StatsSnapshot:
         """The JSON-ready dict GET /_emulator/stats returns."""
         return {
             "requests": dict(self.requests),

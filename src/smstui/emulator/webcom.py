@@ -10,6 +10,7 @@ from aiohttp import web
 from smstui.emulator import limits as L
 from smstui.emulator import numbering
 from smstui.emulator.core import Emulator
+from smstui.emulator.paths import WebcomMessage
 from smstui.emulator.webcom_send import send_one
 from smstui.emulator.webcom_wire import (
     E2,
@@ -23,7 +24,7 @@ from smstui.emulator.webcom_wire import (
 )
 
 
-def state_of(emu: Emulator, login: str, id_sms: object, now: float):
+def state_of(emu: Emulator, login: str, id_sms: object, now: float) -> WebcomMessage | None:
     """The Webcom message with this id owned by `login`, or None."""
     try:
         key = int(str(id_sms).strip())
@@ -80,12 +81,14 @@ async def handle_balance(emu: Emulator, request: web.Request) -> web.Response:
     return json_reply({"money": f"{money:.2f}", "currency": "RUR", "information": info})
 
 
+def plain(text: str, status: int = 200) -> web.Response:
+    """A UTF-8 text/plain reply, as every GET /sendsms.php answer is."""
+    return web.Response(text=text, status=status, content_type="text/plain", charset="utf-8")
+
+
 async def handle_get(emu: Emulator, request: web.Request) -> web.Response:
     """GET /sendsms.php: status by smsid (bare word), balance=1, or send (comma ids)."""
     q = request.query
-    plain = lambda text, status=200: web.Response(  # noqa: E731
-        text=text, status=status, content_type="text/plain", charset="utf-8"
-    )
     login = login_of(emu, q.get("user", ""), q.get("pwd", ""), q.get("token", ""))
     if login is None:
         emu.stats_counters.error("webcom.E3")

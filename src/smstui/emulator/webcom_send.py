@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from decimal import Decimal
+from typing import NotRequired, TypedDict
 
 from aiohttp import web
 
@@ -31,6 +32,14 @@ WEBCOM_SENDERS = frozenset({*SENDERS, "SMS-INFO"})
 VALIDITY_DEFAULT_S = 2 * 86400
 
 
+class SendResult(TypedDict):
+    """One recipient's `information` entry: sent ({state, id_sms}) or refused ({error})."""
+
+    state: NotRequired[str]
+    id_sms: NotRequired[int]
+    error: NotRequired[str]
+
+
 def send_one(
     emu: Emulator,
     login: str,
@@ -43,7 +52,7 @@ def send_one(
     *,
     send_at: float | None = None,
     name_delivery: str = "",
-) -> dict:
+) -> SendResult:
     """One recipient of a send: {"state": "send", "id_sms"} or {"error": "<Russian text>"}.
 
     `send_at` (from time_send, later than now) schedules the message instead of sending it.
