@@ -10,6 +10,7 @@ import logging
 import os
 import pkgutil
 import sys
+import time
 import warnings
 from collections.abc import Sequence
 from typing import TextIO
@@ -58,6 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, *, as_json: bool) -> int:
     """The command, with every expected failure turned into its exit code and report."""
+    started = time.monotonic()
     try:
         result = args.func(args)
         if inspect.iscoroutine(result):
@@ -65,7 +67,7 @@ def _run(args: argparse.Namespace, *, as_json: bool) -> int:
         sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at exit
         return int(result or 0)
     except SmstuiError as err:
-        return report(describe(err), as_json=as_json)
+        return report(describe(err, elapsed_s=time.monotonic() - started), as_json=as_json)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except BrokenPipeError:

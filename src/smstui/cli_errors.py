@@ -20,10 +20,12 @@ import sys
 from dataclasses import dataclass
 
 from smstui.budget import BudgetExceeded
+from smstui.display import duration
 from smstui.errors import (
     ApiError,
     ConfigError,
     GatewayError,
+    GatewayTimeout,
     NotFound,
     OutcomeUnknown,
     SmstuiError,
@@ -78,8 +80,12 @@ class Failure:
         }
 
 
-def describe(err: SmstuiError) -> Failure:
-    """The exit code, wording and class of an error smstui raised on purpose."""
+def describe(err: SmstuiError, *, elapsed_s: float | None = None) -> Failure:
+    """The exit code, wording and class of an error smstui raised on purpose.
+
+    `elapsed_s`: how long the command ran; a timeout names it, because "no answer within 10 s"
+    is per try and reads wrong printed after 33 s of retries.
+    """
     if isinstance(err, OutcomeUnknown):
         line, which = str(err), err.message.provider.value
         return Failure(EXIT_OUTCOME_UNKNOWN, line, line, ErrorClass.UNKNOWN, which)
@@ -97,15 +103,18 @@ def describe(err: SmstuiError) -> Failure:
     if isinstance(err, BudgetExceeded):
         return Failure(EXIT_GATEWAY, str(err), str(err), ErrorClass.TEMPORARY)
     if isinstance(err, GatewayError):
-        return _gateway(err)
+        return _gateway(err, elapsed_s)
     return Failure(EXIT_GATEWAY, str(err), str(err), ErrorClass.UNKNOWN)
 
 
-def _gateway(err: GatewayError) -> Failure:
+def _gateway(err: GatewayError, elapsed_s: float | None) -> Failure:
     provider = err.provider or None
     if isinstance(err, TransportError):
-        line = f"network error: {err}"
-        return Failure(EXIT_NETWORK, line, str(err), ErrorClass.TEMPORARY, provider)
+        text = str(err)
+        if isinstance(err, GatewayTimeout) and elapsed_s is not None:
+            text += f"; gave up after {duration(elapsed_s)}"
+        line = f"network error: {text}"
+        return Failure(EXIT_NETWORK, line, text, ErrorClass.TEMPORARY, provider)
     if isinstance(err, ApiError):
         line = describe_api_error(err)
         return Failure(EXIT_GATEWAY, line, line, err.error_class, provider, err.code)

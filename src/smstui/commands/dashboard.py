@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from smstui.commands._common import add_config_args
-from smstui.config import default_config_path, load_config
+from smstui.commands._tui import ends_on_hangup, report_log
+from smstui.config import Config, default_config_path, load_config
 from smstui.controller import Controller
 from smstui.errors import ConfigError
+from smstui.logfile import log_candidates, logs_to_file
 from smstui.poller import Engine
 from smstui.runtime import (
     FollowerController,
@@ -21,6 +25,9 @@ from smstui.runtime import (
 )
 from smstui.store import Store
 from smstui.webhook.errors import ReceiverError
+
+if TYPE_CHECKING:  # the app module imports Textual: only the dashboard needs it at run time
+    from smstui.ui.app import SmstuiApp
 
 NO_CONFIG = """smstui: no configuration at {path}
 
@@ -36,7 +43,7 @@ Create it with your gateway account, for example:
 """
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `dashboard` subcommand (also what bare `smstui` runs)."""
     parser = sub.add_parser("dashboard", help="open the live dashboard (the default command)")
     add_config_args(parser)
@@ -57,15 +64,22 @@ def run(args: argparse.Namespace) -> int:
     try:
         for notice in store.notices:
             print(f"smstui: {notice}", file=sys.stderr)
-        build_dashboard(config, store, args.listen).run()
+        with logs_to_file(log_candidates(config.cache_dir), config.secrets()) as logged:
+            app = build_dashboard(config, store, args.listen, log_file=logged.path)
+            with ends_on_hangup(app):
+                app.run()
     finally:
         store.close()
+    report_log(logged, "dashboard")
     return 0
 
 
-def build_dashboard(config, store: Store, listen: str | None = None):
+def build_dashboard(
+    config: Config, store: Store, listen: str | None = None, *, log_file: Path | None = None
+) -> SmstuiApp:
     """The app over this cache: polling in-process as its writer, or following the daemon
-    (acting through the shared budget and journal, never polling itself)."""
+    (acting through the shared budget and journal, never polling itself). `log_file`: where
+    log lines go while it runs (named on the health screen)."""
     from smstui.ui.app import make_app
 
     engine = Engine(config, store)
@@ -98,4 +112,4 @@ def build_dashboard(config, store: Store, listen: str | None = None):
 
         services = [serve]
     return make_app(store=store, controller=controller, clock=engine.clock, config=config,
-                    services=services)  # fmt: skip
+                    services=services, log_file=log_file)  # fmt: skip

@@ -9,18 +9,24 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 
 from smstui.clock import ScaledClock, SystemClock
-from smstui.config import parse_config
+from smstui.commands._tui import ends_on_hangup, report_log
+from smstui.config import Config, parse_config
+from smstui.logfile import demo_log_candidates, logs_to_file
 from smstui.runtime import free_port, receiver_for
 from smstui.store import Store
+
+if TYPE_CHECKING:  # the app module imports Textual: only needed once the demo runs
+    from smstui.ui.app import SmstuiApp
 
 DEMO_SECRET_BYTES = 12
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `demo` subcommand."""
     parser = sub.add_parser("demo", help="open the dashboard on the built-in gateway emulator")
     parser.add_argument("--seed", type=int, default=7, help="campaign seed (default 7)")
@@ -39,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def demo_config(emulator_url: str, cache_dir: Path, listen: str, hook_secret: str):
+def demo_config(emulator_url: str, cache_dir: Path, listen: str, hook_secret: str) -> Config:
     """Two accounts on the emulator (one per gateway) and a signed webhook receiver."""
     return parse_config(
         {
@@ -64,8 +70,11 @@ def demo_export_dir(args: argparse.Namespace) -> Path:
     return platformdirs.user_data_path("smstui") / "demo-exports"
 
 
-def build_demo(args: argparse.Namespace):
-    """The demo app and its store: emulator, receiver and poller run as the app's service."""
+def build_demo(
+    args: argparse.Namespace, *, log_file: Path | None = None
+) -> tuple[SmstuiApp, Store, Path]:
+    """The demo app, its store and cache dir: emulator, receiver and poller run as the app's
+    service; `log_file` is where log lines go meanwhile (named on the health screen)."""
     from smstui.commands._demo_ledger import DemoLedger
     from smstui.emulator.options import EmulatorOptions
     from smstui.emulator.server import run_emulator
@@ -101,20 +110,27 @@ def build_demo(args: argparse.Namespace):
 
     app = make_app(store=store, controller=engine, clock=clock, config=config,
                    title="smstui demo", services=[serve],
-                   export_dir=demo_export_dir(args))  # fmt: skip
+                   export_dir=demo_export_dir(args), log_file=log_file)  # fmt: skip
     return app, store, cache_dir
 
 
 def run(args: argparse.Namespace) -> int:
-    """Show the demo dashboard; the temporary cache goes away afterwards, exports stay."""
-    app, store, cache_dir = build_demo(args)
-    try:
-        app.run()
-    finally:
-        store.close()
-        if args.cache_dir is None:
-            shutil.rmtree(cache_dir, ignore_errors=True)
-    exported = app.main_screen.actions.last_export
+    """Show the demo dashboard; the temporary cache goes away afterwards (also when the
+    terminal closes under it), exports and the log stay."""
+    # Masked in the log: the receiver's random secret. The gateways' demo/demo are public, and
+    # masking "demo" would turn every account name in the log into "***-smsc".
+    with logs_to_file(demo_log_candidates(args.cache_dir)) as logged:
+        app, store, cache_dir = build_demo(args, log_file=logged.path)
+        logged.mask_also([app.config.webhook.smsc_secret] if app.config else [])
+        try:
+            with ends_on_hangup(app):
+                app.run()
+        finally:
+            store.close()
+            if args.cache_dir is None:
+                shutil.rmtree(cache_dir, ignore_errors=True)
+    report_log(logged, "demo")
+    exported = app.main_screen.last_export
     if exported is not None:
         print(f"smstui demo: exports kept in {exported.parent}", file=sys.stderr)
     return 0

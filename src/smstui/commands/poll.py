@@ -8,7 +8,7 @@ import signal
 import sys
 import time
 
-from smstui.cli_errors import EXIT_USAGE
+from smstui.cli_errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from smstui.commands._common import add_config_args, load
 from smstui.display import stamp
 from smstui.poller import CycleReport
@@ -16,7 +16,7 @@ from smstui.runtime import cache_path, only_account, open_engine, receiver_for
 from smstui.webhook.errors import ReceiverError
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `poll` subcommand."""
     parser = sub.add_parser("poll", help="poll the gateways headless and keep the cache current")
     add_config_args(parser)
@@ -30,17 +30,26 @@ def _print_cycle(report: CycleReport, budget_left: str) -> None:
 
 
 async def run(args: argparse.Namespace) -> int:
-    """Poll until SIGINT/SIGTERM (or one cycle with --once); the cache is flushed either way."""
+    """Poll until SIGINT/SIGTERM (or one cycle with --once); the cache is flushed either way.
+
+    SIGTERM is the service manager's normal stop (exit 0); Ctrl-C exits 130, as documented.
+    """
     config = only_account(load(args), args.account)
     print(f"smstui poll: cache {cache_path(config)}", file=sys.stderr, flush=True)
+    stopped_by: list[signal.Signals] = []
     async with open_engine(config) as engine:
         engine.on_cycle = _print_cycle
         if args.once:
             await engine.run_once()
-            return 0
+            return EXIT_OK
+
+        def on_signal(sig: signal.Signals) -> None:
+            stopped_by.append(sig)
+            engine.stop()
+
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, engine.stop)
+            loop.add_signal_handler(sig, on_signal, sig)
         try:
             async with receiver_for(engine, config, args.listen, engine.clock) as receiver:
                 if receiver is not None:
@@ -50,4 +59,4 @@ async def run(args: argparse.Namespace) -> int:
         except ReceiverError as err:  # e.g. the port is taken: one line, not a traceback
             print(f"smstui: {err}", file=sys.stderr, flush=True)
             return EXIT_USAGE
-    return 0
+    return EXIT_INTERRUPTED if signal.SIGINT in stopped_by[:1] else EXIT_OK

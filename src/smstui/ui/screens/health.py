@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from rich.console import Group
@@ -95,9 +96,18 @@ def webhook_table(counters: dict[str, int]) -> Table:
     return table
 
 
-def health_report(snap: HealthSnapshot, cache: Any, now: float) -> Group:
+def log_line(log_file: Path | None) -> Text:
+    """Where log lines go while the dashboard runs (never onto the screen)."""
+    if log_file is None:
+        return Text("log file: none (log lines are not kept while the dashboard runs)", style="dim")
+    return Text.assemble("log file: ", (str(log_file), "bold"))
+
+
+def health_report(
+    snap: HealthSnapshot, cache: Any, now: float, log_file: Path | None = None
+) -> Group:
     """The whole screen's content as one renderable (also what the tests read)."""
-    parts: list[Any] = []
+    parts: list[Any] = [log_line(log_file)]
     for acc in snap.accounts:
         parts.append(Text(f"\n{acc.account}", style="bold underline"))
         parts.extend(Text(line) for line in account_lines(acc, now))
@@ -143,9 +153,12 @@ class HealthScreen(Screen[None]):
         snapshot: Callable[[], HealthSnapshot],
         cache: Callable[[], Any],
         now: Callable[[], float],
+        *,
+        log_file: Path | None = None,
     ) -> None:
         super().__init__(classes="health-screen")
         self._snapshot, self._cache, self._now = snapshot, cache, now
+        self._log_file = log_file
 
     def compose(self) -> ComposeResult:
         """Header, the report, the footer."""
@@ -162,7 +175,7 @@ class HealthScreen(Screen[None]):
 
     def refresh_report(self) -> None:
         """Read the cheap snapshots again."""
-        report = health_report(self._snapshot(), self._cache(), self._now())
+        report = health_report(self._snapshot(), self._cache(), self._now(), self._log_file)
         self.query_one("#health-report", Static).update(report)
 
     def action_close(self) -> None:
