@@ -5,15 +5,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import signal
 import sys
+from collections.abc import Sequence
 
+import platformdirs
+
+from smstui.cli_errors import EXIT_INTERRUPTED, EXIT_OK
 from smstui.emulator.faults import parse_faults
 from smstui.emulator.options import EmulatorOptions
 from smstui.emulator.server import run_emulator
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `emulate` subcommand."""
     parser = sub.add_parser("emulate", help="run the built-in SMSC and Webcom gateway emulator")
     parser.add_argument("--host", default="127.0.0.1", help="bind address (default loopback)")
@@ -82,16 +87,49 @@ def options_from(args: argparse.Namespace) -> EmulatorOptions:
     return opts
 
 
+DEMO_LOGIN = DEMO_PASSWORD = "demo"  # the emulator's built-in account (EmulatorOptions)
+
+
+def welcome(base_url: str, extra_logins: Sequence[str]) -> str:
+    """What to log in with and a config to paste: the emulator's own public demo credentials
+    only; passwords given with --account are the user's and are never echoed."""
+    also = f"; also the --account logins {', '.join(extra_logins)}" if extra_logins else ""
+    accounts = "".join(
+        f'[[accounts]]\nname = "emu-{provider}"\nprovider = "{provider}"\n'
+        f"base_url = {json.dumps(base_url)}\n"
+        f'login = "{DEMO_LOGIN}"\npassword = "{DEMO_PASSWORD}"\n\n'
+        for provider in ("smsc", "webcom")
+    )
+    # Its own cache: emulated messages never mix into the cache of the real accounts.
+    cache = json.dumps(str(platformdirs.user_data_path("smstui") / "emulator-cache"))
+    return (
+        f'accepts login "{DEMO_LOGIN}", password "{DEMO_PASSWORD}" on both gateways{also}\n'
+        "config to paste (save as FILE, chmod 600 FILE, then: smstui --config FILE):\n\n"
+        f"{accounts}[cache]\ndir = {cache}\n"
+    )
+
+
 async def run(args: argparse.Namespace) -> int:
-    """Serve until interrupted; the first stdout line says where."""
+    """Serve until interrupted; the first stdout line says where, then how to log in.
+
+    SIGTERM is a normal stop (exit 0); Ctrl-C exits 130, as every interrupted command does.
+    """
     opts = options_from(args)
+    stopped_by: list[signal.Signals] = []
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def on_signal(sig: signal.Signals) -> None:
+        stopped_by.append(sig)
+        stop.set()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):  # not on Windows
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, on_signal, sig)
     async with run_emulator(opts) as emu:
         print(f"smstui emulator listening on {emu.base_url}", flush=True)
+        extra = [login for login in opts.parsed_accounts() if login != DEMO_LOGIN]
+        print(welcome(emu.base_url, extra), flush=True)
         await stop.wait()
     print("smstui emulator stopped", file=sys.stderr, flush=True)
-    return 0
+    return EXIT_INTERRUPTED if signal.SIGINT in stopped_by[:1] else EXIT_OK
