@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
 from collections import Counter
-from collections.abc import ItemsView, Iterable, Iterator, Mapping, Sequence, ValuesView
+from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, Sequence, ValuesView
 from itertools import accumulate, chain, islice
 from typing import Any, TypeVar, overload
 
@@ -176,52 +176,49 @@ class SortedRuns:
         of the run; what sorts after every chunk becomes new chunks."""
         if not run:
             return
-        chunks, maxes, own = self._chunks, self._maxes, self._own
-        self._len += len(run)
-        i = bisect_left(maxes, run[0])
-        out_c, out_m, out_o = chunks[:i], maxes[:i], own[:i]
-        lo, n = 0, len(run)
-        while lo < n and i < len(chunks):
-            hi = bisect_left(run, maxes[i], lo)
-            if hi == lo:
-                out_c.append(chunks[i])
-                out_m.append(maxes[i])
-                out_o.append(own[i])
-            else:
-                merged = chunks[i] + run[lo:hi]
-                merged.sort()  # two sorted runs: one linear merge
-                _pieces(merged, out_c, out_m, out_o)
-                lo = hi
-            i += 1
-        if lo < n:
-            _pieces(run[lo:] if lo else run, out_c, out_m, out_o)
-        out_c += chunks[i:]
-        out_m += maxes[i:]
-        out_o += own[i:]
-        self._chunks, self._maxes, self._own = out_c, out_m, out_o
+        taken = self._splice(run, bisect_left, _merged)
+        if taken < len(run):  # the walk reached the last chunk: these go after it
+            rest = run[taken:] if taken else run
+            self._len += len(rest)
+            for piece in _pieces(rest):
+                self._chunks.append(piece)
+                self._maxes.append(piece[-1])
+                self._own.append(True)
 
     def remove_many(self, entries: Iterable[Entry]) -> int:
         """Drop these entries (absent ones are ignored); the number dropped."""
         gone = sorted(set(entries))
         if not gone:
             return 0
+        before = self._len
+        self._splice(gone, bisect_right, _without)
+        return before - self._len
+
+    def _splice(
+        self,
+        run: list[Entry],
+        cut: Callable[[list[Entry], Entry, int], int],
+        rebuild: Callable[[list[Entry], list[Entry]], list[list[Entry]]],
+    ) -> int:
+        """Walk the chunks beside a sorted run: the run's share of each chunk (cut at the
+        chunk's last entry) and the chunk go to `rebuild`, whose new chunks replace it; chunks
+        the run misses stay shared. Returns how much of the run the chunks took."""
         chunks, maxes, own = self._chunks, self._maxes, self._own
-        i = bisect_left(maxes, gone[0])
+        i = bisect_left(maxes, run[0])
         out_c, out_m, out_o = chunks[:i], maxes[:i], own[:i]
-        lo, n, dropped = 0, len(gone), 0
+        lo, n = 0, len(run)
         while lo < n and i < len(chunks):
-            hi = bisect_right(gone, maxes[i], lo)
+            hi = cut(run, maxes[i], lo)
             if hi == lo:
                 out_c.append(chunks[i])
                 out_m.append(maxes[i])
                 out_o.append(own[i])
             else:
-                drop = set(gone[lo:hi])
-                kept = [e for e in chunks[i] if e not in drop]
-                dropped += len(chunks[i]) - len(kept)
-                if kept:
-                    out_c.append(kept)
-                    out_m.append(kept[-1])
+                pieces = rebuild(chunks[i], run[lo:hi])
+                self._len += sum(map(len, pieces)) - len(chunks[i])
+                for piece in pieces:
+                    out_c.append(piece)
+                    out_m.append(piece[-1])
                     out_o.append(True)
                 lo = hi
             i += 1
@@ -229,8 +226,7 @@ class SortedRuns:
         out_m += maxes[i:]
         out_o += own[i:]
         self._chunks, self._maxes, self._own = out_c, out_m, out_o
-        self._len -= dropped
-        return dropped
+        return lo
 
     def snapshot(self) -> Frozen:
         """The order right now, never to change (shares the chunks until this one changes)."""
@@ -238,17 +234,25 @@ class SortedRuns:
         return Frozen(tuple(self._chunks), self._len)
 
 
-def _pieces(entries: list[Entry], chunks: list[list[Entry]], maxes: list[Entry],
-            own: list[bool]) -> None:  # fmt: skip
-    """Append sorted entries as chunks of LOAD (one chunk when it is not over twice that)."""
+def _pieces(entries: list[Entry]) -> list[list[Entry]]:
+    """Sorted entries as chunks of LOAD (one chunk when it is not over twice that)."""
     if len(entries) <= 2 * LOAD:
-        parts = [entries]
-    else:
-        parts = [entries[k : k + LOAD] for k in range(0, len(entries), LOAD)]
-    for p in parts:
-        chunks.append(p)
-        maxes.append(p[-1])
-        own.append(True)
+        return [entries]
+    return [entries[k : k + LOAD] for k in range(0, len(entries), LOAD)]
+
+
+def _merged(chunk: list[Entry], share: list[Entry]) -> list[list[Entry]]:
+    """A chunk with its share of an inserted run, split into pieces when it grows too long."""
+    merged = chunk + share
+    merged.sort()  # two sorted runs: one linear merge
+    return _pieces(merged)
+
+
+def _without(chunk: list[Entry], share: list[Entry]) -> list[list[Entry]]:
+    """A chunk less its share of the removed entries; no chunk when none is left."""
+    drop = set(share)
+    kept = [e for e in chunk if e not in drop]
+    return [kept] if kept else []
 
 
 class Frozen:
