@@ -6,9 +6,7 @@ wrong password earns error 4, and two processes each spend a whole row.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import re
 import subprocess
 import sys
@@ -19,12 +17,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from cli_run import Cli
 from smstui.budget import SMSC_LIMITS, Budget, budget_path
 from smstui.clock import SystemClock
 
 pytestmark = pytest.mark.slow
 
-ENV = {**os.environ, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1"}
+CLI = Cli()
+ENV = CLI.env
 RIGHT = "Right-Pass-1"
 WHEN = r"ask again in [0-9][0-9 a-z]* \(\d\d:\d\d:\d\d\)"  # relative, then local wall time
 
@@ -48,15 +48,7 @@ def write_config(folder: Path, url: str, password: str = RIGHT, *, webcom: bool 
     return str(path)
 
 
-async def smstui(*args: str) -> tuple[int, str, str]:
-    """One smstui process (the emulator keeps serving on this loop meanwhile)."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "smstui", *args, env=ENV,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
+smstui = CLI.run_async  # the emulator keeps serving on this loop meanwhile
 
 
 # ---- the poller, restarted ---------------------------------------------------------------
@@ -65,27 +57,14 @@ async def smstui(*args: str) -> tuple[int, str, str]:
 @pytest.fixture
 def emulator_url():
     """`smstui emulate` as its own process, on real time (speed 1): its windows are real minutes."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "smstui", "emulate", "--port", "0", "--messages", "300"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
-    )  # fmt: skip
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline().strip()
-        assert line.startswith("smstui emulator listening on http://"), line
-        yield line.rsplit(" ", 1)[-1]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with CLI.emulator("--messages", "300") as (url, _):
+        yield url
 
 
 def test_ten_poll_once_runs_in_a_row_break_no_limit(emulator_url, tmp_path) -> None:
     config = write_config(tmp_path / "conf", emulator_url, "demo")
     for run in range(10):
-        done = subprocess.run(
-            [sys.executable, "-m", "smstui", "poll", "--once", "--config", config],
-            capture_output=True, text=True, env=ENV, timeout=60,
-        )  # fmt: skip
+        done = CLI.run("poll", "--once", "--config", config)
         assert done.returncode == 0, (run, done.stderr)
         assert "budget left" in done.stdout
     stats = httpx.get(f"{emulator_url}/_emulator/stats", timeout=5).json()

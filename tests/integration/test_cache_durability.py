@@ -4,11 +4,8 @@ is a message, and `smstui send` next to a running `smstui poll` is in the cache 
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -17,6 +14,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
+from cli_run import Cli, receiver_url
 from smstui.commands._cache import open_cache
 from smstui.config import load_config
 from smstui.webhook.signature import smsc_hash
@@ -24,24 +22,11 @@ from smstui.webhook.signature import smsc_hash
 pytestmark = pytest.mark.slow
 
 SECRET = "hook-secret-for-tests"
-ENV = {**os.environ, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1", "SMSTUI_TEST_PW": "demo",
-       "SMSTUI_TEST_HOOK": SECRET}  # fmt: skip
+CLI = Cli(SMSTUI_TEST_PW="demo", SMSTUI_TEST_HOOK=SECRET)
+ENV = CLI.env
+smstui, run = CLI.start, CLI.run
 KILLS = 20
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-def smstui(*args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "smstui", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
-    )  # fmt: skip
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "smstui", *args], capture_output=True, text=True, env=ENV,
-        timeout=60,
-    )  # fmt: skip
 
 
 def write_config(tmp_path: Path, url: str) -> Path:
@@ -54,18 +39,6 @@ def write_config(tmp_path: Path, url: str) -> Path:
         encoding="utf-8",
     )
     return path
-
-
-def receiver_url(proc: subprocess.Popen) -> str:
-    """The receiver's URL from `smstui poll`'s stderr (it says where it listens)."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        if "webhook receiver on" in line:
-            return line.strip().rsplit(" ", 1)[-1]
-        if not line and proc.poll() is not None:
-            break
-    raise AssertionError(f"no receiver line; exit {proc.poll()}")
 
 
 def push_body(mid: str, phone: str, status: str, err: str = "0") -> bytes:
@@ -155,14 +128,8 @@ def test_acknowledged_pushes_survive_sigterm_during_checkpoints(tmp_path, monkey
 
 @pytest.fixture
 def emulator_url():
-    proc = smstui("emulate", "--port", "0", "--messages", "50", "--rate", "10", "--speed", "10")
-    try:
-        line = proc.stdout.readline().strip()
-        assert line.startswith("smstui emulator listening on http://"), line
-        yield line.rsplit(" ", 1)[-1]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with CLI.emulator("--messages", "50", "--rate", "10", "--speed", "10") as (url, _):
+        yield url
 
 
 def test_send_next_to_a_running_poll_is_cached_at_once(emulator_url, tmp_path):

@@ -5,40 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import math
-import os
 import re
 import signal
-import subprocess
-import sys
 import time
 import tomllib
 
+from cli_run import Cli, read_until
 from smstui.cli import main
 from smstui.config import parse_config
 
-ENV = {**os.environ, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1"}
-
-
-def smstui(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "smstui", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
-    )  # fmt: skip
-
-
-def read_until(proc: subprocess.Popen[str], marker: str, deadline_s: float = 30) -> str:
-    """Stdout lines up to and including the first holding `marker`."""
-    assert proc.stdout is not None
-    seen = []
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        line = proc.stdout.readline()
-        if not line and proc.poll() is not None:
-            break
-        seen.append(line)
-        if marker in line:
-            return "".join(seen)
-    raise AssertionError(f"{marker!r} never printed: {''.join(seen)}")
+smstui = Cli().start
 
 
 def test_emulate_prints_its_login_and_a_config_and_ctrl_c_exits_130(tmp_path):

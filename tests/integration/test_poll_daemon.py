@@ -3,56 +3,24 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from cli_run import Cli, read_line
+
 pytestmark = pytest.mark.slow
 
-ENV = {**os.environ, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1", "SMSTUI_TEST_PW": "demo"}
-
-
-def smstui(*args: str, **kwargs) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "smstui", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV, **kwargs,
-    )  # fmt: skip
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "smstui", *args],
-        capture_output=True, text=True, env=ENV, timeout=60,
-    )  # fmt: skip
-
-
-def read_line(proc: subprocess.Popen, deadline_s: float = 30) -> str:
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        line = proc.stdout.readline()
-        if line:
-            return line.strip()
-        if proc.poll() is not None:
-            break
-    raise AssertionError(f"no output; stderr: {proc.stderr.read() if proc.stderr else ''}")
+CLI = Cli(SMSTUI_TEST_PW="demo")
+smstui, run = CLI.start, CLI.run
 
 
 @pytest.fixture
 def emulator_url():
-    proc = smstui("emulate", "--port", "0", "--messages", "300", "--rate", "30", "--speed", "30")
-    try:
-        line = read_line(proc)
-        assert line.startswith("smstui emulator listening on http://")
-        yield line.rsplit(" ", 1)[-1], proc
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait(timeout=10)
+    with CLI.emulator("--messages", "300", "--rate", "30", "--speed", "30") as running:
+        yield running
 
 
 def write_config(tmp_path: Path, url: str) -> Path:

@@ -4,10 +4,8 @@ after `smstui poll` restarts with more dated messages than `[cache] memory_messa
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
 from datetime import datetime
 from decimal import Decimal
@@ -17,6 +15,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
+from cli_run import Cli, receiver_url
 from smstui.clock import FakeClock
 from smstui.commands._cache import open_cache
 from smstui.config import load_config
@@ -27,27 +26,14 @@ from smstui.webhook.signature import smsc_hash
 pytestmark = pytest.mark.slow
 
 SECRET = "hook-secret-for-tests"
-ENV = {**os.environ, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1", "SMSTUI_TEST_PW": "demo",
-       "SMSTUI_TEST_HOOK": SECRET}  # fmt: skip
+CLI = Cli(SMSTUI_TEST_PW="demo", SMSTUI_TEST_HOOK=SECRET)
+ENV = CLI.env
+smstui, run = CLI.start, CLI.run
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 MEMORY = 1000
 OLDER, NEWER = 300, 1200  # dated messages before the push, and after it (two days on)
 DAY = 86_400.0
 PUSHED_ID, PUSHED_PHONE = "424242", "79161112233"
-
-
-def smstui(*args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "smstui", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
-    )  # fmt: skip
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "smstui", *args], capture_output=True, text=True, env=ENV,
-        timeout=60,
-    )  # fmt: skip
 
 
 def write_config(tmp_path: Path) -> Path:
@@ -72,17 +58,6 @@ def dated(n: int, start: float, first_id: int, step: float) -> list[Message]:
                 parts=1, updated_at=start + step * i + 20)
         for i in range(n)
     ]  # fmt: skip
-
-
-def receiver_url(proc: subprocess.Popen) -> str:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        if "webhook receiver on" in line:
-            return line.strip().rsplit(" ", 1)[-1]
-        if not line and proc.poll() is not None:
-            break
-    raise AssertionError(f"no receiver line; exit {proc.poll()}")
 
 
 def push(url: str, mid: str, phone: str, status: str) -> None:
