@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypeVar
 
 from smstui.emulator.numbering import NumberPlan, archive_time
 
@@ -19,6 +20,17 @@ _SMSC_FAILURES = (
     (0.015, 22, (249,), False),
 )
 _NEVER_RESOLVES = 0.04  # stays at 0 until `valid` runs out → 3 (expired)
+_Step = TypeVar("_Step", bound=tuple[float, *tuple[object, ...]])  # (time, what it became…)
+
+
+def _in_force(timeline: list[_Step], t: float) -> _Step:
+    """The last step of a timeline at or before t (the first step when all are later)."""
+    current = timeline[0]
+    for step in timeline:
+        if step[0] > t:
+            break
+        current = step
+    return current
 
 
 @dataclass
@@ -43,12 +55,7 @@ class SmscMessage:
 
     def at(self, t: float) -> tuple[float, int, int]:
         """(change time, status, err) in force at time t."""
-        current = self.timeline[0]
-        for step in self.timeline:
-            if step[0] > t:
-                break
-            current = step
-        return current
+        return _in_force(self.timeline, t)
 
     @property
     def final_at(self) -> float | None:
@@ -88,12 +95,7 @@ class WebcomMessage:
 
     def at(self, t: float) -> tuple[float, str]:
         """(change time, state word) in force at time t."""
-        current = self.timeline[0]
-        for step in self.timeline:
-            if step[0] > t:
-                break
-            current = step
-        return current
+        return _in_force(self.timeline, t)
 
 
 def _delay(rng: random.Random, plan: NumberPlan | None) -> float:
