@@ -79,8 +79,9 @@ def smsc_rows(emu) -> list[dict]:
 
 async def test_balance_json_and_table(cli, config, tmp_path, emu):
     code, out, _ = await cli("balance", "--config", config, "--json")
-    assert code == 0 and json.loads(out)["currency"] == "RUR"
-    assert float(json.loads(out)["amount"]) > 0
+    smsc, wc = json.loads(out)  # every account, in config order
+    assert code == 0 and smsc["account"] == "smsc" and smsc["currency"] == "RUR"
+    assert float(smsc["amount"]) > 0 and wc["account"] == "wc" and float(wc["amount"]) > 0
     # A second SMSC balance within 10 s is refused by the shared budget (test_budget_processes):
     # the table form is asked through a config with a budget of its own.
     (tmp_path / "table").mkdir()
@@ -93,7 +94,7 @@ async def test_balance_json_and_table(cli, config, tmp_path, emu):
 
 async def test_wrong_password_exits_1_with_one_line(cli, tmp_path, emu):
     bad = write_config(tmp_path / "bad.toml", emu.base_url, password="wrong-pass")
-    code, out, err = await cli("-v", "balance", "--config", str(bad))
+    code, out, err = await cli("-v", "balance", "--account", "smsc", "--config", str(bad))
     assert code == 1 and out == ""
     assert err.strip().splitlines()[-1].startswith("smstui: smsc error 2: Wrong login")
     assert "wrong-pass" not in err
@@ -104,7 +105,7 @@ async def test_closed_port_exits_3(cli, tmp_path):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     closed = write_config(tmp_path / "closed.toml", f"http://127.0.0.1:{port}")
-    code, _, err = await cli("balance", "--config", str(closed))
+    code, _, err = await cli("balance", "--account", "smsc", "--config", str(closed))
     assert code == 3 and err.startswith("smstui: network error")
 
 
@@ -247,6 +248,6 @@ async def test_faults_map_to_exit_codes_without_tracebacks(cli, make_emulator, t
     async with make_emulator(seed=1, messages=5, faults=f"{fault}=1.0",
                              accounts=(f"demo:{SECRET}",)) as emu:  # fmt: skip
         config = write_config(tmp_path / "f.toml", emu.base_url)
-        got, out, err = await cli("balance", "--config", str(config))
+        got, out, err = await cli("balance", "--account", "smsc", "--config", str(config))
     assert out == "" and err.startswith(start) and len(err.strip().splitlines()) == 1
     assert got == code if code is not None else got in (1, 3)

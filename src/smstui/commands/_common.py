@@ -19,11 +19,16 @@ from smstui.display import iso, resolve_zone, use_zone, zone
 from smstui.model import Message
 
 
-def add_config_args(parser: argparse.ArgumentParser, *, account: bool = True) -> None:
+def add_config_args(
+    parser: argparse.ArgumentParser,
+    *,
+    account: bool = True,
+    account_help: str = "account name (default: the first)",
+) -> None:
     """--config FILE and --account NAME, shared by every command that reads the config."""
     parser.add_argument("--config", type=Path, default=None, help="config file (TOML)")
     if account:
-        parser.add_argument("--account", default=None, help="account name (default: the first)")
+        parser.add_argument("--account", default=None, help=account_help)
 
 
 def add_json_arg(parser: argparse.ArgumentParser) -> None:

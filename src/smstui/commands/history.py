@@ -4,6 +4,7 @@ from the whole local cache, streamed (every match unless --limit)."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
 import itertools
 import json
@@ -35,7 +36,7 @@ from smstui.commands.status import headers, message_row
 from smstui.config import Account, Config
 from smstui.errors import UsageError
 from smstui.export import COLUMNS, message_record, safe_cell
-from smstui.model import DeliveryState, Message
+from smstui.model import DeliveryState, Message, placed_at
 from smstui.secrets import Secret
 
 PAGE = 1000
@@ -53,7 +54,7 @@ stderr, exits 6, and ends its JSON with one record that is not a message:
 """
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `history` subcommand."""
     parser = sub.add_parser(
         "history",
@@ -131,23 +132,57 @@ async def run(args: argparse.Namespace) -> int:
         return _cached(args, config)
     if args.jsonl:
         raise UsageError("--jsonl streams the whole cache: use it with --cached")
-    account = config.account(args.account)
-    rows, note = await fetch_history(
-        config,
-        account,
-        limit=args.limit or NETWORK_LIMIT,
-        state=args.state,
-        phone=None if args.phone is None else phone_arg(args.phone),
-    )
+    limit = args.limit or NETWORK_LIMIT
+    phone = None if args.phone is None else phone_arg(args.phone)
+    rows, notes = await _every_account(config, args.account, limit, args.state, phone)
     if args.json:
         print_json(rows)
     elif args.csv:
         _write_csv(rows, config.secrets())
     else:
         print_table(headers(), [message_row(m) for m in rows])
-    if note:
+    for note in notes:
         print(f"smstui: {note}", file=sys.stderr)
     return 0
+
+
+async def _every_account(
+    config: Config, name: str | None, limit: int, state: str | None, phone: str | None
+) -> tuple[list[Message], list[str]]:
+    """The named account's history; without a name every account that has a history endpoint
+    (SMSC; Webcom keeps none), merged newest first. Notes say what was left out."""
+    if name is not None:
+        rows, note = await fetch_history(config, config.account(name), limit=limit, state=state,
+                                         phone=phone)  # fmt: skip
+        return rows, [note] if note else []
+    accounts = list(config.accounts) or [config.account(None)]  # none: the usual config error
+    able = await asyncio.gather(*(_has_history(config, a) for a in accounts))
+    asking = [a for a, ok in zip(accounts, able, strict=True) if ok] or accounts[:1]
+    answers = await asyncio.gather(
+        *(fetch_history(config, a, limit=limit, state=state, phone=phone) for a in asking)
+    )
+    several = len(accounts) > 1  # then each note names its account
+    notes = [
+        f"{a.name}: {note}" if several else note
+        for a, (_, note) in zip(asking, answers, strict=True)
+        if note
+    ]
+    notes += [f"{a.name}: not searched ({a.provider.value} keeps no history of sent messages; "
+              "--cached has what the cache saw)" for a in accounts if a not in asking]  # fmt: skip
+    merged = sorted((m for rows, _ in answers for m in rows), key=_newest_first)
+    return merged[:limit], notes
+
+
+async def _has_history(config: Config, account: Account) -> bool:
+    """Whether the account's gateway client can list sent messages (the client says; no
+    request is made)."""
+    async with budgeted(config, account) as gw:
+        return gw.gateway.supports_history
+
+
+def _newest_first(message: Message) -> tuple[bool, float]:
+    at = placed_at(message)
+    return (at is None, -(at or 0.0))
 
 
 def _cached(args: argparse.Namespace, config: Config) -> int:
