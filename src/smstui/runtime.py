@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from smstui.clock import Clock, SystemClock
 from smstui.config import Config
+from smstui.controller import HealthSnapshot, StatusRefresh
+from smstui.model import Balance, Key, Message, NumberInfo, SendResult
 from smstui.poller import Engine
 from smstui.store import Store
+
+if TYPE_CHECKING:  # the receiver (aiohttp) is imported only when one is configured
+    from smstui.webhook.server import WebhookReceiver
 
 log = logging.getLogger("smstui")
 
@@ -21,7 +27,9 @@ def cache_path(config: Config) -> Path:
     return config.cache_dir
 
 
-def open_store(config: Config, *, clock: Clock | None = None, readonly=False) -> Store:
+def open_store(
+    config: Config, *, clock: Clock | None = None, readonly: bool | Literal["auto"] = False
+) -> Store:
     """The cache of this configuration, in the role asked for."""
     return Store.open(
         cache_path(config), clock=clock, readonly=readonly, memory_messages=config.memory_messages
@@ -36,15 +44,17 @@ def only_account(config: Config, name: str | None) -> Config:
 
 
 @asynccontextmanager
-async def receiver_for(engine: Engine, config: Config, listen: str | None, clock: Clock):
+async def receiver_for(
+    engine: Engine, config: Config, listen: str | None, clock: Clock
+) -> AsyncIterator[WebhookReceiver | None]:
     """A running webhook receiver feeding the engine, or None when no address is configured."""
     if not (listen or config.webhook.listen):
         yield None
         return
     from smstui.webhook.options import options_from_config
-    from smstui.webhook.server import WebhookReceiver
+    from smstui.webhook.server import WebhookReceiver as Receiver
 
-    receiver = WebhookReceiver(options_from_config(config, listen), engine.ingest, clock)
+    receiver = Receiver(options_from_config(config, listen), engine.ingest, clock)
     await receiver.start()
     engine.webhook_url = receiver.url
     engine.webhook_counters = lambda: receiver.counters
@@ -86,35 +96,35 @@ class FollowerController:
         self._engine = engine
         self._pid = writer_pid
 
-    def health(self):
+    def health(self) -> HealthSnapshot:
         """The follower marker (with the writer's pid) plus whatever the cache tells."""
         return dataclasses.replace(self._engine.health(), writer=False, writer_pid=self._pid)
 
-    async def refresh_status(self, key):
+    async def refresh_status(self, key: Key) -> Message:
         """The engine's, through the shared budget."""
         return await self._engine.refresh_status(key)
 
-    async def refresh_statuses(self, keys):
+    async def refresh_statuses(self, keys: Sequence[Key]) -> list[StatusRefresh]:
         """The engine's: one mass request per account, through the shared budget."""
         return await self._engine.refresh_statuses(keys)
 
-    async def lookup(self, account, phone, *, hlr=False):
+    async def lookup(self, account: str, phone: str, *, hlr: bool = False) -> NumberInfo:
         """The engine's, through the shared budget."""
         return await self._engine.lookup(account, phone, hlr=hlr)
 
-    async def resend(self, key, *, allow_permanent=False):
+    async def resend(self, key: Key, *, allow_permanent: bool = False) -> SendResult:
         """The engine's: the new message is journaled, so the daemon polls it."""
         return await self._engine.resend(key, allow_permanent=allow_permanent)
 
-    async def refresh_balance(self, account):
+    async def refresh_balance(self, account: str) -> Balance:
         """The engine's, through the shared budget."""
         return await self._engine.refresh_balance(account)
 
-    async def export(self, path, keys, fmt):
+    async def export(self, path: Path, keys: list[Key], fmt: str) -> int:
         """Exports only read the cache."""
         return await self._engine.export(path, keys, fmt)
 
-    async def load_older(self):
+    async def load_older(self) -> int:
         """Reading older days of the cache spends no budget."""
         return await self._engine.load_older()
 
@@ -142,4 +152,5 @@ def free_port(host: str = "127.0.0.1") -> int:
 
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port

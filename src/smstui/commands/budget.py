@@ -18,7 +18,7 @@ from smstui.clock import SystemClock
 from smstui.commands._common import add_config_args, add_json_arg, load, print_json, print_table
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `budget` subcommand."""
     parser = sub.add_parser(
         "budget", help="show an account's request budget; --clear-pause after fixing a password"

@@ -26,7 +26,7 @@ from smstui.runtime import open_store
 from smstui.store import Store
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `resend` subcommand."""
     parser = sub.add_parser("resend", help="send a message's text again to its phone (--yes)")
     parser.add_argument("message_id", metavar="MESSAGE_ID")

@@ -19,7 +19,7 @@ from smstui.runtime import cache_path
 from smstui.store.appender import append_items
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `send` subcommand."""
     parser = sub.add_parser(
         "send",

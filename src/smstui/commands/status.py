@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from functools import partial
+from typing import Any
 
 from smstui.cli_errors import EXIT_PARTIAL
 from smstui.codes import explain
@@ -39,7 +40,7 @@ def headers() -> list[str]:
     return ["ID", "PHONE", "STATE", "RAW", "ERR", sent, "COST", "SENDER", "EXPLANATION"]
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `status` subcommand."""
     parser = sub.add_parser(
         "status",
@@ -145,7 +146,9 @@ def _print_cached(args: argparse.Namespace, found: Lookup) -> int:
     if not found.items and not found.partial:
         raise NotFound(f"message {args.message_id} is not in the cache")
     if args.json:
-        rows: list = [{"message": m, "timeline": timeline} for m, timeline in found.items]
+        rows: list[dict[str, Any]] = [
+            {"message": m, "timeline": timeline} for m, timeline in found.items
+        ]
         if found.partial:
             rows.append(partial_record(found.partial, found.missing_days))
         print_json(to_jsonable(rows))
