@@ -45,7 +45,7 @@ def test_resend_wait_advice_already_resent(snap_compare, size) -> None:
 def test_bulk_resend_leaves_out_resent_and_waiting(snap_compare, size) -> None:
     """R over failures of which one was resent and one must wait: "Left out: 1 already
     resent · 1 advised to wait; the first may go 11-22 … (in 23 h 55 min)", 6 to resend,
-    "Cancel (n)" and "Resend 6 message(s) (y)"."""
+    "Cancel (n)" and "Resend 6 messages (y)"."""
     messages = [FAILED, *bulk_messages()[1:], WAITING]  # FAILED is the one already resent
     app = Host(lambda: BulkResendScreen(messages, now=START,
                                         was_resent=lambda key: key == FAILED.key))  # fmt: skip

@@ -123,8 +123,8 @@ async def test_bulk_confirm_and_cancel() -> None:
         async with app.run_test(size=SIZE) as pilot:
             assert app.focused.id == "cancel"
             details = text_of(app.screen, "#bulk-details")
-            assert "7 message(s) to resend" in details and "≈ 20.70" in details
-            assert "2 permanent failure(s) left out" in details and "… and 2 more" in details
+            assert "7 messages to resend" in details and "≈ 20.70" in details
+            assert "2 permanent failures left out" in details and "… and 2 more" in details
             if how == "confirm":
                 await pilot.click("#confirm")
             else:
@@ -186,12 +186,12 @@ async def test_detail_r_and_l_post_actions_and_escape_closes() -> None:
         assert app.results == [None] and not isinstance(app.screen, DetailScreen)
 
 
-async def test_detail_resend_is_disabled_for_a_delivered_message() -> None:
+async def test_detail_resend_of_a_delivered_message_still_asks_the_app() -> None:
     app = detail(DELIVERED, None)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
         await pilot.pause()
-        assert app.actions == []
+        assert app.actions == [("resend", DELIVERED.key)]  # the dialog warns, as from the list
         assert "No error" in text_of(app.screen, "#detail-error")
         assert "press l" in text_of(app.screen, "#detail-number")
 

@@ -67,10 +67,10 @@ def test_resend_permanent_failure_small(snap_compare) -> None:
 
 
 def test_bulk_resend_confirm(snap_compare) -> None:
-    """Bulk resend: "7 message(s) to resend · total cost ≈ 20.70 (+ 1 without a known price)",
+    """Bulk resend: "7 messages to resend · total cost ≈ 20.70 (+ 1 without a known price)",
     the first five phones, "… and 2 more", "Left out: 0 already resent · 0 advised to wait",
-    "2 permanent failure(s) left out", one not-failed message left out; "Cancel (n)" focused,
-    "Resend 7 message(s) (y)"."""
+    "2 permanent failures left out", one not-failed message left out; "Cancel (n)" focused,
+    "Resend 7 messages (y)"."""
     app = Host(lambda: BulkResendScreen(bulk_messages()))
     assert snap_compare(app, terminal_size=WIDE)
 

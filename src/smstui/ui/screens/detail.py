@@ -22,7 +22,7 @@ from smstui.codes import explain
 from smstui.lineage import lineage_text
 from smstui.model import ErrorClass, Message, NumberInfo, StatusChange
 from smstui.moscow import MSK
-from smstui.policy import RESENDABLE, Advice, resend_advice
+from smstui.policy import Advice, resend_advice
 from smstui.secrets import mask_text
 from smstui.ui.state_style import state_markup
 from smstui.ui.widgets.timeline import Timeline, age_text, format_time, zone_label
@@ -129,12 +129,6 @@ class DetailScreen(Screen[None]):
         self.query_one("#detail-raw", Static).update(self._raw())
         self.refresh_bindings()
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Resend only failed messages (shown dimmed otherwise)."""
-        if action == "resend" and self.message.state not in RESENDABLE:
-            return None
-        return True
-
     def action_close(self) -> None:
         """Back to the dashboard."""
         self.dismiss(None)
@@ -150,7 +144,8 @@ class DetailScreen(Screen[None]):
         self.notify(f"Copied phone {self.message.phone}", timeout=3)
 
     def action_resend(self) -> None:
-        """Ask the app to open the resend confirmation for this message."""
+        """Ask the app to open the resend confirmation for this message, whatever its state:
+        the dialog warns that a delivered one goes out again, as it does from the list."""
         self.post_message(DetailAction("resend", self.message))
 
     def action_lookup(self) -> None:

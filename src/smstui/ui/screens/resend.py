@@ -20,6 +20,7 @@ from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Static
 
+from smstui.display import group, money, plural
 from smstui.model import Message
 from smstui.policy import Advice, in_bulk, resend_advice, wait_text
 
@@ -86,17 +87,22 @@ class ResendScreen(ModalScreen[ResendDecision | None]):
         m = self.message
         parts = m.parts if m.parts is not None else sms_parts(m.text)
         parts_note = "" if m.parts is not None else " (estimated from the text)"
-        cost = "unknown" if self.estimate_cost is None else f"≈ {self.estimate_cost}"
+        cost = "unknown" if self.estimate_cost is None else f"≈ {money(self.estimate_cost)}"
         text = m.text if len(m.text) <= 300 else m.text[:300] + "…"
         with Vertical(id="resend-dialog", classes="dialog"):
             yield Static("Resend this message?", classes="dialog-title")
+            rows = (
+                ("Phone", escape(m.phone)),
+                ("Account", f"{escape(m.account)} ({m.provider.value})"),
+                ("Parts", f"{parts}{parts_note}"),
+                ("Cost", cost),
+                # a delivered message is no failure: its row says its state
+                ("Failed" if m.state.is_failure else "State",
+                 f"{m.state.value}: {escape(self.advice.reason)}"),
+                ("Advice", escape(self.advice.summary(self.now))),
+            )  # fmt: skip
             yield Static(
-                f"[b]Phone[/]    {escape(m.phone)}\n"
-                f"[b]Account[/]  {escape(m.account)} ({m.provider.value})\n"
-                f"[b]Parts[/]    {parts}{parts_note}\n"
-                f"[b]Cost[/]     {cost}\n"
-                f"[b]Failed[/]   {m.state.value}: {escape(self.advice.reason)}\n"
-                f"[b]Advice[/]   {escape(self.advice.summary(self.now))}",
+                "\n".join(f"[b]{label}[/]{' ' * (9 - len(label))}{v}" for label, v in rows),
                 id="resend-details",
             )
             yield Static(escape(text) or "[dim](empty text)[/]", id="resend-text")
@@ -242,43 +248,45 @@ class BulkResendScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         """Count, total cost, the first few messages, what was left out."""
         plan, count = self.plan, len(self.plan.resend)
-        cost = f"≈ {plan.total_cost}" if plan.unpriced < count else "unknown"
+        cost = f"≈ {money(plan.total_cost)}" if plan.unpriced < count else "unknown"
         if plan.unpriced and plan.unpriced < count:
-            cost += f" (+ {plan.unpriced} without a known price)"
-        lines = [f"[b]{count}[/] message(s) to resend · total cost [b]{cost}[/]"]
+            cost += f" (+ {group(plan.unpriced)} without a known price)"
+        lines = [f"[b]{plural(count, 'message')}[/] to resend · total cost [b]{cost}[/]"]
         for m in plan.resend[:BULK_PREVIEW]:
-            price = "" if m.cost is None else f"  {m.cost}"
+            price = "" if m.cost is None else f"  {money(m.cost)}"
             lines.append(
                 f"  {escape(m.phone)}  {escape(m.account)}  "
                 f"{escape(resend_advice(m).reason)}{price}"
             )
         if count > BULK_PREVIEW:
-            lines.append(f"  … and {count - BULK_PREVIEW} more")
+            lines.append(f"  … and {group(count - BULK_PREVIEW)} more")
         until = plan.wait_until
         first = f"; the first may go {wait_text(until, self.now)}" if until else ""
         lines.append(
-            f"Left out: [b]{len(plan.resent)}[/] already resent · "
-            f"[b]{len(plan.waiting)}[/] advised to wait{escape(first)}"
+            f"Left out: [b]{group(len(plan.resent))}[/] already resent · "
+            f"[b]{group(len(plan.waiting))}[/] advised to wait{escape(first)}"
         )
         if plan.permanent:
             lines.append(
-                f"[b $warning]{len(plan.permanent)} permanent failure(s) left out[/] "
+                f"[b $warning]{plural(len(plan.permanent), 'permanent failure')} left out[/] "
                 "(they would fail again; resend them one by one with the override)."
             )
         if plan.unconfirmed:
             lines.append(
-                f"[b $warning]{len(plan.unconfirmed)} send(s) with an unknown outcome left out[/] "
+                f"[b $warning]{plural(len(plan.unconfirmed), 'send')} with an unknown outcome "
+                "left out[/] "
                 "(they may have gone out and been charged; their status is asked first)."
             )
         if plan.not_failed:
-            lines.append(f"[dim]{len(plan.not_failed)} message(s) not failed, left out.[/]")
+            not_failed = plural(len(plan.not_failed), "message")
+            lines.append(f"[dim]{not_failed} not failed, left out.[/]")
         with Vertical(id="bulk-dialog", classes="dialog"):
             yield Static("Resend temporary failures?", classes="dialog-title")
             yield Static("\n".join(lines), id="bulk-details")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel (n)", id="cancel")
                 yield Button(
-                    f"Resend {count} message(s) (y)" if count else "Nothing to resend",
+                    f"Resend {plural(count, 'message')} (y)" if count else "Nothing to resend",
                     id="confirm",
                     variant="primary",
                     disabled=count == 0,
