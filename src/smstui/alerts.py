@@ -13,7 +13,7 @@ from typing import Literal
 
 from smstui.clock import Clock
 from smstui.controller import AccountHealth, HealthSnapshot
-from smstui.display import clock, zone_name
+from smstui.display import clock, group, money, plural, zone_name
 from smstui.model import Balance, StatusChange
 
 Severity = Literal["information", "warning", "error"]
@@ -25,10 +25,15 @@ class Alert:
     """Something the operator should see now (Textual's notify severities)."""
 
     severity: Severity
-    title: str
+    subject: str  # "low balance": what happened, without the account (the log has a column)
     text: str
     kind: str  # failure_spike, low_balance, rate_limited, ip_blocked, gateway_down, gateway_up
     account: str
+
+    @property
+    def title(self) -> str:
+        """The toast's title, naming the account: "main: low balance"."""
+        return f"{self.account}: {self.subject}" if self.account else self.subject
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,11 +106,11 @@ class AlertMonitor:
         if low_threshold is None or amount > low_threshold:
             self._last.pop(("low_balance", account), None)  # topped up: the next drop alerts
             return []
-        shown = f"{amount} {currency}".strip()
+        shown = money(amount, currency)
         if amount <= 0:
             alert = Alert(
                 "error",
-                f"{account}: balance exhausted",
+                "balance exhausted",
                 f"Balance is {shown}; sends will fail until the account is topped up.",
                 "low_balance",
                 account,
@@ -113,8 +118,8 @@ class AlertMonitor:
         else:
             alert = Alert(
                 "warning",
-                f"{account}: low balance",
-                f"Balance {shown} is at or below the {low_threshold} threshold.",
+                "low balance",
+                f"Balance {shown} is at or below the {money(low_threshold)} threshold.",
                 "low_balance",
                 account,
             )
@@ -138,7 +143,7 @@ class AlertMonitor:
             found.append(
                 Alert(
                     "error",
-                    f"{name}: gateway down",
+                    "gateway down",
                     f"{acc.provider} is not answering; polling backs off.{detail}",
                     "gateway_down",
                     name,
@@ -150,7 +155,7 @@ class AlertMonitor:
             found.append(
                 Alert(
                     "information",
-                    f"{name}: gateway back",
+                    "gateway back",
                     f"{acc.provider} answers again; polling resumed.",
                     "gateway_up",
                     name,
@@ -159,7 +164,7 @@ class AlertMonitor:
         if acc.blocked_until is not None and acc.blocked_until > at and acc.blocked_by_login:
             until = _clock_time(acc.blocked_until)
             found.append(
-                Alert("error", f"{name}: wrong login or password",
+                Alert("error", "wrong login or password",
                       f"smstui pauses this account until {until}: {acc.blocked_reason}.",
                       "login_failed", name)
             )  # fmt: skip
@@ -167,7 +172,7 @@ class AlertMonitor:
             found.append(
                 Alert(
                     "error",
-                    f"{name}: IP blocked (error 4)",
+                    "IP blocked (error 4)",
                     "The gateway blocked "
                     f"this IP until {_clock_time(acc.blocked_until)}; smstui pauses "
                     "this account.",
@@ -186,9 +191,9 @@ class AlertMonitor:
             found.append(
                 Alert(
                     "warning",
-                    f"{name}: rate limited (error 9)",
+                    "rate limited (error 9)",
                     f"The gateway "
-                    f"refused {acc.limit_errors - previous} request(s) as too many; "
+                    f"refused {plural(acc.limit_errors - previous, 'request')} as too many; "
                     f"smstui backs off{until}.",
                     "rate_limited",
                     name,
@@ -219,8 +224,8 @@ class AlertMonitor:
         minutes = round(rule.window_s / 60)
         return Alert(
             "error",
-            f"{account}: failure spike",
-            f"{recent_fail} of {recent} messages "
+            "failure spike",
+            f"{group(recent_fail)} of {plural(recent, 'message')} "
             f"failed in the last {minutes} min: {rate:.0%}{versus}.",
             "failure_spike",
             account,

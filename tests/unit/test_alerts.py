@@ -83,7 +83,7 @@ def test_low_balance_warns_escalates_debounces_and_rearms() -> None:
     assert mon.observe_balance("main", Decimal("100"), None) == []  # no threshold configured
     low = mon.observe_balance("main", Balance("main", Decimal("80.5"), "RUB"), Decimal("100"))
     assert [(a.kind, a.severity) for a in low] == [("low_balance", "warning")]
-    assert "80.5 RUB" in low[0].text
+    assert "80.50 RUB" in low[0].text and "the 100.00 threshold" in low[0].text  # one money format
     clock.advance(10)
     assert mon.observe_balance("main", Decimal("70"), Decimal("100")) == []  # debounced
     empty = mon.observe_balance("main", Decimal("0"), Decimal("100"))  # escalation gets through

@@ -13,9 +13,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from smstui.display import duration, relative
+from smstui.display import duration, money, relative
 from smstui.ui.alerting import AlertRelay
-from smstui.ui.widgets.stats import money_text
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "information": ""}
 
@@ -32,8 +31,7 @@ def threshold_lines(relay: AlertRelay) -> list[str]:
     low = relay.low_balance
     if low:
         lines += [
-            f"low balance: {account} at or below {money_text(limit)}"
-            for account, limit in low.items()
+            f"low balance: {account} at or below {money(limit)}" for account, limit in low.items()
         ]
     else:
         lines.append("low balance: no account has low_balance set")
@@ -60,7 +58,7 @@ def alert_report(relay: AlertRelay, now: float) -> Group:
             relative(at, now),
             Text(alert.severity, style=style),
             alert.account,
-            Text(f"{alert.title}: {alert.text}"),
+            Text(f"{alert.subject}: {alert.text}"),  # the account has its own column
         )
     parts.append(table)
     return Group(*parts)

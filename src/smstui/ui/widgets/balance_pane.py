@@ -10,8 +10,9 @@ from textual.content import Content
 from textual.markup import escape
 from textual.widget import Widget
 
+from smstui.display import money, money_rate
 from smstui.model import Balance
-from smstui.ui.widgets.stats import burn_rate_per_hour, money_text, runway_text
+from smstui.ui.widgets.stats import burn_rate_per_hour, runway_text
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,10 @@ def balance_line(item: AccountBalance, compact: bool = False) -> str:
     name = escape(item.account)
     if item.latest is None:
         return f"[b]{name}[/b]  [dim]no balance yet (press b)[/dim]"
-    amount = escape(money_text(item.latest.amount, item.latest.currency))
+    amount = escape(money(item.latest.amount, item.latest.currency))
     parts = [f"[b]{name}[/b]  "]
     if item.is_low:
-        parts.append(f"[$error b]⚠ {amount} LOW[/] [dim](< {item.low_threshold:g})[/dim]")
+        parts.append(f"[$error b]⚠ {amount} LOW[/] [dim](< {money(item.low_threshold)})[/dim]")
     else:
         parts.append(f"[$success]{amount}[/]")
     runway = runway_text(item.latest.amount, item.rate_per_hour)
@@ -58,7 +59,7 @@ def balance_line(item: AccountBalance, compact: bool = False) -> str:
         short = runway.removesuffix(" at this rate").replace("lasts ", "")
         parts.append(f" [dim]{escape(short)}[/dim]" if short.startswith("~") else "")
         return "".join(parts)
-    rate = f"−{item.rate_per_hour:.2f}/h · " if item.rate_per_hour else ""
+    rate = f"{money_rate(item.rate_per_hour)} · " if item.rate_per_hour else ""
     parts.append(f"\n  [dim]{rate}{escape(runway)}[/dim]")
     return "".join(parts)
 
@@ -70,8 +71,8 @@ class BalancePane(Widget):
 
     COMPACT_BELOW = 38  # columns under which each account gets one line
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self.border_title = "Balance"
         self._shown: tuple[AccountBalance, ...] | None = None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+from smstui.display import money
 from smstui.model import DeliveryState, Message, placed_at
 
 
@@ -49,7 +50,7 @@ def cell_text(message: Message, column: str, now: float, tz: tzinfo | None) -> s
     if column == "error":
         return "" if not message.error_code else str(message.error_code)  # 0 = no error
     if column == "cost":
-        return "" if message.cost is None else f"{message.cost:.2f}"
+        return "" if message.cost is None else money(message.cost)
     if column == "text":
         return " ".join(message.text.split())  # newlines would break the one-line row
     return str(getattr(message, column))
