@@ -235,7 +235,12 @@ class Engine:
         poller = self._poller(account)
         endpoint = "send" if hlr else "operator"
         key = ("hlr", phone) if hlr else phone
-        return await self._act(poller, endpoint, key, lambda: poller.gateway.lookup(phone, hlr=hlr))
+        info = await self._act(poller, endpoint, key, lambda: poller.gateway.lookup(phone, hlr=hlr))
+        # The number's operator reaches its messages (Webcom's statuses never name one).
+        found = [d for m in self.store.messages_sorted() if (d := info.details_for(m))]
+        if found:
+            await self.store.apply_async(found)
+        return info
 
     async def resend(self, key: Key, *, allow_permanent: bool = False) -> SendResult:
         """Send the same text to the same phone with a new client id; record the new message.

@@ -19,8 +19,9 @@ from textual.widgets import Footer, Static
 
 from smstui.clock import Clock
 from smstui.codes import explain
+from smstui.display import money, number_rows, number_source
 from smstui.lineage import lineage_text
-from smstui.model import ErrorClass, Message, NumberInfo, StatusChange
+from smstui.model import ErrorClass, Message, NumberInfo, Provider, StatusChange
 from smstui.moscow import MSK
 from smstui.policy import Advice, resend_advice
 from smstui.secrets import mask_text
@@ -175,7 +176,7 @@ class DetailScreen(Screen[None]):
                 return "—"
             return f"{format_time(ts, tz)} {zone} ({age_text(now - ts)} ago)"
 
-        cost = "—" if m.cost is None else str(m.cost)
+        cost = money(m.cost)
         rows = [
             ("Phone", escape(m.phone) if m.phone else NO_PHONE),
             ("Id", escape(m.message_id)),
@@ -208,6 +209,9 @@ class DetailScreen(Screen[None]):
             lines.append(f"[b]{escape(error.en)}[/] (err {error.code}) · {escape(error.ru)}")
         else:
             lines.append(f"[b]{escape(status.name_en)}[/] · {escape(status.name_ru)}")
+            if m.provider is Provider.WEBCOM and m.state.is_failure:
+                lines.append("Webcom gives no reason for a failed delivery: its statuses "
+                             "carry no error code.")  # fmt: skip
         if status.meaning:
             lines.append(escape(status.meaning))
         lines.append(f"Class [{style}]{klass.value}[/] — {escape(advice.action)}")
@@ -221,17 +225,10 @@ class DetailScreen(Screen[None]):
             known = " · ".join(p for p in (m.operator, m.region, m.country) if p)
             prefix = f"{escape(known)}\n" if known else ""
             return prefix + "[dim]Not looked up yet — press l to look up status and number.[/]"
-        parts = [
-            ("Operator", info.operator),
-            ("Region", info.region),
-            ("Country", info.country),
-            ("MCC/MNC", "/".join(p for p in (info.mcc, info.mnc) if p)),
-            ("Time zone", info.timezone),
-            ("Reachable", {True: "yes", False: "no", None: ""}[info.reachable]),
-            ("Roaming", info.roaming),
-        ]
-        shown = [f"[b]{k}[/] {escape(v)}" for k, v in parts if v]
-        return "   ".join(shown) if shown else "[dim]The gateway knows nothing about it.[/]"
+        shown = [f"[b]{k}[/] {escape(v)}" for k, v in number_rows(info)]
+        if not shown:
+            return "[dim]The gateway knows nothing about it.[/]"
+        return "   ".join(shown) + f"\n[dim]{escape(number_source(info))}[/]"
 
     def _raw(self) -> str:
         m = self.message
