@@ -241,6 +241,21 @@ WEBCOM_ERRORS = {
     k: ErrorInfo(v.code, v.en, k, v.error_class, v.action, v.wait_hours)
     for k, v in WEBCOM_ERRORS.items()
 }
+# Webcom names a refused recipient by text only; a message keeps its catalogue number M1–M18
+# (webcom.md §6.2) as its error code, so the reason survives in the cache and the err column.
+_M_FIRST = "У нас закончились SMS. Для разрешения проблемы свяжитесь с менеджером."
+_M_TEXTS = tuple(WEBCOM_ERRORS)[tuple(WEBCOM_ERRORS).index(_M_FIRST) :][:18]
+WEBCOM_SEND_ERRORS: dict[int, ErrorInfo] = {
+    n: ErrorInfo(n, WEBCOM_ERRORS[t].en, t, WEBCOM_ERRORS[t].error_class,
+                 WEBCOM_ERRORS[t].action, WEBCOM_ERRORS[t].wait_hours)
+    for n, t in enumerate(_M_TEXTS, start=1)
+}  # fmt: skip
+_M_BY_TEXT = {t.rstrip("."): n for n, t in enumerate(_M_TEXTS, start=1)}
+# A status with no provider value: smstui's own record of a send the gateway took (no report yet).
+NO_STATUS = StatusInfo(
+    "", S.UNKNOWN, "No gateway status yet", "Статуса от шлюза ещё нет",
+    "The gateway has reported no status for this message yet.",
+)  # fmt: skip
 
 
 def _int(value: object) -> int | None:
@@ -291,6 +306,16 @@ def webcom_state(word: object) -> StatusInfo:
     return StatusInfo(key, S.UNKNOWN, f"Unknown state {key!r}", f"Неизвестный статус {key!r}")
 
 
+def webcom_send_error_code(text: object) -> int | None:
+    """The catalogue number (M1–M18, webcom.md §6.2) of a per-recipient send error text."""
+    return _M_BY_TEXT.get(str(text or "").strip().rstrip("."))
+
+
+def webcom_send_error(code: object) -> ErrorInfo:
+    """A Webcom send error by its catalogue number, explained."""
+    return _lookup(WEBCOM_SEND_ERRORS, code, "Webcom send error")
+
+
 def webcom_error(text: object) -> ErrorInfo:
     """A Webcom error text explained; tolerant of surrounding spaces and a missing final dot."""
     key = str(text or "").strip()
@@ -329,9 +354,12 @@ def explain(
     own = SEND_OUTCOMES.get(raw_status) if isinstance(raw_status, str) else None
     if own is not None:  # a refused send's code is the request's error, not a delivery error
         code = _int(error_code)
-        return own, (smsc_api_error(code) if provider == "smsc" and code else None)
-    if provider == "webcom":
-        return webcom_state(raw_status), None
-    status = smsc_status(raw_status)
+        if not code:
+            return own, None
+        return own, (smsc_api_error(code) if provider == "smsc" else webcom_send_error(code))
     err = _int(error_code)
-    return status, (smsc_error(err) if err else None)
+    if raw_status is None or raw_status == "":
+        return NO_STATUS, (smsc_error(err) if provider == "smsc" and err else None)
+    if provider == "webcom":  # Webcom's statuses carry no error code (webcom.md §2, §3.2, §3.3)
+        return webcom_state(raw_status), None
+    return smsc_status(raw_status), (smsc_error(err) if err else None)

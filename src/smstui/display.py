@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.tz import tzlocal
 
+from smstui.codes import smsc_error
+from smstui.model import NumberInfo
 from smstui.moscow import MSK
 
 LOCAL = "local"
@@ -118,6 +120,48 @@ def _decimal(amount: Decimal | float | int) -> Decimal:
 def plural(n: int, word: str, many: str | None = None) -> str:
     """A count and its word: "1 row", "0 rows", "2 066 rows" (`many` for irregular plurals)."""
     return f"{group(n)} {word if n == 1 else (many or word + 's')}"
+
+
+def utc_zone(offset: str) -> str:
+    """A number's UTC offset as people read it: "+7" → "UTC+7"; "" (unknown) stays ""."""
+    return f"UTC{offset}" if offset else ""
+
+
+def number_rows(info: NumberInfo) -> list[tuple[str, str]]:
+    """What a look-up found, as (label, value) rows in one order and one wording everywhere
+    (the CLI, the detail view, the toasts). Names stay as the gateway gave them; raw ids
+    (the HLR request id, IMSI, MSC) are for `--json` only."""
+    rows = [
+        ("Operator", info.operator),
+        ("Region", info.region),
+        ("Country", info.country),
+        ("Time zone", utc_zone(info.timezone)),
+        ("MCC/MNC", "/".join(p for p in (info.mcc, info.mnc) if p)),
+        ("Reachable", _reachable(info)),
+        ("Roaming", info.roaming),
+    ]
+    return [(label, value) for label, value in rows if value]
+
+
+def number_source(info: NumberInfo) -> str:
+    """Where the answer comes from: the network's own names (HLR) or the numbering plan."""
+    if is_hlr(info):
+        return "live HLR query (names as the network reports them)"
+    return "numbering plan (names as the gateway lists them)"
+
+
+def is_hlr(info: NumberInfo) -> bool:
+    """True for the answer of a live HLR query (it names reachability or its request)."""
+    return info.reachable is not None or any(k == "hlr_id" for k, _ in info.extra)
+
+
+def _reachable(info: NumberInfo) -> str:
+    if info.reachable is True:
+        return "yes"
+    err = next((v for k, v in info.extra if k == "err"), "")
+    if info.reachable is False:
+        return f"no: {smsc_error(err).en} (err {err})" if err and err != "0" else "no"
+    return "not known yet (the network has not answered)" if is_hlr(info) else ""
 
 
 def clock(

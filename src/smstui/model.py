@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Literal
 
+from smstui.phones import digits
+
 
 class Provider(enum.StrEnum):
     """The gateways smstui can talk to."""
@@ -227,10 +229,28 @@ class NumberInfo:
     region: str = ""
     mcc: str = ""
     mnc: str = ""
+    # The number's UTC offset, signed ("+7", "-1", "+5:30"; "" unknown): the parsers turn
+    # each gateway's own meaning (SMSC: from UTC, Webcom: from Moscow) into this one.
     timezone: str = ""
     reachable: bool | None = None  # HLR only
     roaming: str = ""  # HLR: roaming network, empty at home
     extra: tuple[tuple[str, str], ...] = field(default=())
+
+    def details_for(self, message: Message) -> Message | None:
+        """A bare record adding this number's operator, region and country to a message of
+        it that lacks them (the store's merge only fills blanks); None when nothing is new.
+
+        Webcom's statuses and pushes never name an operator: a look-up is the only source.
+        """
+        if not message.phone or digits(message.phone) != digits(self.phone):
+            return None
+        operator = "" if message.operator else self.operator
+        region = "" if message.region else self.region
+        country = "" if message.country else self.country
+        if not (operator or region or country):
+            return None
+        return Message(message.account, message.provider, message.message_id, message.phone,
+                       country=country, operator=operator, region=region)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

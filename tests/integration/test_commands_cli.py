@@ -188,7 +188,7 @@ async def test_send_needs_yes_and_prints_the_new_id(cli, config, emu):
     code, _, err = await cli(
         "send", "79161234567", "привет", "--yes", "--account", "wc", "--config", config
     )
-    assert code == 1 and err.startswith("smstui: webcom error: Sender missing")
+    assert code == 1 and err.startswith("smstui: webcom error 10: Sender missing")  # M10
     code, out, _ = await cli(
         "send",
         "79161234567",

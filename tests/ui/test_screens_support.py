@@ -68,7 +68,7 @@ NUMBER = NumberInfo(
     region="Москва",
     mcc="250",
     mnc="01",
-    timezone="+03:00",
+    timezone="+3",  # the UTC offset as the parsers give it
     reachable=False,
     extra=(("hlr_err", "6"), ("psw", "hunter22")),
 )

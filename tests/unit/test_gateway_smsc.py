@@ -272,7 +272,7 @@ async def test_operator_lookup():
         "tz": 3,
     }
     info = await gateway(Fake({"info.php": reply})).lookup("79261234567")
-    assert (info.operator, info.mcc, info.mnc, info.timezone) == ("МегаФон", "250", "02", "3")
+    assert (info.operator, info.mcc, info.mnc, info.timezone) == ("МегаФон", "250", "02", "+3")
 
 
 async def test_hlr_lookup_sends_then_polls_status_until_final():

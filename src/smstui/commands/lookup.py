@@ -6,13 +6,16 @@ import argparse
 import sys
 
 from smstui.commands._budgeted import budgeted
-from smstui.commands._common import add_config_args, add_json_arg, load, print_json, print_table
+from smstui.commands._common import add_config_args, add_json_arg, load, print_json
 from smstui.config import Account, Config
+from smstui.display import number_rows, number_source
 from smstui.errors import UsageError
 from smstui.model import NumberInfo
 
+LABEL_WIDTH = 11  # "Time zone" and a gap: the values line up
 
-def register(sub: argparse._SubParsersAction) -> None:
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `lookup` subcommand."""
     parser = sub.add_parser("lookup", help="operator and region of a phone number")
     parser.add_argument("phone", metavar="PHONE")
@@ -30,10 +33,6 @@ async def fetch_lookup(config: Config, account: Account, phone: str, *, hlr: boo
         return await gw.ask(endpoint, key, lambda: gw.gateway.lookup(phone, hlr=hlr))
 
 
-def _reachable(info: NumberInfo) -> str:
-    return {True: "yes", False: "no", None: ""}[info.reachable]
-
-
 async def run(args: argparse.Namespace) -> int:
     """Print what the gateway knows; refuse an HLR query without --yes (it is charged)."""
     if args.hlr and not args.yes:
@@ -46,15 +45,18 @@ async def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     info = await fetch_lookup(config, account, args.phone, hlr=args.hlr)
-    if args.json:
+    if args.json:  # everything, raw ids included, for machines
         print_json(info)
         return 0
-    headers = ["PHONE", "COUNTRY", "OPERATOR", "REGION", "MCC", "MNC", "TZ"]
-    row = [info.phone, info.country, info.operator, info.region, info.mcc, info.mnc, info.timezone]
-    if args.hlr:
-        headers += ["REACHABLE", "ROAMING"]
-        row += [_reachable(info), info.roaming]
-    print_table(headers, [row])
-    for key, value in info.extra:
-        print(f"{key}: {value}")
+    for label, value in lookup_lines(info, account):
+        print(f"{label:<{LABEL_WIDTH}}{value}")
     return 0
+
+
+def lookup_lines(info: NumberInfo, account: Account) -> list[tuple[str, str]]:
+    """The answer in the words every screen uses (display.number_rows), then its source."""
+    rows = [("Number", info.phone), *number_rows(info)]
+    if len(rows) == 1:
+        rows.append(("Operator", "unknown to the gateway"))
+    asked = f"{account.name} ({account.provider.value})"
+    return [*rows, ("Source", f"{number_source(info)}, asked {asked}")]

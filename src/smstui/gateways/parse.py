@@ -127,6 +127,33 @@ def to_time(value: Any, field: str, *, provider: str) -> float | None:
     return unix
 
 
+MOSCOW_UTC_OFFSET_H = 3  # Moscow keeps UTC+3 all year (no DST since 2014)
+_MAX_OFFSET_MIN = 14 * 60  # Kiribati: the furthest any zone is from UTC
+
+
+def utc_offset(value: Any, field: str, *, provider: str, from_moscow: bool = False) -> str:
+    """A number's time zone as its signed UTC offset: "+7", "-1", "+5:30"; "" when absent.
+
+    SMSC gives hours from UTC ("3" for Moscow), Webcom hours from Moscow ("4" for
+    Novosibirsk, `from_moscow`): both become the one meaning NumberInfo.timezone holds.
+    Fractions and "h:mm" are accepted; a value no zone can have is a BadPayload.
+    """
+    text = to_str(value, field, provider=provider).strip().upper().removeprefix("UTC")
+    if not text:
+        return ""
+    sign = -1 if text.startswith("-") else 1
+    hours, _, minutes = text.lstrip("+-").partition(":")
+    try:
+        total = round(float(hours) * 60) + (int(minutes) if minutes else 0)
+    except ValueError:
+        raise _wrong(field, value, "an hour offset", provider) from None
+    total = sign * total + (MOSCOW_UTC_OFFSET_H * 60 if from_moscow else 0)
+    if abs(total) > _MAX_OFFSET_MIN:
+        raise _wrong(field, value, "an hour offset", provider)
+    h, m = divmod(abs(total), 60)
+    return f"{'-' if total < 0 else '+'}{h}" + (f":{m:02d}" if m else "")
+
+
 def format_smsc_date(unix: float) -> str:
     """Unix seconds → SMSC request date `dd.mm.yyyy` in Moscow time."""
     return format_moscow(unix, "%d.%m.%Y")

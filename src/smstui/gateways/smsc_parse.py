@@ -7,7 +7,15 @@ from typing import Any
 
 from smstui.codes import smsc_api_error, smsc_status
 from smstui.errors import ApiError, AuthError, BadPayload, IpBlocked, RateLimited
-from smstui.gateways.parse import Secrets, require_dict, to_decimal, to_int, to_str, to_time
+from smstui.gateways.parse import (
+    Secrets,
+    require_dict,
+    to_decimal,
+    to_int,
+    to_str,
+    to_time,
+    utc_offset,
+)
 from smstui.model import (
     DeliveryState,
     IncomingMessage,
@@ -123,7 +131,7 @@ def operator_info(payload: Any, *, phone: str) -> NumberInfo:
         region=to_str(payload.get("region"), "region", provider=P),
         mcc=to_str(payload.get("mcc"), "mcc", provider=P),
         mnc=to_str(payload.get("mnc"), "mnc", provider=P),
-        timezone=to_str(payload.get("tz"), "tz", provider=P),
+        timezone=utc_offset(payload.get("tz"), "tz", provider=P),  # hours from UTC already
     )
 
 

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from smstui.codes import webcom_error, webcom_state
+from smstui.codes import webcom_error, webcom_send_error_code, webcom_state
 from smstui.errors import ApiError, AuthError, BadPayload, RateLimited
 from smstui.gateways.parse import (
     Secrets,
@@ -18,6 +18,7 @@ from smstui.gateways.parse import (
     to_int,
     to_str,
     to_time,
+    utc_offset,
 )
 from smstui.model import DeliveryState, IncomingMessage, Message, NumberInfo, Provider
 
@@ -33,8 +34,13 @@ def phone_digits(phone: str) -> str:
 
 
 def api_error(text: str, *, account: str, secrets: Secrets = ()) -> ApiError:
-    """The typed error for a Webcom `{"error": text}`: E3 (bad login) → AuthError."""
+    """The typed error for a Webcom `{"error": text}`: E3 (bad login) → AuthError.
+
+    A per-recipient send error keeps its catalogue number (M1–M18) as the code: a refused
+    send's record then says why, as an SMSC one does.
+    """
     info = webcom_error(text)  # on the whole text: a long one no longer matches once cut
+    code = webcom_send_error_code(text)
     text = snippet(text, secrets) if text else "(no text)"
     lowered = text.lower()
     cls: type[ApiError] = ApiError
@@ -47,7 +53,7 @@ def api_error(text: str, *, account: str, secrets: Secrets = ()) -> ApiError:
         f"webcom error: {explanation} (gateway said: {text})",
         provider=P,
         account=account,
-        code=None,
+        code=code,
         text=text,
         explanation=explanation,
         error_class=info.error_class,
@@ -168,13 +174,16 @@ def not_found(account: str, message_id: str, phone: str = "") -> Message:
 
 
 def numbers_from_xml(root: ET.Element) -> list[NumberInfo]:
-    """def.php `<phone operator region time_zone>number</phone>` → NumberInfo list."""
+    """def.php `<phone operator region time_zone>number</phone>` → NumberInfo list.
+
+    `time_zone` counts hours from Moscow (webcom.md §5.8): "4" is UTC+7, as SMSC says it.
+    """
     return [
         NumberInfo(
             phone=(el.text or "").strip(),
             operator=el.get("operator", ""),
             region=el.get("region", ""),
-            timezone=el.get("time_zone", ""),
+            timezone=utc_offset(el.get("time_zone"), "time_zone", provider=P, from_moscow=True),
         )
         for el in root.iter("phone")
     ]

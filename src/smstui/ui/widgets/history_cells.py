@@ -30,6 +30,7 @@ COLUMNS = (
     Column("cost", "cost", 6, right=True),
     Column("text", "text", 0),
 )
+NO_REASON = "—"  # failed, and the gateway named no reason (Webcom's statuses never do)
 STATE_CLASSES = {state: f"history--state-{state.value}" for state in DeliveryState}
 
 
@@ -48,7 +49,9 @@ def cell_text(message: Message, column: str, now: float, tz: tzinfo | None) -> s
     if column == "state":
         return message.state.value
     if column == "error":
-        return "" if not message.error_code else str(message.error_code)  # 0 = no error
+        if message.error_code:  # 0 = no error
+            return str(message.error_code)
+        return NO_REASON if message.state.is_failure else ""
     if column == "cost":
         return "" if message.cost is None else money(message.cost)
     if column == "text":
