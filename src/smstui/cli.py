@@ -16,9 +16,10 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from smstui import __version__, commands
-from smstui.cli_errors import EXIT_INTERRUPTED, EXIT_PIPE, describe, exit_codes_help, report
+from smstui.cli_errors import describe, report
 from smstui.config import InsecureConfigWarning
 from smstui.errors import SmstuiError
+from smstui.exit_codes import EXIT_INTERRUPTED, EXIT_PIPE, exit_codes_help
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from smstui.model import (
     AppliedChange,
@@ -39,6 +39,7 @@ class StoreHealth:
 class AnswerView(Protocol):
     """A query's answer: iterate for messages, newest first; progress and gaps as it goes."""
 
+    query: Query
     missing: list[str]
     parts_done: int
     parts_total: int
@@ -72,6 +73,10 @@ class AnswerView(Protocol):
 
     def loaded(self, key: Key) -> Message | None:
         """The message under `key` in memory at the answer's snapshot (None: only on disk)."""
+        ...
+
+    def changes(self, key: Key) -> list[StatusChange]:
+        """A streamed message's status history, oldest first."""
         ...
 
     def stop_when(self, stop: threading.Event) -> None:
@@ -128,6 +133,12 @@ class StoreView(Protocol):
 
     def query(self, query: Query) -> AnswerView:
         """Answer a query from the whole cache (snapshot now; iterate off the loop)."""
+        ...
+
+    def partition_rollups(
+        self, accounts: frozenset[str] | None
+    ) -> tuple[list[dict[str, Any]], list[str]]:
+        """The unloaded partitions' rollup documents, and the partitions that have none."""
         ...
 
     def health(self) -> StoreHealth:

@@ -14,7 +14,7 @@ import pytest
 
 import whole_cache
 from smstui.cli import main
-from smstui.cli_errors import EXIT_PARTIAL
+from smstui.exit_codes import EXIT_PARTIAL
 from smstui.model import DeliveryState, Message
 from smstui.store import Store
 from smstui.store.partitions import PARTITIONS_DIR, day_of, read_tables

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from smstui.cli import build_parser
-from smstui.cli_errors import EXIT_CODES, exit_codes_help
+from smstui.exit_codes import EXIT_CODES, exit_codes_help
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

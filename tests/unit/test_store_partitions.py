@@ -13,12 +13,12 @@ from store_support import DAY, T0, chg, key, snapshot
 from store_support import msg as base_msg
 from tinydb import Query, TinyDB
 
+from smstui import atomic as atomic_mod
 from smstui.clock import FakeClock
 from smstui.errors import StoreError
 from smstui.model import DeliveryState as S
 from smstui.model import Message, StatusChange
 from smstui.store import Store, partitions, state
-from smstui.store import atomic as atomic_mod
 from smstui.store.manifest import read_manifest
 
 

@@ -17,11 +17,11 @@ from decimal import Decimal
 import pytest
 from store_support import DAY, T0, P, chg, key, msg, snapshot
 
+from smstui import atomic as atomic_mod
 from smstui.clock import FakeClock
 from smstui.errors import StoreError
 from smstui.model import DeliveryState as S
 from smstui.store import Store
-from smstui.store import atomic as atomic_mod
 
 
 @pytest.fixture

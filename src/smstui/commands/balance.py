@@ -9,7 +9,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-from smstui.cli_errors import EXIT_OK, Failure, describe, report
+from smstui.cli_errors import Failure, describe, report
 from smstui.commands._budgeted import budgeted
 from smstui.commands._common import (
     add_config_args,
@@ -22,6 +22,7 @@ from smstui.commands._common import (
 from smstui.config import Account, Config
 from smstui.display import money
 from smstui.errors import SmstuiError
+from smstui.exit_codes import EXIT_OK
 from smstui.model import Balance
 
 

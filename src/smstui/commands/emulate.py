@@ -12,10 +12,10 @@ from collections.abc import Sequence
 
 import platformdirs
 
-from smstui.cli_errors import EXIT_INTERRUPTED, EXIT_OK
 from smstui.emulator.faults import parse_faults
 from smstui.emulator.options import EmulatorOptions
 from smstui.emulator.server import run_emulator
+from smstui.exit_codes import EXIT_INTERRUPTED, EXIT_OK
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

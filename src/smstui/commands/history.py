@@ -13,7 +13,6 @@ from collections.abc import Iterable, Iterator
 from functools import partial
 
 from smstui.budget import BudgetExceeded
-from smstui.cli_errors import EXIT_PARTIAL
 from smstui.commands._budgeted import budgeted
 from smstui.commands._cache import (
     add_cached_arg,
@@ -35,6 +34,7 @@ from smstui.commands._common import (
 from smstui.commands.status import headers, message_row
 from smstui.config import Account, Config
 from smstui.errors import UsageError
+from smstui.exit_codes import EXIT_PARTIAL
 from smstui.export import COLUMNS, message_record, safe_cell
 from smstui.model import DeliveryState, Message, placed_at
 from smstui.secrets import Secret

@@ -8,9 +8,9 @@ import signal
 import sys
 import time
 
-from smstui.cli_errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from smstui.commands._common import add_config_args, load
 from smstui.display import stamp
+from smstui.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from smstui.poller import CycleReport
 from smstui.runtime import cache_path, only_account, open_engine, receiver_for
 from smstui.webhook.errors import ReceiverError

@@ -7,11 +7,11 @@ import asyncio
 import time
 from collections.abc import Sequence
 
-from smstui.cli_errors import exit_codes_help
 from smstui.commands._budgeted import budgeted
 from smstui.commands._common import add_config_args, add_json_arg, load, print_json
 from smstui.config import Account, Config
 from smstui.errors import OutcomeUnknown, UsageError
+from smstui.exit_codes import exit_codes_help
 from smstui.gateways.base import fresh_client_id
 from smstui.model import Message, Rekey, SendResult, Source
 from smstui.poller.send import Attempt, send

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
-from smstui.cli_errors import EXIT_PARTIAL
 from smstui.codes import explain
 from smstui.commands._budgeted import budgeted
 from smstui.commands._cache import (
@@ -30,6 +29,7 @@ from smstui.commands._common import (
 from smstui.config import Account, Config
 from smstui.display import stamp, zone_name
 from smstui.errors import NotFound, UsageError
+from smstui.exit_codes import EXIT_PARTIAL
 from smstui.model import DeliveryState, Message, Provider
 from smstui.poller.gate import Gate
 

@@ -25,7 +25,7 @@ from smstui.phones import digits
 from smstui.queries import AnswerStopped, Query
 from smstui.store.index import SortedView
 from smstui.store.partitions import PartInfo, read_partition
-from smstui.store.schema import Decoded, Entry, decode_partition
+from smstui.store.schema import Decoded, Entry, decode_partition, entry_to_change
 
 
 def may_hold(query: Query, info: PartInfo) -> bool:
@@ -119,6 +119,10 @@ class Answer:
         """A streamed message's stored timeline (memory's, or its partition's)."""
         got = self.timelines.get(key)
         return got if got is not None else self._disk_timelines.get(key, ())
+
+    def changes(self, key: Key) -> list[StatusChange]:
+        """A streamed message's timeline as status changes, oldest first."""
+        return [entry_to_change(key, e) for e in self.timeline(key)]
 
     def _stream(self) -> Iterator[Message]:
         q = self.query
