@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache, partial
 
@@ -198,31 +198,46 @@ def _tokens(text: str) -> Iterable[tuple[bool, str, str, bool]]:
 
 _NUMBER_PIECE = re.compile(r"\(?\d[\d()\-.]*")
 _NUMBER_CHARS = frozenset("0123456789+-(). ")
+_BARE_PIECE = re.compile(r"\+?\(?\d[\d()\-.]*")  # a group of a pasted number: +7, (903), 922-76-96
 
 
 def _joined_numbers(
     tokens: Iterable[tuple[bool, str, str, bool]],
 ) -> Iterator[tuple[bool, str, str, bool]]:
     """`phone:+7 916 123-45-67` is one number: a phone term takes the digit groups after it
-    until it has enough digits to be a whole number (people paste numbers with spaces)."""
+    until it has enough digits to be a whole number (people paste numbers with spaces). A bare
+    pasted number (`+7 903 922-76-96`, `89039227696`) is a phone term too, when its groups
+    make one whole number; otherwise they stay words of the text."""
     pending: tuple[bool, str, str, bool] | None = None
+    bare: list[tuple[bool, str, str, bool]] = []  # bare number groups that may be a number
+
+    def flush_bare() -> Iterator[tuple[bool, str, str, bool]]:
+        joined = " ".join(t[2] for t in bare)
+        if full_number(joined) is not None:
+            yield (False, "phone", joined, False)
+        else:
+            yield from bare
+        bare.clear()
+
     for token in tokens:
         negated, field, value, quoted = token
-        if (
-            pending is not None
-            and not (negated or field or quoted)
-            and _NUMBER_PIECE.fullmatch(value)
-            and len(digits(pending[2])) < 10
-        ):
+        plain = not (negated or field or quoted)
+        short = pending is not None and len(digits(pending[2])) < 10
+        if pending is not None and short and plain and _NUMBER_PIECE.fullmatch(value):
             pending = (pending[0], pending[1], f"{pending[2]} {value}", False)
             continue
         if pending is not None:
             yield pending
             pending = None
+        if plain and _BARE_PIECE.fullmatch(value):
+            bare.append(token)
+            continue
+        yield from flush_bare()
         if field == "phone" and not quoted and set(value) <= _NUMBER_CHARS:
             pending = token
         else:
             yield token
+    yield from flush_bare()
     if pending is not None:
         yield pending
 
@@ -481,3 +496,21 @@ _BUILDERS: dict[str, Callable[[str], Predicate]] = {
     "class": _class,
     "since": _since,
 }
+
+
+FAILURES = frozenset(s for s in DeliveryState if s.is_failure)
+
+
+def view_query(
+    flt: Filter | None, *, failed_only: bool = False, now: float, accounts: Iterable[str] = ()
+) -> Query:
+    """The whole-history query of a dashboard view: its filter as of `now`, and failed-only.
+
+    `accounts` are the cache's account names (account globs narrow against them). The history
+    search, the breakdown and the export all ask this one query.
+    """
+    query = flt.hints(now, accounts=accounts or None) if flt else Query()
+    if failed_only:
+        states = FAILURES if query.states is None else query.states & FAILURES
+        query = replace(query, states=states)
+    return query

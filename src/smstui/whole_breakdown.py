@@ -12,24 +12,18 @@ bounded: the rollup is built as the stream goes, never a list of all messages).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
-from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from smstui.breakdown import MAX_BUCKETS, Breakdown, breakdown_from_rollup
 from smstui.delivery_time import Timeline
 from smstui.display import group
-from smstui.filtering import Filter
-from smstui.model import DeliveryState, Key, Message, StatusChange
+from smstui.model import Key, Message, StatusChange
 from smstui.queries import Query
 from smstui.rollup import Rollup, merge_docs, rollup_of
-from smstui.store.query import Answer
-from smstui.store.schema import entry_to_change
-
-if TYPE_CHECKING:
-    from smstui.store import Store
+from smstui.store_view import AnswerView, StoreView
 
 WHOLE = "whole cache"
 
@@ -41,7 +35,7 @@ class Plan:
     label: str  # what the query is, in words ("whole cache", the filter's text)
     tz: tzinfo | None
     max_buckets: int
-    answer: Answer  # partial_reason; streamed when `docs` is None
+    answer: AnswerView  # partial_reason; streamed when `docs` is None
     docs: list[dict[str, Any]] | None = None  # the unloaded partitions' rollups
     loaded: Iterable[Message] = ()  # with `docs`: the loaded messages (a view: immutable)
     timeline: Timeline | None = None  # the loaded messages' timelines
@@ -69,35 +63,13 @@ class Plan:
         return rollup_of(self.answer, _answer_timeline(self.answer))
 
 
-def _answer_timeline(answer: Answer) -> Timeline:
+def _answer_timeline(answer: AnswerView) -> Timeline:
     """A streamed message's timeline as status changes (what delivery_seconds reads)."""
 
     def timeline(key: Key) -> Sequence[StatusChange]:
-        return [entry_to_change(key, e) for e in answer.timeline(key)]
+        return answer.changes(key)
 
     return timeline
-
-
-FAILURES = frozenset(s for s in DeliveryState if s.is_failure)
-
-
-def query_of_view(flt: Filter | None, *, failed_only: bool = False, now: float) -> Query:
-    """The whole-history query of the dashboard's view: its filter (tested as of `now`) and
-    failed-only; the filter's hints, where it gives them, let partitions be skipped."""
-    if not flt and not failed_only:
-        return Query()
-    states = FAILURES if failed_only else None
-    accounts = phone = None
-    hints = getattr(flt, "hints", None)  # filtering.Filter.hints(), where it exists
-    hinted = hints() if flt and callable(hints) else None
-    if isinstance(hinted, Query):  # narrowing only: the filter itself is still tested
-        accounts, phone = hinted.accounts, hinted.phone
-        if hinted.states is not None:
-            states = hinted.states if states is None else states & hinted.states
-    match = None
-    if flt:
-        match = partial(flt.matches, now=now)
-    return Query(accounts=accounts, states=states, phone=phone, match=match)
 
 
 def by_accounts_only(query: Query) -> bool:
@@ -107,7 +79,7 @@ def by_accounts_only(query: Query) -> bool:
 
 
 def prepare(
-    store: Store,
+    store: StoreView,
     query: Query,
     *,
     tz: tzinfo | None = None,
@@ -122,11 +94,8 @@ def prepare(
     """
     answer = store.query(query)
     plan = Plan(label or WHOLE, tz, max_buckets, answer)
-    rollups: Callable[[Any], tuple[list[dict[str, Any]], list[str]]] | None = getattr(
-        store, "partition_rollups", None
-    )  # the store's per-partition summaries, where it keeps them
-    if rollup_docs and rollups is not None and by_accounts_only(query):
-        docs, lacking = rollups(query.accounts)
+    if rollup_docs and by_accounts_only(query):  # the store's per-partition summaries
+        docs, lacking = store.partition_rollups(query.accounts)
         if not lacking:  # else those partitions must be read: stream everything instead
             plan.docs, plan.source = docs, "rollups"
             plan.loaded, plan.timeline = store.messages_sorted(), store.timeline
@@ -134,7 +103,7 @@ def prepare(
 
 
 def breakdown_of(
-    store: Store,
+    store: StoreView,
     query: Query,
     *,
     tz: tzinfo | None = None,

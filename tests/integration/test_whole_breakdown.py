@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 
 from smstui.breakdown import Breakdown, compute_breakdown
-from smstui.filtering import parse_filter
+from smstui.filtering import parse_filter, view_query
 from smstui.model import Message
 from smstui.queries import Query
 from smstui.rollup import rollup_of
 from smstui.store import Store
 from smstui.store.partitions import PARTITIONS_DIR
 from smstui.store.query import partition_reader
-from smstui.whole_breakdown import breakdown_of, prepare, query_of_view
+from smstui.whole_breakdown import breakdown_of, prepare
 from whole_cache import ACCOUNTS, WholeCache, build
 
 
@@ -65,13 +65,13 @@ def test_the_whole_cache_is_the_truth(cache, store, rollups):
 
 def test_a_filter_covers_its_whole_history(cache, store):
     flt = parse_filter("state:failed account:smsc-main")
-    query = query_of_view(flt, now=cache.clock.now())
+    query = view_query(flt, now=cache.clock.now())
     got, scope, _ = prepare(store, query, tz=UTC, label="filter: state:failed …").run()
     want = [m for m in cache.truth if flt.matches(m)]
     assert len(want) > 100  # failures on every day, most of them on disk only
     assert figures(got) == figures(truth_of(want))
     assert scope == f"filter: state:failed … · {len(want)} messages"
-    failed_only = query_of_view(None, failed_only=True, now=cache.clock.now())
+    failed_only = view_query(None, failed_only=True, now=cache.clock.now())
     got = breakdown_of(store, failed_only, tz=UTC)[0]
     assert got.totals.total == got.totals.failed == sum(m.state.is_failure for m in cache.truth)
 

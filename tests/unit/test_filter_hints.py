@@ -110,6 +110,22 @@ def test_a_whole_number_matches_that_number_only() -> None:
     assert parse_filter("phone:9990000001").matches(msg(1, phone="79990000001"))
 
 
+@pytest.mark.parametrize(
+    "pasted", ["+7 903 922-76-96", "+79039227696", "89039227696", "8 (903) 922 76 96"]
+)
+def test_a_bare_pasted_number_is_a_phone_term(pasted: str) -> None:
+    flt = parse_filter(f"{pasted} state:failed")
+    assert [t.field for t in flt.terms] == ["phone", "state"]
+    assert flt.hints().phone == "79039227696"
+    assert flt.matches(msg(1, phone="79039227696", state=DeliveryState.FAILED))
+
+
+def test_digit_groups_that_are_no_whole_number_stay_words_of_the_text() -> None:
+    flt = parse_filter("Заказ 2341")
+    assert [t.field for t in flt.terms] == ["", ""]  # two words, no phone term
+    assert flt.hints().phone is None
+
+
 def test_since_narrows_by_time_as_of_the_given_now() -> None:
     assert parse_filter("since:2h", now=NOW).hints().since == NOW - 7200
     assert parse_filter("since:2h since:1h").hints(NOW).since == NOW - 3600

@@ -12,12 +12,11 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import TYPE_CHECKING
 
-from smstui.filtering import Filter
-from smstui.model import DeliveryState, Message
+from smstui.model import Message
 from smstui.queries import AnswerStopped, Query
 from smstui.store_view import AnswerView, StoreView
 from smstui.ui.filtered_rows import FilteredRows
@@ -25,24 +24,9 @@ from smstui.ui.filtered_rows import FilteredRows
 if TYPE_CHECKING:
     from textual.timer import Timer
 
-FAILURES = frozenset(s for s in DeliveryState if s.is_failure)
 MERGE_ROWS = 1000  # per UI tick: ~1 ms of list appends, so a key never waits on a merge
 DRAIN_S = 0.05  # how often the UI takes what the worker found (first rows within 50 ms)
 SHOWN_DAYS = 3  # a partial answer names this many missing days, then "+N more"
-
-
-def known_accounts(store: StoreView) -> set[str]:
-    """Every account the cache holds, loaded or only on disk (account terms narrow to these)."""
-    return set(store.accounts())
-
-
-def view_query(flt: Filter | None, *, failed_only: bool, now: float, store: StoreView) -> Query:
-    """The whole-history query of a view: the filter as of `now`, and failed-only."""
-    query = flt.hints(now, accounts=known_accounts(store)) if flt else Query()
-    if failed_only:
-        states = FAILURES if query.states is None else query.states & FAILURES
-        query = replace(query, states=states)
-    return query
 
 
 def first_of(answer: AnswerView, limit: int, stop: threading.Event | None = None) -> list[Message]:
