@@ -39,7 +39,7 @@ COLUMNS = (
 # JSONL also carries what a faithful read-back needs (exact times, country, resend lineage).
 JSONL_EXTRA = ("sent_at", "updated_at", "country", "resend_of")
 # The fields where a secret could have been typed or echoed (the rest identify, they never mask).
-FREE_TEXT = ("text", "operator", "region", "country")
+FREE_TEXT = ("text", "sender", "operator", "region", "country")  # what a person or gateway wrote
 FORMATS = ("csv", "jsonl")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _BUFFER = 1 << 20  # rows reach the disk in 1 MiB writes
