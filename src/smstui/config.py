@@ -48,7 +48,7 @@ WEBHOOK_KEYS = (
     "listen", "path_secret", "path_secret_env", "smsc_secret", "smsc_secret_env", "smsc_hashes",
     "header_timeout_s", "body_timeout_s", "max_future_s",
 )  # fmt: skip
-UI_KEYS = ("timezone", "theme", "keymap")
+UI_KEYS = ("timezone", "theme", "keymap", "low_bandwidth")
 # The dashboard's binding ids, the keys of [ui] keymap (`resend = "ctrl+r"`). The UI's Binding
 # ids must stay these: the UI tests compare them with this list.
 KEYMAP_IDS = (
@@ -120,6 +120,7 @@ class Config:
     keymap: dict[str, str] = field(default_factory=dict)
     theme: str | None = None
     timezone: str = "local"  # [ui] timezone: the one zone every time is shown in (display.py)
+    low_bandwidth: bool = False  # [ui] low_bandwidth: live news every 2 s, a coarse health line
     path: Path | None = None
 
     def account(self, name: str | None) -> Account:
@@ -217,6 +218,7 @@ def parse_config(data: dict[str, Any], *, path: Path | None = None) -> Config:
         keymap=reader.keymap(ui),
         theme=reader.string(ui, "theme", "ui.theme") if "theme" in ui else None,
         timezone=reader.zone(ui),
+        low_bandwidth=reader.flag(ui, "low_bandwidth", "ui.low_bandwidth"),
         path=path,
         **kwargs,
     )
@@ -237,6 +239,13 @@ class _Reader:
             if name not in allowed:
                 key = f"{where}.{name}" if where else name
                 raise self.error(key, "unknown key" + _did_you_mean(name, allowed))
+
+    def flag(self, data: dict[str, Any], name: str, key: str) -> bool:
+        """A true/false setting (absent: false); "yes" or 1 is a mistake, not a guess."""
+        value = data.get(name, False)
+        if not isinstance(value, bool):
+            raise self.error(key, "must be true or false")
+        return value
 
     def keymap(self, ui: dict[str, Any]) -> dict[str, str]:
         """[ui] keymap: binding id → keys ("ctrl+r" or "ctrl+r,f5"); ids from KEYMAP_IDS."""

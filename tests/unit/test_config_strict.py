@@ -105,3 +105,10 @@ def test_cli_reports_the_unknown_key_in_one_line_exit_2(tmp_path, capsys):
     assert code == 2
     assert err.strip().count("\n") == 0
     assert err.startswith("smstui: config error: ") and "did you mean 'timeout'" in err
+
+
+def test_low_bandwidth_is_a_true_or_false_setting():
+    assert parse_config({"ui": {"low_bandwidth": True}}).low_bandwidth is True
+    assert parse_config({}).low_bandwidth is False
+    with pytest.raises(ConfigError, match=r"ui\.low_bandwidth: must be true or false"):
+        parse_config({"ui": {"low_bandwidth": "yes"}})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import signal
 import sys
@@ -49,3 +50,12 @@ def report_log(capture: LogCapture, what: str) -> None:
     line = after_run_line(capture, what)
     if line:
         print(line, file=sys.stderr)
+
+
+def add_low_bandwidth_arg(parser: argparse.ArgumentParser) -> None:
+    """--low-bandwidth: for a slow SSH link (also [ui] low_bandwidth = true in the config)."""
+    parser.add_argument(
+        "--low-bandwidth",
+        action="store_true",
+        help="a slow link: live news every 2 s, coarse times on the health line",
+    )

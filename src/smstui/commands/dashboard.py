@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from smstui.commands._common import add_config_args
-from smstui.commands._tui import ends_on_hangup, report_log
+from smstui.commands._tui import add_low_bandwidth_arg, ends_on_hangup, report_log
 from smstui.config import Config, default_config_path, load_config
 from smstui.controller import Controller
 from smstui.errors import ConfigError
@@ -48,6 +49,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("dashboard", help="open the live dashboard (the default command)")
     add_config_args(parser)
     parser.add_argument("--listen", metavar="HOST:PORT", help="receive webhook pushes here")
+    add_low_bandwidth_arg(parser)
     parser.set_defaults(func=run)
 
 
@@ -58,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
         print(NO_CONFIG.format(path=path), file=sys.stderr)
         return 2
     config = only_account(load_config(path), args.account)
+    if args.low_bandwidth:  # the flag turns it on for this run; the config may already have
+        config = dataclasses.replace(config, low_bandwidth=True)
     if not config.accounts:
         raise ConfigError("no [[accounts]] configured", path=str(path), key="accounts")
     store = open_store(config, readonly="auto")

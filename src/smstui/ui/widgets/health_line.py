@@ -4,19 +4,23 @@ One line, never wrapped: when the parts do not fit they first take their short f
 least important go (lookups and balance budgets, then the webhook's rejections, …); problems
 are never dropped. Colour is
 kept for real trouble only: a gateway down, a block, a limit spent for long, a cache problem.
+Its countdowns would repaint it every second: paused or in low bandwidth it moves only every
+few seconds (a new problem still shows at once), and low bandwidth shows times coarsely.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from textual.content import Content
 from textual.markup import escape
 from textual.widgets import Static
 
 from smstui.controller import AccountHealth, HealthSnapshot, LimitLeft
-from smstui.display import duration, group, relative, short_duration
+from smstui.display import clock, duration, group, relative, short_duration
 from smstui.push_counters import received, rejected
+from smstui.ui.bandwidth import Pace, coarse_wait
 
 # What each endpoint's budget is called on the line (the mass status call is "status").
 ENDPOINT_WORDS = {"status_mass": "status", "operator": "lookups", "get": "status"}
@@ -62,7 +66,12 @@ def limit_trouble(limit: LimitLeft, now: float) -> bool:
     return (limit.next_allowed_at or now) - now > LONG_WAIT_S
 
 
-def limit_part(limit: LimitLeft, now: float) -> Part:
+def when(at: float, now: float, coarse: bool = False) -> str:
+    """A moment on the line: "in 4 min (05:51)"; coarse: "until 05:51" (no countdown)."""
+    return f"until {clock(at, now)}" if coarse else relative(at, now)
+
+
+def limit_part(limit: LimitLeft, now: float, coarse: bool = False) -> Part:
     """ "history 12/30 per h" (requests left of the window's maximum)."""
     count = f"{limit_word(limit)} {limit.remaining}/{limit.limit}"
     window = per_window(limit.window_s)
@@ -70,26 +79,28 @@ def limit_part(limit: LimitLeft, now: float) -> Part:
     short = f"{count}/{window.removeprefix('per ')}" if window else count
     endpoint = limit.endpoint or limit.name.rsplit(".", 1)[-1]
     if limit_trouble(limit, now):
-        until = relative(limit.next_allowed_at or now, now)
+        until = when(limit.next_allowed_at or now, now, coarse)
         return Part(f"[$warning b]{escape(text)} · next {escape(until)}[/]", 1)
     return Part(escape(text), ENDPOINT_RANK.get(endpoint, 7), escape(short))
 
 
-def account_parts(acc: AccountHealth, now: float) -> list[Part]:
+def account_parts(acc: AccountHealth, now: float, coarse: bool = False) -> list[Part]:
     """One account's segment: its name, trouble, next poll, then its budgets."""
     parts = [Part(f"[b]{escape(acc.account)}[/b]", 0)]
     if acc.gateway_down:
         parts.append(Part("[$error b]gateway down[/]", 0))
     if acc.blocked_until and acc.blocked_until > now:
-        parts.append(Part(f"[$error b]blocked, ends {relative(acc.blocked_until, now)}[/]", 0))
+        ends = when(acc.blocked_until, now, coarse)
+        parts.append(Part(f"[$error b]blocked, ends {ends}[/]", 0))
     elif acc.backoff_until and acc.backoff_until > now:
-        parts.append(Part(f"[$warning]backing off {relative(acc.backoff_until, now)}[/]", 1))
+        parts.append(Part(f"[$warning]backing off {when(acc.backoff_until, now, coarse)}[/]", 1))
     if acc.last_error and acc.gateway_down:
         parts.append(Part(f"[$error]{escape(acc.last_error)}[/]", 4))
     if acc.next_poll_at is not None:
-        wait = short_duration(max(0.0, acc.next_poll_at - now))
+        left = max(0.0, acc.next_poll_at - now)
+        wait = coarse_wait(left) if coarse else short_duration(left)
         parts.append(Part(f"next poll {wait}", 2, f"poll {wait}"))
-    parts += [limit_part(limit, now) for limit in acc.limits]
+    parts += [limit_part(limit, now, coarse) for limit in acc.limits]
     return parts
 
 
@@ -105,14 +116,20 @@ def webhook_parts(snap: HealthSnapshot) -> list[Part]:
 
 
 def health_sections(
-    snap: HealthSnapshot, now: float, action_error: str = "", writer_pid: str = ""
+    snap: HealthSnapshot,
+    now: float,
+    action_error: str = "",
+    writer_pid: str = "",
+    pace: Pace = Pace(),
 ) -> list[list[Part]]:
     """Every section of the line, in display order, before any is dropped."""
-    sections = [account_parts(a, now) for a in snap.accounts]
+    sections = [account_parts(a, now, pace.coarse) for a in snap.accounts]
     if not sections:
         sections = [[Part("[dim]no accounts polled[/dim]", 0)]]
     if snap.webhook_url:
         sections.append(webhook_parts(snap))
+    if pace.low_bandwidth:  # the operator must know why the screen moves only every 2 s
+        sections.append([Part("low bandwidth", 1, "low-bw")])
     if not snap.writer:
         who = f"pid {escape(writer_pid)}" if writer_pid and writer_pid != "?" else "another smstui"
         sections.insert(0, [Part(f"[$warning b]following {who}: it polls[/]", 0)])
@@ -155,9 +172,10 @@ def health_text(
     action_error: str = "",
     writer_pid: str = "",
     width: int | None = None,
+    pace: Pace = Pace(),
 ) -> str:
     """The whole line as markup, fitted to `width` cells (None: everything)."""
-    return fit_sections(health_sections(snap, now, action_error, writer_pid), width)
+    return fit_sections(health_sections(snap, now, action_error, writer_pid, pace), width)
 
 
 def trouble(snap: HealthSnapshot, now: float) -> bool:
@@ -167,28 +185,51 @@ def trouble(snap: HealthSnapshot, now: float) -> bool:
     )
 
 
-class HealthLine(Static):
-    """Reads a HealthSnapshot each second (cheap) and only repaints when the text changed."""
+def problems(sections: list[list[Part]]) -> tuple[str, ...]:
+    """The parts that are never dropped (names, troubles): when they change, nothing waits."""
+    return tuple(p.markup for s in sections for p in s if p.rank == 0)
 
-    def __init__(self, **kwargs) -> None:
+
+class HealthLine(Static):
+    """Reads a HealthSnapshot each second (cheap) and only repaints when the text changed,
+    and then at most every `pace.summary_s` seconds unless a problem came or went."""
+
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__("", **kwargs)
         self._text: str | None = None
+        self._problems: tuple[str, ...] = ()
+        self._shown_at: float | None = None  # when the text last changed on screen
         self._last: tuple[HealthSnapshot, float] | None = None
+        self.pace = Pace()
         self.action_error = ""
         self.writer_pid = ""  # set by the screen when another process writes the cache
+
+    def set_pace(self, pace: Pace) -> None:
+        """Paused or low bandwidth: repaint less often (and coarsely); shown again at once."""
+        if pace != self.pace:
+            self.pace = pace
+            self._shown_at = None
+            if self._last is not None:
+                self.show(*self._last)
 
     def show(self, snap: HealthSnapshot, now: float) -> None:
         """Display the snapshot in one line; flags the line as -down on real trouble."""
         self._last = (snap, now)
         width = self.content_region.width or max(20, self.app.size.width - 2)
-        text = health_text(snap, now, self.action_error, self.writer_pid, width)
+        sections = health_sections(snap, now, self.action_error, self.writer_pid, self.pace)
+        text = fit_sections(sections, width)
         if text == self._text:
             return
-        self._text = text
+        urgent = problems(sections) != self._problems
+        recent = self._shown_at is not None and now - self._shown_at < self.pace.summary_s
+        if recent and not urgent:  # a countdown moved: it waits for the next summary
+            return
+        self._text, self._problems, self._shown_at = text, problems(sections), now
         self.set_class(trouble(snap, now), "-down")
         self.update(text)
 
     def on_resize(self) -> None:
         """Fit the line again to the new width."""
         if self._last is not None:
+            self._shown_at = None  # a new width is not a countdown: fit it at once
             self.show(*self._last)

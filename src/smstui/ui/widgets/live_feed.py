@@ -6,15 +6,18 @@ import bisect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import tzinfo
+from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
+from textual.binding import Binding
 from textual.geometry import Size
+from textual.message import Message as TextualMessage
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from smstui.display import clock, group
-from smstui.model import DeliveryState, Message, StatusChange
+from smstui.model import AppliedChange, DeliveryState, Message, StatusChange
 from smstui.ui.widgets.history_cells import STATE_CLASSES, fit
 
 FEED_CAPACITY = 500
@@ -35,9 +38,8 @@ class FeedEntry:
     @classmethod
     def of(cls, item: object) -> FeedEntry:
         """The feed line for a store change: AppliedChange, StatusChange or a new Message."""
-        change = getattr(item, "change", None)  # the store's AppliedChange carries both
-        if change is not None or hasattr(item, "after"):
-            item = change if change is not None else item.after  # type: ignore[attr-defined]
+        if isinstance(item, AppliedChange):  # the status change it applied, else the message
+            item = item.change if item.change is not None else item.after
         if isinstance(item, StatusChange):
             return cls(
                 item.at,
@@ -100,20 +102,33 @@ def feed_layout(width: int) -> list[tuple[FeedColumn, int]]:
     return list(zip(shown, widths, strict=True))
 
 
-def merge_key(entry: FeedEntry) -> tuple[str, str, DeliveryState, float]:
+MergeKey = tuple[str, str, DeliveryState, float]
+
+
+def merge_key(entry: FeedEntry) -> MergeKey:
     """The same change seen twice (poll and webhook, or a push that created the message)."""
     return (entry.account, entry.message_id, entry.state, entry.at)
 
 
 class LiveFeed(ScrollView, can_focus=True):
-    """Changes since launch, newest event first, one line each; `pause()` freezes the view.
+    """Changes since launch, newest event first, one line each; `toggle_pause()` freezes it.
 
     Changes that happened before launch (the first history pages, an old pending message) are
     not news: they are counted in the summary line at the bottom, with what the cache held.
+    Paused, the feed draws nothing new: what arrives waits (the title's "N new" moves only
+    when `refresh_summary()` is called, the screen's slow tick), and appears on resume.
     """
+
+    class PauseChanged(TextualMessage):
+        """The feed was paused or resumed: the screen holds still, or catches up."""
+
+        def __init__(self, paused: bool) -> None:
+            super().__init__()
+            self.paused = paused
 
     ALLOW_MAXIMIZE = True
     COMPONENT_CLASSES = {"feed--time", "feed--header", "feed--summary", *STATE_CLASSES.values()}
+    BINDINGS = [Binding("space", "pause", "Pause feed", id="pause")]
 
     def __init__(
         self,
@@ -122,15 +137,17 @@ class LiveFeed(ScrollView, can_focus=True):
         capacity: int = FEED_CAPACITY,
         launched_at: float | None = None,
         phone_of: Callable[[str, str], str] | None = None,
-        **kw,
+        held: Callable[[], int] | None = None,
+        **kw: Any,
     ) -> None:
         super().__init__(**kw)
+        self._held = held  # changes the screen holds back for the feed while paused
         self._tz = tz
         self._capacity = capacity
         self.launched_at = launched_at
         self._phone_of = phone_of
         self._entries: list[FeedEntry] = []  # oldest event first (bisect keeps the order)
-        self._by_key: dict[tuple, FeedEntry] = {}
+        self._by_key: dict[MergeKey, FeedEntry] = {}
         self._waiting: list[FeedEntry] = []
         self._paused = False
         self.held_at_start = 0  # messages in the cache at launch
@@ -145,8 +162,9 @@ class LiveFeed(ScrollView, can_focus=True):
 
     @property
     def waiting(self) -> int:
-        """How many changes arrived while paused (shown as 'N new')."""
-        return len(self._waiting)
+        """How many changes arrived while paused (shown as 'N new'): here and held upstream."""
+        held = self._held() if self._held is not None and self._paused else 0
+        return len(self._waiting) + held
 
     @property
     def entries(self) -> list[FeedEntry]:
@@ -175,11 +193,10 @@ class LiveFeed(ScrollView, can_focus=True):
                 self.caught_up += 1
             else:
                 fresh.append(entry)
-        if self._paused:
+        if self._paused:  # nothing is drawn while paused: not even the count (refresh_summary)
             self._waiting.extend(fresh)
-            self._update_title()
-        else:
-            self._take(fresh)
+            return
+        self._take(fresh)
         self._sync()
 
     def _entry(self, item: object) -> FeedEntry:
@@ -209,26 +226,38 @@ class LiveFeed(ScrollView, can_focus=True):
             self._by_key.pop(merge_key(self._entries.pop(0)), None)
 
     def toggle_pause(self) -> bool:
-        """Pause or resume; on resume the held-back changes appear. Returns the new state."""
+        """Pause or resume; on resume the held-back changes appear. Returns the new state.
+
+        Posts PauseChanged, so the screen holds (or releases) what it shows too.
+        """
         self._paused = not self._paused
         if not self._paused:
             self._take(self._waiting)
             self._waiting = []
             self._sync()
         self._update_title()
+        self.post_message(self.PauseChanged(self._paused))
         return self._paused
+
+    def action_pause(self) -> None:
+        """Pause or resume; the title says which (a toast would be more output to hold)."""
+        self.toggle_pause()
+
+    def refresh_summary(self) -> None:
+        """Bring the paused title's count up to date (the screen calls it every few seconds)."""
+        self._update_title()
 
     def _sync(self) -> None:
         self.virtual_size = Size(self.size.width, len(self._entries) + 2)  # header + summary
         self.refresh()
 
     def _update_title(self) -> None:
-        if self._paused:
-            self.border_title = f"PAUSED · {group(len(self._waiting))} new"
-            self.add_class("-paused")
-        else:
-            self.border_title = "Live feed"
-            self.remove_class("-paused")
+        title = (
+            f"PAUSED · {group(self.waiting)} new · space: resume" if self._paused else "Live feed"
+        )
+        if self.border_title != title:  # a title change repaints the whole pane
+            self.border_title = title
+        self.set_class(self._paused, "-paused")
 
     def notify_style_update(self) -> None:
         """Theme changed: forget cached styles."""
