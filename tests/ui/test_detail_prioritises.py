@@ -13,7 +13,7 @@ async def test_opening_a_detail_asks_the_poller_to_put_it_first_and_closing_it_c
     try:
         async with app.run_test() as pilot:
             await pilot.pause()
-            selected = app.screen.actions.selected()  # type: ignore[attr-defined]
+            selected = app.screen.history.selected
             assert selected is not None
             await pilot.press("enter")
             await pilot.pause()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from smstui.model import DeliveryState
+from smstui.ui.messages import GoTo
 from smstui.ui.widgets.history import HistoryTable
 
 
@@ -103,7 +104,7 @@ async def test_palette_jump_keeps_a_filter_that_shows_the_target(ui):
         await pilot.pause()
         table = app.screen.query_one(HistoryTable)
         target = table.rows[5]
-        app.jump_to(target.key)
+        app.screen.post_message(GoTo(target, f"phone:{target.phone}"))  # the palette's hit
         await pilot.pause()
         assert app.screen.failed_only and table.selected.key == target.key
         assert not app._notifications  # nothing was cleared, nothing to say
@@ -115,7 +116,7 @@ async def test_palette_jump_says_when_it_cleared_the_filter(ui):
     async with app.run_test() as pilot:
         await pilot.pause()
         await pilot.press("f")
-        app.jump_to(target.key)
+        app.screen.post_message(GoTo(target, f"phone:{target.phone}"))  # the palette's hit
         await pilot.pause()
         table = app.screen.query_one(HistoryTable)
         assert table.selected.key == target.key and not app.screen.failed_only

@@ -7,6 +7,7 @@ import csv
 from smstui.errors import TransportError
 from smstui.export import read_jsonl
 from smstui.model import DeliveryState, Source, StatusChange
+from smstui.ui.messages import GoTo
 from smstui.ui.widgets.history import HistoryTable
 from smstui.ui.widgets.live_feed import LiveFeed
 
@@ -117,6 +118,8 @@ async def test_pause_counts_new_and_resume_shows_them(ui):
             store.apply([_change(m, DeliveryState.DELIVERED, 1_763_700_020.0 + i)])
         await pilot.pause()
         assert feed.paused and feed.waiting == 4 and feed.entries == []
+        for _ in range(5):  # the count moves with the slow (5 s) figures, not every batch
+            app.screen.tick()
         assert "PAUSED · 4 new" in feed.border_title
         await pilot.press("space")
         await pilot.pause()
@@ -212,7 +215,7 @@ async def test_palette_jumps_to_a_phone(ui):
     async with app.run_test() as pilot:
         await pilot.pause()
         await pilot.press("f")  # the jump drops a filter that hides the message
-        app.jump_to(target.key)
+        app.screen.post_message(GoTo(target, f"phone:{target.phone}"))  # the palette's hit
         await pilot.pause()
         table = app.screen.query_one(HistoryTable)
         assert table.selected.key == target.key and not app.screen.failed_only

@@ -5,7 +5,8 @@ from __future__ import annotations
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Input
 
-from smstui.ui.screens.lookup import LookupScreen, phone_digits
+from smstui.phones import full_number
+from smstui.ui.screens.lookup import LookupScreen
 from smstui.ui.screens.main import MainScreen
 
 SIZE = (120, 36)
@@ -91,8 +92,8 @@ async def test_typing_a_number_in_the_palette_offers_its_look_up(ui):
         assert "lookup 79035550102" in controller.calls
 
 
-def test_phone_digits() -> None:
-    assert phone_digits("+7 (916) 123-45-67") == "79161234567"
-    assert phone_digits("79161234567") == "79161234567"
-    assert phone_digits("916") is None and phone_digits("7916abc4567") is None
-    assert phone_digits("1" * 16) is None and phone_digits("") is None
+def test_full_number() -> None:
+    assert full_number("+7 (916) 123-45-67") == "79161234567"
+    assert full_number("79161234567") == "79161234567"
+    assert full_number("916") is None and full_number("7916abc4567") is None
+    assert full_number("1" * 16) is None and full_number("") is None

@@ -7,8 +7,8 @@ from textual.widgets import Static
 
 from smstui.clock import FakeClock
 from smstui.model import NumberInfo
+from smstui.ui.actions import lookup_text
 from smstui.ui.screens.detail import DetailScreen
-from smstui.ui.screens.main_actions import lookup_text
 
 PUSHED = WEBCOM_EXPIRED.evolve(phone="", text="", sent_at=None, sender="")
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import platformdirs
 
 from smstui.clock import ScaledClock, SystemClock
-from smstui.commands._tui import ends_on_hangup, report_log
+from smstui.commands._tui import add_low_bandwidth_arg, ends_on_hangup, report_log
 from smstui.config import Config, parse_config
 from smstui.logfile import demo_log_candidates, logs_to_file
 from smstui.runtime import free_port, receiver_for
@@ -42,6 +42,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="where e/E exports go; kept after the demo (default: the user data dir's "
         "demo-exports, or CACHE_DIR/exports with --cache-dir)",
     )
+    add_low_bandwidth_arg(parser)
     parser.set_defaults(func=run)
 
 
@@ -110,7 +111,8 @@ def build_demo(
 
     app = make_app(store=store, controller=engine, clock=clock, config=config,
                    title="smstui demo", services=[serve],
-                   export_dir=demo_export_dir(args), log_file=log_file)  # fmt: skip
+                   export_dir=demo_export_dir(args), log_file=log_file,
+                   low_bandwidth=getattr(args, "low_bandwidth", False))  # fmt: skip
     return app, store, cache_dir
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from smstui.alerts import Alert, AlertMonitor
 from smstui.controller import HealthSnapshot
 from smstui.model import Message, Source, StatusChange
+from smstui.store_view import StoreView
 
 
 def outcomes(changes: Iterable[object], now: float) -> list[StatusChange]:
@@ -85,7 +86,7 @@ class AlertRelay:
         if found:
             self._emit(self.monitor.observe_changes(found), now)
 
-    def tick(self, store, health: HealthSnapshot) -> None:
+    def tick(self, store: StoreView, health: HealthSnapshot) -> None:
         """Once a second: the health snapshot, and each new balance sample against its limit."""
         self._emit(self.monitor.observe_health(health), health.at)
         for account, threshold in self._low.items():

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import gc
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import tzinfo
 from pathlib import Path, PurePath
 from typing import Any, ClassVar
@@ -14,6 +16,7 @@ from typing import Any, ClassVar
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
+from textual.message import Message as TextualMessage
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -21,25 +24,47 @@ from textual.worker import Worker, WorkerState
 from smstui.alerts import Alert, AlertMonitor
 from smstui.clock import Clock, SystemClock
 from smstui.config import Config
+from smstui.controller import Controller
 from smstui.display import resolve_zone, use_zone, zone_name
-from smstui.model import NumberInfo
+from smstui.exit_codes import EXIT_INTERRUPTED
+from smstui.model import AppliedChange, Key, NumberInfo
+from smstui.policy import RESENDABLE
 from smstui.secrets import mask_text
+from smstui.store_view import StoreView
+from smstui.ui.actions import Actions
 from smstui.ui.alerting import AlertRelay
-from smstui.ui.messages import StoreUpdated
+from smstui.ui.messages import (
+    ActionDone,
+    BalanceRefreshed,
+    BulkResendRequested,
+    Exported,
+    LookedUp,
+    LookupRequested,
+    NumberLookedUp,
+    NumberLookupRequested,
+    ResendRequested,
+    Resent,
+    ShowDetail,
+    StatusesRefreshed,
+    StoreChanged,
+    StoreUpdated,
+)
 from smstui.ui.palette import MessageCommands
 from smstui.ui.paths import stylesheets
 from smstui.ui.screens.detail import DetailAction, DetailScreen
 from smstui.ui.screens.help import HelpScreen
 from smstui.ui.screens.main import MainScreen
+from smstui.ui.screens.resend import BulkResendScreen, ResendDecision, ResendScreen
 from smstui.ui.settings import load_ui_settings, save_ui_setting
 from smstui.ui.state_style import with_state_variables
 from smstui.ui.terminal_colors import fit_to_terminal
 
 Service = Callable[[], Awaitable[object]]
 SERVICE_STOP_S = 10.0  # how long quitting waits for a cancelled service (the engine's flush)
+INTERRUPT_S = 3.0  # a second ctrl+c within this long quits
 
 
-class SmstuiApp(App):
+class SmstuiApp(App[None]):
     """smstui's dashboard. Build it with `make_app`; it never does I/O itself."""
 
     TITLE = "smstui"
@@ -47,15 +72,16 @@ class SmstuiApp(App):
     COMMANDS = App.COMMANDS | {MessageCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
-        Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark", "help", "Help", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("ctrl+c", "interrupt", "Quit", show=False, priority=True),
     ]
 
     def __init__(
         self,
         *,
-        store,
-        controller,
+        store: StoreView,
+        controller: Controller,
         clock: Clock,
         config: Config | None,
         tz: tzinfo | None,
@@ -64,6 +90,7 @@ class SmstuiApp(App):
         services: Sequence[Service] = (),
         export_dir: Path | None = None,
         log_file: Path | None = None,
+        low_bandwidth: bool = False,
     ) -> None:
         super().__init__()
         self.log_file = log_file  # where log lines go while the TUI runs (the health screen)
@@ -76,32 +103,43 @@ class SmstuiApp(App):
         self.driver_size = driver_size
         self.services = tuple(services)
         self._remember_theme = False
+        self._interrupted_at: float | None = None  # the first ctrl+c (a second one quits)
         self.number_info: dict[str, NumberInfo] = {}  # looked-up numbers, for the detail view
         # The store may call back from a follower thread: the inbox is guarded by a lock and
         # post_message is thread-safe (Textual hops to the loop with call_soon_threadsafe).
-        self._inbox: list[Any] = []
+        self._inbox: list[AppliedChange] = []
         self._inbox_lock = threading.Lock()
-        self._service_workers: list[Worker] = []
+        self._service_workers: list[Worker[object]] = []
         accounts = config.accounts if config else ()
         low = {a.name: a.low_balance for a in accounts if a.low_balance is not None}
         self.secrets = config.secrets() if config else ()
         self.alerts = AlertRelay(AlertMonitor(clock), self.show_alert, low)
+        self.actions = Actions(
+            controller, post=self.post_message, run_worker=self.run_worker, secrets=self.secrets
+        )
         self.main_screen = MainScreen(
             store=store,
             controller=controller,
+            actions=self.actions,
+            alerts=self.alerts,
             clock=clock,
             tz=tz,
             accounts=[a.name for a in accounts],
             low_balance=low,
             export_dir=export_dir or (settings_dir / "exports" if settings_dir else None),
-            secrets=self.secrets,
+            log_file=log_file,
+            low_bandwidth=low_bandwidth,
         )
+
+    def get_default_screen(self) -> Screen[Any]:
+        """The main view is the screen under every other one."""
+        return self.main_screen
 
     def get_css_variables(self) -> dict[str, str]:
         """The theme's variables plus the state colours ($state-<state>), which a theme may set;
         on a 16-colour terminal only trouble stays red (smstui.ui.terminal_colors)."""
         variables = with_state_variables(super().get_css_variables())
-        console = getattr(self, "console", None)  # None until App.__init__ has made it
+        console = self.__dict__.get("console")  # not there until App.__init__ has made it
         return fit_to_terminal(variables, console.color_system if console else None)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
@@ -112,7 +150,7 @@ class SmstuiApp(App):
                 yield command
 
     def on_mount(self) -> None:
-        """Keymap and theme, the main view, the store listener, the services, the 1 s tick."""
+        """Keymap and theme, the store listener, the services, the 1 s tick."""
         if self.config and self.config.keymap:
             self.set_keymap(self.config.keymap)
         wanted = load_ui_settings(self.settings_dir).get("theme") or (
@@ -121,7 +159,6 @@ class SmstuiApp(App):
         if wanted in self.available_themes:
             self.theme = wanted
         self._remember_theme = True  # from now on a theme change is the user's choice
-        self.push_screen(self.main_screen)
         # The cache's 100k+ long-lived messages would otherwise be walked by every full garbage
         # collection, a pause of tens of ms in the middle of a key press: exempt what exists now.
         gc.freeze()  # (no gc.collect() first: it costs ~0.4 s of first paint at 100k rows)
@@ -131,12 +168,13 @@ class SmstuiApp(App):
             worker = self.run_worker(service(), name=name, group="services", exit_on_error=False)
             self._service_workers.append(worker)
         self.set_interval(1.0, self.tick)
+        # The first tick (health + alerts) right after the first paint, not a second later:
+        # a low balance or a dead gateway is announced at once (and snapshots are stable).
+        self.call_after_refresh(self.tick)
 
     async def on_unmount(self) -> None:
         """Stop listening, then let cancelled services finish (the engine flushes the cache)."""
-        remove = getattr(self.store, "remove_listener", None)
-        if remove is not None:
-            remove(self._on_store_batch)
+        self.store.remove_listener(self._on_store_batch)
         gc.unfreeze()  # the process may go on (tests, the demo's shutdown): collect normally
         tasks = [w._task for w in self._service_workers if w._task is not None]
         for worker in self._service_workers:
@@ -144,28 +182,29 @@ class SmstuiApp(App):
         if tasks:  # Textual cancels workers on exit but does not wait for their finally blocks
             await asyncio.wait(tasks, timeout=SERVICE_STOP_S)
 
-    def _on_store_batch(self, changes: Iterable[Any]) -> None:
+    # ----- the store ------------------------------------------------------------------------
+    def _on_store_batch(self, changes: Sequence[AppliedChange]) -> None:
         # Called by the store after each batch (maybe from a follower thread): park the
         # changes, post one replaceable signal.
         with self._inbox_lock:
             self._inbox.extend(changes)
-        self.post_message(StoreUpdated(getattr(self.store, "version", 0)))
+        self.post_message(StoreUpdated(self.store.version))
 
     def on_store_updated(self, _message: StoreUpdated) -> None:
-        """Hand every parked change to the main view at once (older signals were dropped)."""
+        """Every parked change at once (older signals were dropped) to alerts and screens."""
         with self._inbox_lock:
             batch, self._inbox = self._inbox, []
         if not batch:
             return
-        self.alerts.changes([c for c in batch if getattr(c, "kind", "") != "removed"],
-                            self.clock.now())  # fmt: skip
-        if self.main_screen.is_mounted:
-            self.main_screen.apply_changes(batch)
-        if isinstance(self.screen, DetailScreen):  # keep an open detail view current
-            key = self.screen.message.key
-            fresh = self.store.get(key)
-            if fresh is not None and fresh is not self.screen.message:
-                self.screen.show(fresh, self.store.timeline(key))
+        self.alerts.changes([c for c in batch if c.kind != "removed"], self.clock.now())
+        self._to_screens(StoreChanged(batch))
+
+    def _to_screens(self, message: TextualMessage) -> None:
+        """Hand a message to every screen in the stack (each reacts to what it shows)."""
+        for screen in self.screen_stack:
+            copy = replace(message)  # type: ignore[type-var]  # dataclass messages
+            copy.stop()  # handled by the screen, not bubbled back here (it would loop)
+            screen.post_message(copy)
 
     def tick(self) -> None:
         """Once a second: health line, slow figures, and the alerts they may raise."""
@@ -182,13 +221,102 @@ class SmstuiApp(App):
         self.notify(alert.text, title=alert.title, severity=alert.severity, timeout=10)
         self.bell()
 
+    # ----- requests (from the history, the detail view, the palette) ---------------------------
+    def on_show_detail(self, event: ShowDetail) -> None:
+        """Open a message's detail view; the poller asks it first while it is open."""
+        m = event.message
+        self._look_at([m.key])
+        self.push_screen(
+            DetailScreen(
+                m, self.store.timeline(m.key), self.number_info.get(m.phone), self.clock,
+                resent_as=self.main_screen.lineage.resent_as, store=self.store,
+            ),
+            lambda _result: self._look_at([]),
+        )  # fmt: skip
+
+    def _look_at(self, keys: list[Key]) -> None:
+        """Tell the poller which messages the user is looking at (asked first when a request
+        must choose): only a controller that polls can, an optional capability."""
+        prioritise = getattr(self.controller, "prioritise", None)
+        if prioritise is not None:
+            prioritise(keys)
+
+    def on_resend_requested(self, event: ResendRequested) -> None:
+        """Confirm, then resend one message (it costs money)."""
+        m = event.message
+
+        def decided(decision: ResendDecision | None) -> None:
+            if decision is not None:
+                self.actions.resend(m, allow_permanent=decision.allow_permanent)
+
+        resent_as = self.main_screen.lineage.resent_as(m.key)
+        dialog = ResendScreen(m, estimate_cost=m.cost, now=self.clock.now(), resent_as=resent_as)
+        self.push_screen(dialog, decided)
+
+    def on_bulk_resend_requested(self, event: BulkResendRequested) -> None:
+        """Resend the failures in view that the policy allows, after one confirmation."""
+        failures = [m for m in event.rows if m.state in RESENDABLE]
+        if not failures:
+            self.notify("No failures in the current view", timeout=3)
+            return
+        was_resent = self.main_screen.lineage.was_resent
+        bulk = BulkResendScreen(failures, now=self.clock.now(), was_resent=was_resent)
+
+        def decided(confirmed: bool | None) -> None:
+            # Exactly what the dialog listed: its plan, not a recomputation over newer rows.
+            if confirmed and bulk.plan.resend:
+                self.actions.resend_many(list(bulk.plan.resend))
+
+        self.push_screen(bulk, decided)
+
+    def on_lookup_requested(self, event: LookupRequested) -> None:
+        """Refresh the message's status and its number's info now (through the budget)."""
+        self.actions.lookup(event.message)
+
     def on_detail_action(self, event: DetailAction) -> None:
-        """`r` / `l` in the detail view: the same flows as the main view's keys."""
-        detail = self.screen if isinstance(self.screen, DetailScreen) else None
+        """`r` / `l` in the detail view: the same flows as the history's keys."""
         if event.action == "resend":
-            self.main_screen.actions.request_resend(event.message, detail)
+            self.post_message(ResendRequested(event.message))
         elif event.action == "lookup":
-            self.main_screen.actions.request_lookup(event.message, detail)
+            self.post_message(LookupRequested(event.message))
+
+    def on_number_lookup_requested(self, event: NumberLookupRequested) -> None:
+        """From a screen that does not handle it (a detail view): the main view decides."""
+        self.main_screen.post_message(NumberLookupRequested(event.phone))
+
+    # ----- results (ui/actions.py) -----------------------------------------------------------
+    def on_action_done(self, event: ActionDone) -> None:
+        """A toast; the screens update their own parts (the health line's error slot)."""
+        # Actions masked what a gateway wrote (ui/actions.py): paths and names stay readable.
+        self.notify(event.text, title=event.title, severity=event.severity,
+                    timeout=event.timeout)  # fmt: skip
+        self._to_screens(event)
+
+    def on_looked_up(self, event: LookedUp) -> None:
+        """Remember the number's info (the detail view shows it) and tell the screens."""
+        if event.info is not None and event.message.phone:
+            self.number_info[event.message.phone] = event.info
+        self._to_screens(event)
+
+    def on_number_looked_up(self, event: NumberLookedUp) -> None:
+        """Remember the number's info for the detail views."""
+        self.number_info[event.phone] = event.info
+
+    def on_resent(self, event: Resent) -> None:
+        """The lineage (main view) and an open detail view catch up."""
+        self._to_screens(event)
+
+    def on_exported(self, event: Exported) -> None:
+        """The main view remembers the last export."""
+        self._to_screens(event)
+
+    def on_statuses_refreshed(self, event: StatusesRefreshed) -> None:
+        """The strip's stuck figures move."""
+        self._to_screens(event)
+
+    def on_balance_refreshed(self, event: BalanceRefreshed) -> None:
+        """The balance pane redraws."""
+        self._to_screens(event)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The ONE place worker failures become visible: a toast plus the health line."""
@@ -198,32 +326,29 @@ class SmstuiApp(App):
         what = "Service stopped" if worker.group == "services" else "Action failed"
         text = mask_text(f"{worker.name}: {worker.error}", self.secrets)
         self.notify(text, title=what, severity="error", timeout=10)
-        if self.main_screen.is_mounted:
-            self.main_screen.set_action_error(text)
+        self.main_screen.set_action_error(text)
 
     def watch_theme(self, theme: str) -> None:
         """Remember the chosen theme for the next run."""
         if self._remember_theme:  # not the start-up theme: a config theme stays the config's
             save_ui_setting(self.settings_dir, "theme", theme)
 
-    def jump_to(self, key: tuple[str, str, str]) -> None:
-        """Select a message in the history; a filter hiding it is cleared (a toast says so)."""
-        main = self.main_screen
-        if not main.history.select_key(key):
-            hidden_by = [f"filter {main.filter_text!r}"] if main.filter_text else []
-            hidden_by += ["failed only"] if main.failed_only else []
-            main.set_filter("")
-            main.failed_only = False
-            main.refresh_rows()
-            if main.history.select_key(key) and hidden_by:
-                self.notify(f"Cleared {' and '.join(hidden_by)} to show message {key[1]}",
-                            title="Filter cleared", timeout=6)  # fmt: skip
-        main.history.focus()
-
     def action_help(self) -> None:
         """Show every key binding."""
         bindings = [a.binding for a in self.screen.active_bindings.values()]
         self.push_screen(HelpScreen(bindings))
+
+    def action_interrupt(self) -> None:
+        """ctrl+c: a second press within 3 s quits (the first one says so, and names q)."""
+        now = time.monotonic()
+        if self._interrupted_at is not None and now - self._interrupted_at < INTERRUPT_S:
+            self.exit(return_code=EXIT_INTERRUPTED)
+            return
+        self._interrupted_at = now
+        bindings = self.screen.active_bindings.values()
+        quit_keys = [self.get_key_display(b) for _n, b, _e, _t in bindings if b.action == "quit"]
+        also = f" (or {quit_keys[0]})" if quit_keys else ""
+        self.notify(f"Press ctrl+c again to quit{also}", title="Quit?", timeout=INTERRUPT_S)
 
     @asynccontextmanager
     async def run_test(self, *args: Any, **kwargs: Any) -> AsyncIterator[Pilot[None]]:
@@ -236,8 +361,8 @@ class SmstuiApp(App):
 
 def make_app(
     *,
-    store,
-    controller,
+    store: StoreView,
+    controller: Controller,
     clock: Clock | None = None,
     config: Config | None = None,
     title: str = "smstui",
@@ -247,6 +372,7 @@ def make_app(
     services: Sequence[Service] = (),
     export_dir: Path | None = None,
     log_file: Path | None = None,
+    low_bandwidth: bool | None = None,
 ) -> SmstuiApp:
     """The one factory the CLI, the demo and the tests build the dashboard with.
 
@@ -254,6 +380,7 @@ def make_app(
     puts exports elsewhere (the demo's cache is temporary, its exports are not). `services`
     are zero-argument callables returning awaitables (e.g. `engine.run`), run as workers from
     mount until exit; one that fails is shown (toast + health line) and never stops the UI.
+    `low_bandwidth` (None: the config's [ui] low_bandwidth) batches live news every 2 s.
     """
     if settings_dir is None and config is not None:
         settings_dir = config.cache_dir
@@ -271,6 +398,9 @@ def make_app(
         services=services,
         export_dir=export_dir,
         log_file=log_file,
+        low_bandwidth=bool(config and config.low_bandwidth)
+        if low_bandwidth is None
+        else low_bandwidth,
     )
     app.title = title
     app.sub_title = f"times in {zone_name(tz)}"  # the header names the zone every time is in

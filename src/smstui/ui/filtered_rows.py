@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from heapq import merge
 
 from smstui.filtering import Filter
-from smstui.model import Key, Message, SortKey, sort_key
+from smstui.model import AppliedChange, Key, Message, SortKey, sort_key
 
 # Above this many inserts/removals one merge pass beats that many list shifts of 100k pointers.
 BULK_PATCH = 64
@@ -80,11 +80,11 @@ class FilteredRows:
         found on disk re-tested (their days are not read again)."""
         fresh = FilteredRows(loaded, self.filter, failed_only=self.failed_only, now=now)
         if self._found:
-            in_memory = getattr(loaded, "get", None)
+            loaded_keys = {m.key for m in loaded} if self._found else set()
             kept = [
                 m
                 for m in self._found.values()
-                if (in_memory is None or in_memory(m.key) is None) and fresh.accepts(m, now)
+                if m.key not in loaded_keys and fresh.accepts(m, now)
             ]
             kept.sort(key=sort_key)
             fresh.add_found(kept)
@@ -96,21 +96,21 @@ class FilteredRows:
             return False
         return not self.filter or self.filter.matches(message, now)
 
-    def patch(self, changes: Iterable[object], now: float | None = None) -> bool:
-        """Apply store changes (AppliedChange: before/after); True when the rows changed."""
+    def patch(self, changes: Iterable[AppliedChange], now: float | None = None) -> bool:
+        """Apply store changes; True when the rows changed."""
         # Net effect per message: one batch may change a message twice (A→B→C); the rows hold
         # the first `before` (A) and must end up with the last `after` (C) only.
         first: dict[tuple[str, str, str], Message | None] = {}
         last: dict[tuple[str, str, str], Message | None] = {}  # None: the message left
         shown: set[Key] = set()  # changed messages that are rows because a search found them
         for change in changes:
-            before: Message | None = getattr(change, "before", None)
-            after: Message | None = change.after  # type: ignore[attr-defined]
-            if getattr(change, "kind", "") == "removed":
+            before: Message | None = change.before
+            after: Message | None = change.after
+            if change.kind == "removed":
                 after = None  # moved to another key (a send's client id became its id)
             elif before is after:
                 continue  # a timeline-only change: the row itself is unchanged
-            key = (after or before).key  # type: ignore[union-attr]
+            key = after.key if after is not None else before.key if before else change.key
             if key not in first:
                 # A row a search read from disk is in the rows whatever the batch's `before`
                 # says (the store may have had no copy: its partition was not loaded), and
@@ -130,13 +130,17 @@ class FilteredRows:
             before = first[key]
             was = key in shown or (before is not None and accepts(before, now))
             now_in = after is not None and accepts(after, now)
-            if was and now_in and sort_key(before) == sort_key(after):  # type: ignore[arg-type]
-                changed |= self._replace(before, after)  # type: ignore[arg-type]
+            same_place = (
+                was and now_in and before is not None and after is not None
+                and sort_key(before) == sort_key(after)
+            )  # fmt: skip
+            if same_place and before is not None and after is not None:
+                changed |= self._replace(before, after)
                 continue
-            if was:
-                removals.append(before)  # type: ignore[arg-type]
-            if now_in:
-                inserts.append(after)  # type: ignore[arg-type]
+            if was and before is not None:
+                removals.append(before)
+            if now_in and after is not None:
+                inserts.append(after)
         if not removals and not inserts:
             return changed
         if len(removals) + len(inserts) > BULK_PATCH:

@@ -25,6 +25,8 @@ from smstui.model import ErrorClass, Message, NumberInfo, Provider, StatusChange
 from smstui.moscow import MSK
 from smstui.policy import Advice, resend_advice
 from smstui.secrets import mask_text
+from smstui.store_view import StoreView
+from smstui.ui.messages import LookedUp, Resent, StoreChanged
 from smstui.ui.state_style import state_markup
 from smstui.ui.widgets.timeline import Timeline, age_text, format_time, zone_label
 
@@ -76,6 +78,7 @@ class DetailScreen(Screen[None]):
         *,
         tz: tzinfo | None = None,
         resent_as: Callable[[Key], tuple[str, ...]] | None = None,
+        store: StoreView | None = None,
     ) -> None:
         super().__init__(classes="detail-screen")
         self._tz_given = tz
@@ -84,6 +87,7 @@ class DetailScreen(Screen[None]):
         self.timeline = list(timeline)
         self.number_info = number_info
         self._clock = clock
+        self._store = store  # to stay current: re-read the message when the store changes it
 
     @property
     def tz(self) -> tzinfo | None:
@@ -129,6 +133,32 @@ class DetailScreen(Screen[None]):
         self.query_one("#detail-number", Static).update(self._number())
         self.query_one("#detail-raw", Static).update(self._raw())
         self.refresh_bindings()
+
+    def _reread(self) -> None:
+        """The message and its timeline again from the store (it changed)."""
+        if self._store is None:
+            return
+        key = self.message.key
+        fresh = self._store.get(key)
+        if fresh is not None:
+            self.show(fresh, self._store.timeline(key))
+
+    def on_store_changed(self, event: StoreChanged) -> None:
+        """Stay current while open: a change to this message is shown at once."""
+        key = self.message.key
+        if any(c.key == key for c in event.changes):
+            self._reread()
+
+    def on_looked_up(self, event: LookedUp) -> None:
+        """A look-up of this message came back: its fresh status and number info."""
+        if event.message.key == self.message.key:
+            timeline = self._store.timeline(event.message.key) if self._store else None
+            self.show(event.message, timeline, event.info)
+
+    def on_resent(self, event: Resent) -> None:
+        """This message was resent: its lineage line names the new id."""
+        if event.original.key == self.message.key:
+            self._reread()
 
     def action_close(self) -> None:
         """Back to the dashboard."""

@@ -9,16 +9,7 @@ from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-MIN_DIGITS, MAX_DIGITS = 10, 15  # E.164 allows at most 15; a Russian mobile has 11
-
-
-def phone_digits(text: str) -> str | None:
-    """`+7 (916) 123-45-67` → `79161234567`; None when it cannot be a phone number."""
-    cleaned = text.strip()
-    if not cleaned or any(ch not in "0123456789+-() ." for ch in cleaned):
-        return None
-    digits = "".join(ch for ch in cleaned if ch.isdigit())
-    return digits if MIN_DIGITS <= len(digits) <= MAX_DIGITS else None
+from smstui.phones import full_number
 
 
 class LookupScreen(ModalScreen[str | None]):
@@ -43,7 +34,7 @@ class LookupScreen(ModalScreen[str | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """A valid number closes the dialog with its digits; anything else says why."""
         event.stop()
-        digits = phone_digits(event.value)
+        digits = full_number(event.value)
         if digits is None:
             event.input.add_class("-error")
             self.notify(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import tzinfo
+from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
@@ -14,13 +15,16 @@ from textual.message import Message as TextualMessage
 from textual.strip import Strip
 from textual.widget import Widget
 
+from smstui.clock import Clock
 from smstui.display import group
 from smstui.model import Message
+from smstui.ui.messages import BulkResendRequested, LookupRequested, ResendRequested, ShowDetail
 from smstui.ui.widgets.history_cells import COLUMNS, STATE_CLASSES, Column, cell_text, fit
 
 __all__ = ["COLUMNS", "STATE_CLASSES", "Column", "HistoryTable", "cell_text", "fit"]
 
 Key = tuple[str, str, str]
+LineKey = tuple[int, int, int, int]  # (message identity, width, cursor state, hour)
 ANCHOR_SEARCH_ROWS = 20_000  # how deep to look for the row that was first when follow mode ended
 
 
@@ -52,6 +56,14 @@ class HistoryTable(Widget, can_focus=True):
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("home,g", "jump(0)", "First", show=False),
         Binding("end,G", "jump(-1)", "Last", show=False),
+        # What can be done to the selected message (or, for R, to the failures in view): the
+        # table posts a request; the screen and the app decide (dialogs, workers).
+        Binding("enter", "detail", "Detail", id="detail"),
+        Binding("r", "resend", "Resend", id="resend"),
+        Binding("R", "bulk_resend", "Resend temp. fails", id="bulk_resend"),
+        Binding("l", "lookup", "Look up", id="lookup"),
+        Binding("c", "copy_id", "Copy id", id="copy_id"),
+        Binding("C", "copy_phone", "Copy phone", id="copy_phone"),
     ]
 
     class Highlighted(TextualMessage):
@@ -75,10 +87,10 @@ class HistoryTable(Widget, can_focus=True):
     def __init__(
         self,
         *,
-        clock,
+        clock: Clock,
         tz: tzinfo | None = None,
         annotate: Callable[[Message], str] | None = None,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self._clock = clock
@@ -95,7 +107,7 @@ class HistoryTable(Widget, can_focus=True):
         self._column_cache: dict[int, list[tuple[Column, int]]] = {}
         # Rendered rows by (message identity, width, cursor state, hour): scrolling back and
         # forth and cursor moves re-render only the rows that really changed.
-        self._lines: LRUCache[tuple, tuple[Message, Strip]] = LRUCache(1024)
+        self._lines: LRUCache[LineKey, tuple[Message, Strip]] = LRUCache(1024)
 
     # ----- data -------------------------------------------------------------------------
     @property
@@ -249,7 +261,46 @@ class HistoryTable(Widget, can_focus=True):
         self._user_moved()
         self.refresh()
 
-    def on_click(self, event) -> None:
+    # ----- what the selected message can be asked for -------------------------------------
+    def _chosen(self) -> Message | None:
+        """The selected message, or None with a warning toast."""
+        message = self.selected
+        if message is None:
+            self.notify("No message selected", severity="warning", timeout=2)
+        return message
+
+    def action_detail(self) -> None:
+        """Open the selected message's detail view."""
+        if (m := self._chosen()) is not None:
+            self.post_message(ShowDetail(m))
+
+    def action_resend(self) -> None:
+        """Resend the selected message (the app confirms first: it costs money)."""
+        if (m := self._chosen()) is not None:
+            self.post_message(ResendRequested(m))
+
+    def action_bulk_resend(self) -> None:
+        """Resend the failures in view that the policy allows (after one confirmation)."""
+        self.post_message(BulkResendRequested(self._rows))
+
+    def action_lookup(self) -> None:
+        """Ask now for the selected message's status and its number's operator."""
+        if (m := self._chosen()) is not None:
+            self.post_message(LookupRequested(m))
+
+    def action_copy_id(self) -> None:
+        """Copy the selected message's id (OSC 52: the terminal's clipboard)."""
+        if (m := self._chosen()) is not None:
+            self.app.copy_to_clipboard(m.message_id)
+            self.notify(f"Copied id {m.message_id}", timeout=2)
+
+    def action_copy_phone(self) -> None:
+        """Copy the selected message's phone number."""
+        if (m := self._chosen()) is not None:
+            self.app.copy_to_clipboard(m.phone)
+            self.notify(f"Copied phone {m.phone}", timeout=2)
+
+    def on_click(self, event: events.Click) -> None:
         """Select the clicked row (the mouse is optional, but it should work)."""
         row = self._top + event.y - 1
         if event.y >= 1 and 0 <= row < len(self._rows):
@@ -313,7 +364,14 @@ class HistoryTable(Widget, can_focus=True):
         self._lines[cache_key] = (message, strip)
         return strip
 
-    def _render_row(self, message: Message, index: int, columns, width: int, base: Style) -> Strip:
+    def _render_row(
+        self,
+        message: Message,
+        index: int,
+        columns: list[tuple[Column, int]],
+        width: int,
+        base: Style,
+    ) -> Strip:
         if index == self._cursor:
             cursor = "history--cursor" if self.has_focus else "history--cursor-blurred"
             row_style = base + self._style(cursor)
