@@ -108,6 +108,14 @@ async def test_replay_of_every_minute_equals_the_live_summary(make_emulator, tmp
     replayed = json.loads(done.stdout)
     for t, want, got in zip(marks, live, replayed, strict=True):
         assert got == want, f"at {iso(t, UTC)}"
+    # The table says the same for a person: the moment, the states, the failures by error.
+    table = Cli().run("replay", "--config", config_file, "--at", iso(marks[-1], UTC))
+    assert table.returncode == 0, table.stderr
+    last = live[-1]
+    assert table.stdout.startswith(f"at {iso(marks[-1], UTC)[:10]} ")
+    assert f"{last['messages']} messages" in table.stdout
+    assert f"delivered {last['states']['delivered']}" in table.stdout
+    assert "failures by error:" in table.stdout and last["failures"][0]["error"] in table.stdout
 
     # The bound against the gateway: what it had settled by T, the replay has by T + interval.
     with Store.open(cache, readonly=True) as reader:
