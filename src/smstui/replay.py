@@ -43,7 +43,6 @@ from smstui.model import (
     Message,
     StatusChange,
     placed_at,
-    sort_key,
 )
 from smstui.queries import AnswerStopped, Query
 from smstui.rollup import CHUNK, Rollup, rollup_of
@@ -304,6 +303,9 @@ class Replay:
     accounts: list[str]
     partial: str = ""
     missing_days: list[tuple[str, str]] = field(default_factory=list)
+    # Every moment a story can change at (placed, first learnt, each status learnt), sorted,
+    # and whose it is: a seek recomputes only the stories with a moment between its ends.
+    _events: tuple[list[float], list[int]] | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def load(cls, store: History, until: float, accounts: frozenset[str] | None = None) -> Replay:
@@ -326,6 +328,17 @@ class Replay:
     def last(self) -> float | None:
         """The last moment anything was learnt (None: no message)."""
         return max((s.learnt[-1] if s.learnt else s.known_at for s in self.stories), default=None)
+
+    def touched(self, a: float, b: float) -> list[int]:
+        """The stories (their indices, in story order) that may differ between moments a and b."""
+        if self._events is None:
+            pairs = sorted((when, i) for i, s in enumerate(self.stories)
+                           for when in (s.known_at, placed_at(s.message), *s.learnt)
+                           if when is not None)  # fmt: skip
+            self._events = ([p[0] for p in pairs], [p[1] for p in pairs])
+        times, owners = self._events
+        lo, hi = min(a, b), max(a, b)
+        return sorted(set(owners[bisect_right(times, lo) : bisect_right(times, hi)]))
 
     def messages_at(self, t: float) -> list[Message]:
         """Every message as held at t, newest first."""
@@ -441,39 +454,34 @@ class ReplayView:
         self._take(at)
 
     def _take(self, t: float) -> None:
-        rows = self.replay.messages_at(t)
-        rows.sort(key=sort_key)
-        self._rows = rows
-        self._held = {m.key: m for m in rows}
+        self._rows = self.replay.messages_at(t)  # newest first: the stories' order
+        self._held = {m.key: m for m in self._rows}
 
     def seek(self, t: float) -> list[AppliedChange]:
-        """Move to moment t; returns (and hands every listener) what changed."""
-        before = self._held
+        """Move to moment t; returns (and hands every listener) what changed. Only the stories
+        with a moment between the old and the new one are recomputed."""
+        stories, held = self.replay.stories, self._held
+        out: list[AppliedChange] = []
+        for i in self.replay.touched(self.at, t):
+            key = stories[i].message.key
+            old, new = held.get(key), stories[i].at(t)
+            if new is None:
+                if old is not None:
+                    del held[key]
+                    out.append(AppliedChange("removed", key, old, old))
+            elif old is None:
+                held[key] = new
+                out.append(AppliedChange("inserted", key, None, new))
+            elif old != new:
+                held[key] = new
+                out.append(AppliedChange("updated", key, old, new))
         self.at = t
-        self._take(t)
-        after = self._held
-        out = [AppliedChange("removed", k, m, m) for k, m in before.items() if k not in after]
-        for key, m in after.items():
-            old = before.get(key)
-            if old is None:
-                out.append(AppliedChange("inserted", key, None, m))
-            elif old != m:
-                out.append(AppliedChange("updated", key, old, m))
         self.version += 1
-        if out:
+        if out:  # a new list: one handed out before never changes
+            self._rows = [m for s in stories if (m := held.get(s.message.key)) is not None]
             for listener in list(self._listeners):
                 listener(out)
         return out
-
-    def move(self, seconds: float) -> list[AppliedChange]:
-        """Move the moment by `seconds` (negative: back), within the replay's span."""
-        first, last = self.replay.first, self.replay.last
-        t = self.at + seconds
-        if last is not None:
-            t = min(t, last)
-        if first is not None:
-            t = max(t, first)
-        return self.seek(t)
 
     def __len__(self) -> int:
         return len(self._rows)

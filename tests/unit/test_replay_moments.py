@@ -181,3 +181,15 @@ def test_moments_in_the_cli_time_forms(utc, text, expected):
 def test_a_bad_moment_is_a_usage_error(utc, text):
     with pytest.raises(UsageError):
         parse_moment(text, NOW)
+
+
+def test_a_walk_of_seeks_always_equals_a_view_opened_there(recorded):
+    """Seeks recompute only the stories with a moment in between: the result is the same."""
+    store, _ = recorded
+    replay = Replay.load(store, T0 + 1000)
+    view = ReplayView(replay, T0)
+    for t in (T0 + 400, T0 + 59, T0 + 60, T0 + 299, T0 + 300, T0 - 5, T0 + 180, T0 + 121):
+        view.seek(t)
+        fresh = ReplayView(replay, t)
+        assert list(view.messages_sorted()) == list(fresh.messages_sorted()), t
+        assert view.counts_by_state() == fresh.counts_by_state()
