@@ -50,6 +50,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_config_args(parser)
     parser.add_argument("--listen", metavar="HOST:PORT", help="receive webhook pushes here")
     add_low_bandwidth_arg(parser)
+    # `smstui serve`'s sessions: follow the cache, never poll or checkpoint, even with no writer
+    parser.add_argument("--follow", action="store_true", help=argparse.SUPPRESS)
     parser.set_defaults(func=run)
 
 
@@ -64,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         config = dataclasses.replace(config, low_bandwidth=True)
     if not config.accounts:
         raise ConfigError("no [[accounts]] configured", path=str(path), key="accounts")
-    store = open_store(config, readonly="auto")
+    store = open_store(config, readonly=True if args.follow else "auto")
     try:
         for notice in store.notices:
             print(f"smstui: {notice}", file=sys.stderr)
