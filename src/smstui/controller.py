@@ -74,6 +74,7 @@ class HealthSnapshot:
     writer: bool = True  # False when attached read-only to another process's cache
     writer_pid: str = ""  # the process that writes the cache, when it is not us
     cache_problem: str = ""  # a failed journal append or checkpoint ("" when all is well)
+    replay: str = ""  # a replay of the past: its moment and speed ("replay 10:15 UTC ▶ ×10")
 
 
 @dataclass(frozen=True, slots=True)

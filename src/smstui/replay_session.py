@@ -9,7 +9,7 @@ spike the alert monitor raised). `run` is the service that plays.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from smstui.config import Config
@@ -47,6 +47,7 @@ class ReplayController:
     def __init__(self, view: ReplayView, config: Config) -> None:
         self.view = view
         self.config = config
+        self.words: Callable[[], str] = lambda: f"replay {stamp(view.at)}"  # the player's
 
     def _refuse(self, what: str) -> UsageError:
         at = stamp(self.view.at)
@@ -57,7 +58,8 @@ class ReplayController:
         """No polling: every account idle, the cache read-only; what the replay lacks."""
         accounts = tuple(AccountHealth(a.name, a.provider.value) for a in self.config.accounts)
         return HealthSnapshot(at=self.view.at, accounts=accounts, writer=False,
-                              cache_problem=self.view.replay.partial)  # fmt: skip
+                              cache_problem=self.view.replay.partial,
+                              replay=self.words())  # fmt: skip
 
     async def refresh_status(self, key: Key) -> Message:
         """Refused: the gateway's answer now is not the past."""

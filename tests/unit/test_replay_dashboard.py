@@ -91,3 +91,27 @@ async def test_the_controller_asks_nothing_and_its_clock_is_the_moment(session, 
     out = tmp_path / "x.jsonl"
     assert await controller.export(out, [("acc", "m1", P), ("acc", "m3", P)], "jsonl") == 2
     assert await controller.load_older() == 0
+
+
+async def test_keys_move_the_moment_and_the_health_line_names_it(session):
+    config, view, player = session
+    app = replay_app(config, view, player)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(HistoryTable)
+        line = app.screen.query_one("#health")
+        assert "replay" in str(line.render()) and "paused" in str(line.render())
+        assert "following" not in str(line.render())  # a replay follows nobody
+        await pilot.press("right")  # +1 min: T0 + 90, m2 sent
+        await pilot.pause()
+        assert view.at == T0 + 90 and {m.message_id for m in table.rows} == {"m1", "m2"}
+        await pilot.press("left", "left")  # −2 min, kept within the replay: T0
+        await pilot.pause()
+        assert view.at == T0 and [m.message_id for m in table.rows] == ["m1"]
+        await pilot.press("right_square_bracket")  # +1 day: the replay's end
+        await pilot.pause()
+        assert view.at == T0 + 180 and len(table.rows) == 3
+        await pilot.press("x", "space")
+        await pilot.pause()
+        assert player.playing and player.speed == SPEEDS[1]
+        assert f"×{SPEEDS[1]:g}" in str(line.render())

@@ -136,9 +136,11 @@ def replay_app(
     """The dashboard over a replay: the moment as its clock, no polling, the player running."""
     from smstui.ui.app import make_app
 
-    return make_app(store=view, controller=ReplayController(view, config),
-                    clock=MomentClock(view), config=config, title="smstui replay",
-                    services=[player.run], log_file=log_file)  # fmt: skip
+    controller = ReplayController(view, config)
+    controller.words = player.words  # the health line names the moment and the speed
+    return make_app(store=view, controller=controller, clock=MomentClock(view), config=config,
+                    title="smstui replay", services=[player.run], log_file=log_file,
+                    replay=player)  # fmt: skip
 
 
 def _print(s: Summary) -> None:

@@ -54,6 +54,7 @@ from smstui.ui.paths import stylesheets
 from smstui.ui.screens.detail import DetailAction, DetailScreen
 from smstui.ui.screens.help import HelpScreen
 from smstui.ui.screens.main import MainScreen
+from smstui.ui.screens.replay_main import Replayer, ReplayMainScreen
 from smstui.ui.screens.resend import BulkResendScreen, ResendDecision, ResendScreen
 from smstui.ui.settings import load_ui_settings, save_ui_setting
 from smstui.ui.state_style import with_state_variables
@@ -91,6 +92,7 @@ class SmstuiApp(App[None]):
         export_dir: Path | None = None,
         log_file: Path | None = None,
         low_bandwidth: bool = False,
+        replay: Replayer | None = None,
     ) -> None:
         super().__init__()
         self.log_file = log_file  # where log lines go while the TUI runs (the health screen)
@@ -117,7 +119,9 @@ class SmstuiApp(App[None]):
         self.actions = Actions(
             controller, post=self.post_message, run_worker=self.run_worker, secrets=self.secrets
         )
-        self.main_screen = MainScreen(
+        screen_kw: dict[str, Any] = {"replay": replay} if replay is not None else {}
+        self.main_screen = (ReplayMainScreen if replay is not None else MainScreen)(
+            **screen_kw,
             store=store,
             controller=controller,
             actions=self.actions,
@@ -373,6 +377,7 @@ def make_app(
     export_dir: Path | None = None,
     log_file: Path | None = None,
     low_bandwidth: bool | None = None,
+    replay: Replayer | None = None,
 ) -> SmstuiApp:
     """The one factory the CLI, the demo and the tests build the dashboard with.
 
@@ -380,7 +385,8 @@ def make_app(
     puts exports elsewhere (the demo's cache is temporary, its exports are not). `services`
     are zero-argument callables returning awaitables (e.g. `engine.run`), run as workers from
     mount until exit; one that fails is shown (toast + health line) and never stops the UI.
-    `low_bandwidth` (None: the config's [ui] low_bandwidth) batches live news every 2 s.
+    `low_bandwidth` (None: the config's [ui] low_bandwidth) batches live news every 2 s;
+    `replay` (smstui replay) adds the keys that move a replay's moment.
     """
     if settings_dir is None and config is not None:
         settings_dir = config.cache_dir
@@ -401,6 +407,7 @@ def make_app(
         low_bandwidth=bool(config and config.low_bandwidth)
         if low_bandwidth is None
         else low_bandwidth,
+        replay=replay,
     )
     app.title = title
     app.sub_title = f"times in {zone_name(tz)}"  # the header names the zone every time is in

@@ -130,7 +130,9 @@ def health_sections(
         sections.append(webhook_parts(snap))
     if pace.low_bandwidth:  # the operator must know why the screen moves only every 2 s
         sections.append([Part("low bandwidth", 1, "low-bw")])
-    if not snap.writer:
+    if snap.replay:  # the past: nothing polls, the moment and the player's speed say where
+        sections.insert(0, [Part(f"[$accent b]{escape(snap.replay)}[/]", 0)])
+    elif not snap.writer:
         who = f"pid {escape(writer_pid)}" if writer_pid and writer_pid != "?" else "another smstui"
         sections.insert(0, [Part(f"[$warning b]following {who}: it polls[/]", 0)])
     if snap.webhook_problem:  # the receiver could not start: pushes are lost, polling carries on
