@@ -10,8 +10,7 @@ budget rows, reasons and currencies only.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -22,7 +21,6 @@ from prometheus_client.registry import Collector
 
 from smstui.campaign import STATE_ORDER, Window, walk
 from smstui.controller import HealthSnapshot
-from smstui.errors import GatewayError
 from smstui.model import AppliedChange, Message
 from smstui.poller import Engine
 from smstui.poller.guard import FailureGuard
@@ -128,42 +126,24 @@ class Events:
                 )
 
     def _count_limit_errors(self, guard: FailureGuard, account: str, provider: str) -> None:
-        """The guard decides what a limit error is (it counts them per account); the endpoint
-        is known only while it records one, so its `failure` is observed."""
-        original = guard.failure
+        """The guard decides what a limit error is; it tells its observers the endpoint."""
 
-        def failure(err: GatewayError, endpoint: str, now: float) -> str:
-            before = guard.state.limit_errors
-            try:
-                return original(err, endpoint, now)
-            finally:
-                if (added := guard.state.limit_errors - before) > 0:
-                    self.limit_errors.labels(account, f"{provider}.{endpoint}").inc(added)
+        def on_limit_error(endpoint: str) -> None:
+            self.limit_errors.labels(account, f"{provider}.{endpoint}").inc()
 
-        guard.failure = failure  # type: ignore[method-assign]
-        self._undo.append(lambda: delattr(guard, "failure"))
+        guard.limit_error_observers.append(on_limit_error)
+        self._undo.append(lambda: guard.limit_error_observers.remove(on_limit_error))
 
     def _time_checkpoints(self, store: Store) -> None:
-        """The store keeps no timings: every checkpoint of a running poller goes through
-        `checkpoint_async` (the cadence and the final flush), so its calls are timed. A call
-        that wrote shows as one more done checkpoint or one more failure in a row; a call
-        with nothing to write (or backing off) is not a checkpoint."""
-        original: Callable[..., Awaitable[bool]] = store.checkpoint_async
+        """Every checkpoint that wrote or failed: its duration, and the failures."""
 
-        async def timed(*, force: bool = False) -> bool:
-            done, failed = store.checkpoints, store._failures
-            started = time.perf_counter()
-            try:
-                return await original(force=force)
-            finally:
-                failures = max(0, store._failures - failed)
-                if store.checkpoints > done or failures:
-                    self.checkpoint_seconds.observe(time.perf_counter() - started)
-                if failures:
-                    self.checkpoint_failures.inc(failures)
+        def on_checkpoint(seconds: float, done: bool) -> None:
+            self.checkpoint_seconds.observe(seconds)
+            if not done:
+                self.checkpoint_failures.inc()
 
-        store.checkpoint_async = timed  # type: ignore[method-assign]
-        self._undo.append(lambda: delattr(store, "checkpoint_async"))
+        store.checkpoint_observers.append(on_checkpoint)
+        self._undo.append(lambda: store.checkpoint_observers.remove(on_checkpoint))
 
 
 @dataclass(frozen=True, slots=True)

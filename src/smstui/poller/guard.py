@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from smstui.budget import Budget
@@ -54,6 +55,9 @@ class FailureGuard:
     ) -> None:
         self.budget = budget
         self.state = GuardState()
+        # Called with the endpoint of every limit error (error 9 or 4, HTTP 429): the metrics
+        # count them per endpoint, which the state (per account) does not keep.
+        self.limit_error_observers: list[Callable[[str], None]] = []
         self._rng = rng or random.Random()
         # The CLI prints the error itself: a WARNING log line as well would say it twice.
         self._level = logging.DEBUG if quiet else logging.WARNING
@@ -74,6 +78,7 @@ class FailureGuard:
         """Record a failure; returns the one-line text the event log and health line show."""
         text = f"{endpoint}: {err}"
         self.state.last_error, self.state.last_error_at = text, now
+        limit_errors = self.state.limit_errors
         if err.retry_after is not None:  # HTTP 429/503 said how long: exactly that, no guess
             self.state.limit_errors += isinstance(err, RateLimited)
             wait = min(max(err.retry_after, 0.0), RETRY_AFTER_MAX_S)
@@ -102,6 +107,9 @@ class FailureGuard:
             self.state.down_until = now + base * self._rng.uniform(0.8, 1.2)
         elif isinstance(err, ApiError):
             pass  # a refused request (bad parameters, unknown id): nothing to back off
+        if self.state.limit_errors > limit_errors:
+            for observe in self.limit_error_observers:
+                observe(endpoint)
         log.log(self._level, "%s", text)
         return text
 

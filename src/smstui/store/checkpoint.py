@@ -17,7 +17,8 @@ import asyncio
 import copy
 import logging
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,6 +68,7 @@ class Taken:
     error: StoreError | None = None
     abandoned: bool = False
     settled: bool = False  # its outcome was taken into memory (on the loop)
+    seconds: float = 0.0  # how long the write took (for the metrics' histogram)
 
     @property
     def finished(self) -> bool:
@@ -87,6 +89,8 @@ class Checkpointer:
     def _init_checkpointer(self) -> None:
         self.checkpoint_error = ""
         self.checkpoints = 0
+        # Called on the loop with (seconds, done) after every checkpoint that wrote or failed.
+        self.checkpoint_observers: list[Callable[[float, bool], None]] = []
         self._failures = 0
         self._retry_at = 0.0
         self._checkpointed_pos = -1
@@ -189,17 +193,19 @@ class Checkpointer:
         with self._io:
             if taken.abandoned:  # a later checkpoint took over before this one began
                 return
+            started = time.perf_counter()
+            error: StoreError | None = None
             try:
                 self._write(taken, now)
             except StoreError as err:
-                taken.error = err
+                error = err
             except OSError as err:
-                taken.error = StoreError(f"{err.filename or self.root}: {err.strerror or err}")
+                error = StoreError(f"{err.filename or self.root}: {err.strerror or err}")
             except Exception as err:  # a bug: a visible failure with its trace, never a lost mark
                 log.exception("cache checkpoint failed")
-                taken.error = StoreError(f"unexpected {type(err).__name__}: {err}")
-            else:
-                taken.done = True
+                error = StoreError(f"unexpected {type(err).__name__}: {err}")
+            taken.seconds = time.perf_counter() - started  # before the outcome: read after it
+            taken.error, taken.done = error, error is None
 
     def _settle(self, taken: Taken) -> None:
         """Take a finished checkpoint's outcome into memory (on the loop; once)."""
@@ -208,6 +214,9 @@ class Checkpointer:
         taken.settled = True
         if self._inflight is taken:
             self._inflight = self._inflight_future = None
+        if taken.done or taken.error is not None:  # it wrote, or tried to: observers hear
+            for observe in self.checkpoint_observers:
+                observe(taken.seconds, taken.done)
         if taken.done:
             self._done(taken)
         else:
