@@ -62,6 +62,9 @@ class AccountHealth:
     lag: LagEstimate | None = None  # how soon statuses arrive (lag_estimate.py)
 
 
+NO_WRITER = "none"  # a follower's writer_pid when no live process writes the cache
+
+
 @dataclass(frozen=True, slots=True)
 class HealthSnapshot:
     """Everything the health line shows, taken at one moment."""
@@ -72,7 +75,7 @@ class HealthSnapshot:
     webhook_counters: dict[str, int] = field(default_factory=dict)
     webhook_problem: str = ""  # the receiver could not start (e.g. its port is taken)
     writer: bool = True  # False when attached read-only to another process's cache
-    writer_pid: str = ""  # the process that writes the cache, when it is not us
+    writer_pid: str = ""  # the process that writes the cache, when it is not us (NO_WRITER: none)
     cache_problem: str = ""  # a failed journal append or checkpoint ("" when all is well)
     replay: str = ""  # a replay of the past: its moment and speed ("replay 10:15 UTC ▶ ×10")
 

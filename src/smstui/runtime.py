@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 from smstui.clock import Clock, SystemClock
 from smstui.config import Config
-from smstui.controller import HealthSnapshot, StatusRefresh
+from smstui.controller import NO_WRITER, HealthSnapshot, StatusRefresh
 from smstui.model import Balance, Key, Message, NumberInfo, SendResult
 from smstui.poller import Engine
 from smstui.store import Store
@@ -92,13 +93,18 @@ class FollowerController:
     polling (and checkpointing) stays with the daemon.
     """
 
-    def __init__(self, engine: Engine, writer_pid: str = "") -> None:
+    def __init__(self, engine: Engine, writer_pid: str = "", cache: Path | None = None) -> None:
         self._engine = engine
         self._pid = writer_pid
+        self._cache = cache  # where the writer records its pid: read again at each health
 
     def health(self) -> HealthSnapshot:
-        """The follower marker (with the writer's pid) plus whatever the cache tells."""
-        return dataclasses.replace(self._engine.health(), writer=False, writer_pid=self._pid)
+        """The follower marker (with the writer's pid, or NO_WRITER when no process that
+        checkpoints is alive) plus whatever the cache tells."""
+        pid = writer_pid(self._cache) if self._cache is not None else self._pid
+        if self._cache is not None and not (pid and _alive(int(pid))):
+            pid = NO_WRITER
+        return dataclasses.replace(self._engine.health(), writer=False, writer_pid=pid)
 
     async def refresh_status(self, key: Key) -> Message:
         """The engine's, through the shared budget."""
@@ -135,6 +141,17 @@ async def follow(store: Store, *, interval_s: float = 0.25) -> None:
     Tailing costs one stat when nothing was appended, and only the new records otherwise.
     """
     await store.follow(interval_s)
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this pid exists (signal 0 checks without sending)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: it exists
+        return True
+    return True
 
 
 def writer_pid(cache: Path) -> str:

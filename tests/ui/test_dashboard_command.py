@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -103,3 +105,37 @@ async def test_a_taken_webhook_port_leaves_the_dashboard_polling_and_says_so(tmp
     finally:
         store.close()
         taken.close()
+
+
+async def test_a_follower_whose_writer_is_gone_says_nothing_polls(tmp_path):
+    config = parse_config(
+        {
+            "accounts": [{"name": "main", "provider": "smsc", "base_url": "http://127.0.0.1:9",
+                          "login": "demo", "password": "demo"}],
+            "cache": {"dir": str(tmp_path)},
+        }
+    )  # fmt: skip
+    writer = Store.open(cache_path(config))
+    writer.apply([Message("main", Provider.SMSC, "1", "79990000001", DeliveryState.SENT,
+                          sent_at=1e9)])  # fmt: skip
+    writer.checkpoint()
+    reader = Store.open(cache_path(config), readonly="auto")
+    app = build_dashboard(config, reader)
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            assert "following pid" in str(app.main_screen.query_one("#health").render())
+            dead = subprocess.run(
+                [sys.executable, "-c", "import os; print(os.getpid())"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+            (cache_path(config) / "writer.lock").write_text(dead, "ascii")  # fmt: skip
+            app.main_screen.tick()
+            await pilot.pause()
+            line = str(app.main_screen.query_one("#health").render())
+            assert "read-only: nothing polls this cache" in line and "following" not in line
+    finally:
+        reader.close()
+        writer.close()

@@ -91,7 +91,7 @@ def build_dashboard(
     engine = Engine(config, store)
     controller: Controller
     if store.readonly:
-        controller = FollowerController(engine, writer_pid(store.path))
+        controller = FollowerController(engine, writer_pid(store.path), store.path)
 
         async def tail() -> None:
             try:

@@ -17,7 +17,7 @@ from textual.content import Content
 from textual.markup import escape
 from textual.widgets import Static
 
-from smstui.controller import AccountHealth, HealthSnapshot, LimitLeft
+from smstui.controller import NO_WRITER, AccountHealth, HealthSnapshot, LimitLeft
 from smstui.display import clock, duration, group, relative, short_duration
 from smstui.push_counters import received, rejected
 from smstui.ui.bandwidth import Pace, coarse_wait
@@ -132,6 +132,9 @@ def health_sections(
         sections.append([Part("low bandwidth", 1, "low-bw")])
     if snap.replay:  # the past: nothing polls, the moment and the player's speed say where
         sections.insert(0, [Part(f"[$accent b]{escape(snap.replay)}[/]", 0)])
+    elif not snap.writer and writer_pid == NO_WRITER:  # read-only, and nobody polls
+        full = "[$warning b]read-only: nothing polls this cache (run smstui poll)[/]"
+        sections.insert(0, [Part(full, 0, "[$warning b]read-only: not polled[/]")])
     elif not snap.writer:
         who = f"pid {escape(writer_pid)}" if writer_pid and writer_pid != "?" else "another smstui"
         sections.insert(0, [Part(f"[$warning b]following {who}: it polls[/]", 0)])
