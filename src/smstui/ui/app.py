@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
@@ -163,9 +162,6 @@ class SmstuiApp(App[None]):
         if wanted in self.available_themes:
             self.theme = wanted
         self._remember_theme = True  # from now on a theme change is the user's choice
-        # The cache's 100k+ long-lived messages would otherwise be walked by every full garbage
-        # collection, a pause of tens of ms in the middle of a key press: exempt what exists now.
-        gc.freeze()  # (no gc.collect() first: it costs ~0.4 s of first paint at 100k rows)
         self.store.add_listener(self._on_store_batch)
         for index, service in enumerate(self.services):
             name = getattr(service, "__qualname__", None) or f"service {index + 1}"
@@ -179,7 +175,6 @@ class SmstuiApp(App[None]):
     async def on_unmount(self) -> None:
         """Stop listening, then let cancelled services finish (the engine flushes the cache)."""
         self.store.remove_listener(self._on_store_batch)
-        gc.unfreeze()  # the process may go on (tests, the demo's shutdown): collect normally
         tasks = [w._task for w in self._service_workers if w._task is not None]
         for worker in self._service_workers:
             worker.cancel()
