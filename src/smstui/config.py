@@ -38,7 +38,7 @@ POLL_RANGES: dict[str, tuple[float, float]] = {
 TIMEOUT_RANGE = (0.5, 300.0)  # seconds a gateway request may take
 
 # Every key each table takes: anything else is a mistake (`timout = 5` was silently ignored).
-TOP_KEYS = ("accounts", "cache", "poll", "webhook", "ui")
+TOP_KEYS = ("accounts", "cache", "poll", "webhook", "ui", "alerts")
 ACCOUNT_KEYS = (
     "name", "provider", "base_url", "login", "password", "password_env", "apikey", "apikey_env",
     "token", "token_env", "backup_urls", "timeout", "low_balance",
@@ -49,6 +49,7 @@ WEBHOOK_KEYS = (
     "header_timeout_s", "body_timeout_s", "max_future_s",
 )  # fmt: skip
 UI_KEYS = ("timezone", "theme", "keymap", "low_bandwidth")
+ALERTS_KEYS = ("notify", "notify_env", "min_interval_s", "timeout_s")
 # The dashboard's binding ids, the keys of [ui] keymap (`resend = "ctrl+r"`). The UI's Binding
 # ids must stay these: the UI tests compare them with this list.
 KEYMAP_IDS = (
@@ -108,6 +109,16 @@ class WebhookSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertSettings:
+    """[alerts]: where alerts go out (apprise URLs) and how often the same one may repeat."""
+
+    # Each URL is a Secret as a whole: a Telegram bot token or a Slack token is part of it.
+    notify: tuple[Secret, ...] = ()
+    min_interval_s: float = 300.0  # the same kind of alert for an account at most this often
+    timeout_s: float = 10.0  # one notifier's delivery attempt may take this long
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything smstui was configured with."""
 
@@ -117,6 +128,7 @@ class Config:
     prune_days: float = 0.0  # [cache] drop settled days older than this; 0 = keep everything
     poll: PollSettings = field(default_factory=PollSettings)
     webhook: WebhookSettings = field(default_factory=WebhookSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
     keymap: dict[str, str] = field(default_factory=dict)
     theme: str | None = None
     timezone: str = "local"  # [ui] timezone: the one zone every time is shown in (display.py)
@@ -139,6 +151,7 @@ class Config:
         """Every secret in the configuration (for masking output)."""
         out = [s for a in self.accounts for s in a.secrets()]
         out += [s for s in (self.webhook.smsc_secret, self.webhook.path_secret) if s]
+        out += self.alerts.notify
         return tuple(out)
 
 
@@ -192,6 +205,8 @@ def parse_config(data: dict[str, Any], *, path: Path | None = None) -> Config:
     webhook = reader.table(data, "webhook")
     poll = reader.table(data, "poll")
     ui = reader.table(data, "ui")
+    alerts = reader.table(data, "alerts")
+    reader.known(alerts, ALERTS_KEYS, "alerts")
     reader.known(cache, CACHE_KEYS, "cache")
     reader.known(webhook, WEBHOOK_KEYS, "webhook")
     reader.known(poll, PollSettings.__slots__, "poll")
@@ -215,6 +230,7 @@ def parse_config(data: dict[str, Any], *, path: Path | None = None) -> Config:
         accounts=accounts,
         poll=reader.poll(poll),
         webhook=reader.webhook(webhook),
+        alerts=reader.alerts(alerts),
         keymap=reader.keymap(ui),
         theme=reader.string(ui, "theme", "ui.theme") if "theme" in ui else None,
         timezone=reader.zone(ui),
@@ -404,6 +420,32 @@ class _Reader:
             max_future_s=seconds("max_future_s", 0, 86400),
         )
 
+    def alerts(self, raw: dict[str, Any]) -> AlertSettings:
+        """[alerts]: `notify` (a list of apprise URLs) or `notify_env` (a variable holding them,
+        separated by spaces), the minimum interval between repeats, the delivery timeout."""
+        if "notify" in raw and "notify_env" in raw:
+            raise self.error("alerts.notify", "give either notify or notify_env, not both")
+        if "notify_env" in raw:
+            joined = self.secret(raw, "notify", "alerts")
+            urls = joined.reveal().split() if joined else []
+        else:
+            urls = raw.get("notify", [])
+            if not isinstance(urls, list) or not all(isinstance(u, str) and u for u in urls):
+                raise self.error("alerts.notify", 'must be a list of URLs ("json://host/path")')
+        for index, url in enumerate(urls):
+            if "://" not in url:  # which schemes exist is apprise's to say, when poll starts
+                raise self.error(f"alerts.notify[{index}]", "must be a URL such as tgram://…")
+        defaults = AlertSettings()
+        interval = raw.get("min_interval_s", defaults.min_interval_s)
+        if isinstance(interval, bool) or not isinstance(interval, int | float):
+            raise self.error("alerts.min_interval_s", "must be a number of seconds")
+        if not 0 <= interval <= 86_400:  # NaN fails this too
+            raise self.error("alerts.min_interval_s", "must be between 0 and 86400")
+        timeout = self.number(
+            raw, "timeout_s", "alerts.timeout_s", defaults.timeout_s, (1.0, 120.0)
+        )
+        return AlertSettings(tuple(Secret(u.strip()) for u in urls), float(interval), timeout)
+
     def hashes(self, raw: dict[str, Any]) -> tuple[str, ...]:
         """`smsc_hashes`: which SMSC control hashes count (a name or a list of md5/sha1/crc32)."""
         value = raw.get("smsc_hashes", list(DEFAULT_ALGORITHMS))
@@ -438,8 +480,11 @@ def _has_inline_secret(data: dict[str, Any]) -> bool:
     webhook = data.get("webhook")
     if isinstance(webhook, dict):
         tables.append(webhook)
-    keys = ("password", "apikey", "token", "smsc_secret", "path_secret")
-    return any(k in t for t in tables for k in keys)
+    alerts = data.get("alerts")
+    if isinstance(alerts, dict):
+        tables.append(alerts)
+    keys = ("password", "apikey", "token", "smsc_secret", "path_secret", "notify")
+    return any(t.get(k) for t in tables for k in keys)  # notify = [] holds nothing
 
 
 def _warn_if_readable(path: Path) -> None:
