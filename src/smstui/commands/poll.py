@@ -10,6 +10,7 @@ import time
 
 from smstui.commands._common import add_config_args, load
 from smstui.display import stamp
+from smstui.errors import UsageError
 from smstui.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from smstui.poller import CycleReport
 from smstui.runtime import cache_path, only_account, open_engine, receiver_for
@@ -22,6 +23,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_config_args(parser)
     parser.add_argument("--once", action="store_true", help="run one cycle, flush, and exit")
     parser.add_argument("--listen", metavar="HOST:PORT", help="also receive webhook pushes here")
+    parser.add_argument("--metrics", metavar="HOST:PORT",
+                        help="serve Prometheus /metrics here (PORT alone: loopback)")  # fmt: skip
     parser.set_defaults(func=run)
 
 
@@ -34,6 +37,10 @@ async def run(args: argparse.Namespace) -> int:
 
     SIGTERM is the service manager's normal stop (exit 0); Ctrl-C exits 130, as documented.
     """
+    if args.once and args.metrics:  # one cycle ends before a scrape could come
+        raise UsageError("--metrics needs a running poller, not --once")
+    from smstui.metrics_server import serve_metrics  # aiohttp, prometheus_client: poll's only
+
     config = only_account(load(args), args.account)
     print(f"smstui poll: cache {cache_path(config)}", file=sys.stderr, flush=True)
     stopped_by: list[signal.Signals] = []
@@ -47,15 +54,28 @@ async def run(args: argparse.Namespace) -> int:
             stopped_by.append(sig)
             engine.stop()
 
+        from smstui.alert_relay import AlertRelay  # the dashboard's feeding of the monitor
+        from smstui.alerts_out import send_alerts  # apprise: poll's only
+
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, on_signal, sig)
         try:
-            async with receiver_for(engine, config, args.listen, engine.clock) as receiver:
+            async with (
+                receiver_for(engine, config, args.listen, engine.clock) as receiver,
+                send_alerts(engine, config, AlertRelay) as alerts,
+            ):
                 if receiver is not None:
                     print(f"smstui poll: webhook receiver on {receiver.url}", file=sys.stderr,
                           flush=True)  # fmt: skip
-                await engine.run()
+                for notifier in alerts.notifiers if alerts else ():
+                    print(f"smstui poll: alerts go to {notifier.label}", file=sys.stderr,
+                          flush=True)  # fmt: skip
+                async with serve_metrics(engine, args.metrics) as metrics:
+                    if metrics is not None:
+                        print(f"smstui poll: metrics on {metrics.url}/metrics", file=sys.stderr,
+                              flush=True)  # fmt: skip
+                    await engine.run()
         except ReceiverError as err:  # e.g. the port is taken: one line, not a traceback
             print(f"smstui: {err}", file=sys.stderr, flush=True)
             return EXIT_USAGE
