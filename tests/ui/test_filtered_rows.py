@@ -7,11 +7,11 @@ import random
 import pytest
 
 from conftest import START, make_messages
+from smstui.alert_relay import outcomes
 from smstui.clock import FakeClock
 from smstui.filtering import parse_filter
 from smstui.model import DeliveryState, Source, StatusChange
 from smstui.store import Store
-from smstui.ui.alerting import outcomes
 from smstui.ui.filtered_rows import BULK_PATCH, FilteredRows
 
 STATES = list(DeliveryState)

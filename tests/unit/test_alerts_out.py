@@ -6,13 +6,13 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+from smstui.alert_relay import AlertRelay
 from smstui.alerts_out import Clearing, ClearingMonitor, Notice, Outbox
 from smstui.alerts_out.conditions import LIMIT_QUIET_S
 from smstui.clock import FakeClock
 from smstui.controller import AccountHealth, HealthSnapshot
 from smstui.model import Balance, DeliveryState, StatusChange
 from smstui.store import Store
-from smstui.ui.alerting import AlertRelay
 
 _ids = iter(range(10**9))
 

@@ -8,7 +8,7 @@ loop, service.py wires them to a running engine (`smstui poll`, the cache's writ
 from smstui.alerts_out.conditions import Clearing, ClearingMonitor
 from smstui.alerts_out.delivery import Delivery, Notifier
 from smstui.alerts_out.outbox import Notice, Outbox
-from smstui.alerts_out.service import send_alerts
+from smstui.alerts_out.service import check_notifiers, send_alerts
 
 __all__ = [
     "Clearing",
@@ -17,5 +17,6 @@ __all__ = [
     "Notice",
     "Notifier",
     "Outbox",
+    "check_notifiers",
     "send_alerts",
 ]

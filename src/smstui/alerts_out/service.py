@@ -12,7 +12,7 @@ from typing import Protocol
 
 from smstui.alerts import Alert, AlertMonitor
 from smstui.alerts_out.conditions import Clearing, ClearingMonitor
-from smstui.alerts_out.delivery import Delivery
+from smstui.alerts_out.delivery import Delivery, Notifier
 from smstui.alerts_out.outbox import Outbox
 from smstui.config import Config
 from smstui.controller import HealthSnapshot
@@ -25,7 +25,7 @@ TICK_S = 1.0  # health and balance are judged as often as the dashboard judges t
 
 
 class Relay(Protocol):
-    """What feeds the monitor (smstui.ui.alerting.AlertRelay: the dashboard's own feeding)."""
+    """What feeds the monitor (smstui.alert_relay.AlertRelay: the dashboard's own feeding)."""
 
     def changes(self, batch: Iterable[object], now: float) -> None:
         """A store batch: count its final outcomes."""
@@ -35,6 +35,13 @@ class Relay(Protocol):
 
 
 RelayFactory = Callable[[AlertMonitor, Callable[[Alert], None], Mapping[str, float]], Relay]
+
+
+def check_notifiers(config: Config) -> None:
+    """Raise ConfigError (naming alerts.notify[i]) for a URL apprise cannot use: a dashboard
+    checks before it starts, as `smstui poll` does when `send_alerts` begins."""
+    for i, url in enumerate(config.alerts.notify):
+        Notifier(url, i, str(config.path) if config.path else None)
 
 
 @asynccontextmanager

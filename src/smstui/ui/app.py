@@ -20,6 +20,7 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from smstui.alert_relay import AlertRelay
 from smstui.alerts import Alert, AlertMonitor
 from smstui.clock import Clock, SystemClock
 from smstui.config import Config
@@ -31,7 +32,6 @@ from smstui.policy import RESENDABLE
 from smstui.secrets import mask_text
 from smstui.store_view import StoreView
 from smstui.ui.actions import Actions
-from smstui.ui.alerting import AlertRelay
 from smstui.ui.messages import (
     ActionDone,
     BalanceRefreshed,

@@ -13,8 +13,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from smstui.alert_relay import AlertRelay
 from smstui.display import duration, money, relative
-from smstui.ui.alerting import AlertRelay
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "information": ""}
 

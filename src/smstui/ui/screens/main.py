@@ -19,6 +19,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Header
 
+from smstui.alert_relay import AlertRelay
 from smstui.campaign import Campaign, View
 from smstui.clock import Clock
 from smstui.controller import Controller, HealthSnapshot
@@ -31,7 +32,6 @@ from smstui.model import AppliedChange, Key, Message
 from smstui.queries import Query
 from smstui.store_view import StoreView
 from smstui.ui.actions import EXPORT_FORMATS, Actions
-from smstui.ui.alerting import AlertRelay
 from smstui.ui.bandwidth import LiveGate, Pace
 from smstui.ui.filtered_rows import FilteredRows
 from smstui.ui.messages import (
