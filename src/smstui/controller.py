@@ -74,6 +74,7 @@ class HealthSnapshot:
     webhook_url: str | None = None
     webhook_counters: dict[str, int] = field(default_factory=dict)
     webhook_problem: str = ""  # the receiver could not start (e.g. its port is taken)
+    notify_problem: str = ""  # alert notifiers failing ("notifier 1 (json://…): timed out")
     writer: bool = True  # False when attached read-only to another process's cache
     writer_pid: str = ""  # the process that writes the cache, when it is not us (NO_WRITER: none)
     cache_problem: str = ""  # a failed journal append or checkpoint ("" when all is well)

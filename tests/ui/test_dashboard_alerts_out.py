@@ -105,3 +105,22 @@ def test_an_unusable_notify_url_is_a_config_error_before_the_screen(tmp_path):
             build_dashboard(config, store)
     finally:
         store.close()
+
+
+async def test_a_dead_notifier_shows_on_the_health_line_masked(tmp_path):
+    config = config_for(tmp_path, f"json://ops:hunter2pw@127.0.0.1:{closed_port()}/hook")
+    store = Store.open(cache_path(config))
+    app = build_dashboard(config, store)
+    try:
+        async with app.run_test(size=(160, 36)) as pilot:
+            line = app.main_screen.query_one("#health")
+            for _ in range(300):  # gateway down → a notice → the refused port
+                await asyncio.sleep(0.05)
+                app.main_screen.tick()
+                await pilot.pause()
+                if "alerts out failing" in str(line.render()):
+                    break
+            text = str(line.render())
+            assert "alerts out failing" in text and "hunter2pw" not in text
+    finally:
+        store.close()

@@ -94,12 +94,14 @@ async def send_alerts(
             await asyncio.sleep(TICK_S)
 
     delivery.start()
+    engine.notify_problem = lambda: delivery.problem  # the health line shows failing notifiers
     store.add_listener(on_batch)
     ticker = asyncio.create_task(ticking(), name="alerts out")
     try:
         yield delivery
     finally:
         store.remove_listener(on_batch)
+        engine.notify_problem = lambda: ""
         ticker.cancel()
         await asyncio.gather(ticker, return_exceptions=True)
         await delivery.aclose()

@@ -51,6 +51,8 @@ class Engine:
         self.webhook_url: str | None = None
         self.webhook_counters: Callable[[], dict[str, int]] | None = None
         self.webhook_problem = ""  # set when the receiver could not start; polling goes on
+        # Which alert notifiers are failing, and why ('' when none; set by alerts out).
+        self.notify_problem: Callable[[], str] = lambda: ""
         self.pollers: dict[str, AccountPoller] = {}
         for account in config.accounts:
             gateway = (gateways or {}).get(account.name) or make_gateway(
@@ -160,6 +162,7 @@ class Engine:
             webhook_url=self.webhook_url,
             webhook_counters=dict(self.webhook_counters()) if self.webhook_counters else {},
             webhook_problem=self.webhook_problem,
+            notify_problem=self.notify_problem(),
             writer=not self.store.readonly,
             cache_problem=self.store.health().problem,
         )

@@ -138,6 +138,9 @@ def health_sections(
     elif not snap.writer:
         who = f"pid {escape(writer_pid)}" if writer_pid and writer_pid != "?" else "another smstui"
         sections.insert(0, [Part(f"[$warning b]following {who}: it polls[/]", 0)])
+    if snap.notify_problem:  # alerts are not reaching people: the screen is the last resort
+        failing = f"[$warning b]alerts out failing: {escape(snap.notify_problem)}[/]"
+        sections.insert(0, [Part(failing, 0, "[$warning b]alerts out failing[/]")])
     if snap.webhook_problem:  # the receiver could not start: pushes are lost, polling carries on
         sections.insert(0, [Part(f"[$error b]webhook down: {escape(snap.webhook_problem)}[/]", 0)])
     if snap.cache_problem:  # first: a cache that cannot write is the operator's first problem
