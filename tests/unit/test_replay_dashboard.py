@@ -14,6 +14,7 @@ from smstui.model import DeliveryState, Message, Provider, StatusChange
 from smstui.replay import Replay, ReplayView
 from smstui.replay_session import SPEEDS, MomentClock, Player, ReplayController
 from smstui.store import Store
+from smstui.ui.screens.breakdown import BreakdownScreen
 from smstui.ui.widgets.history import HistoryTable
 
 S = DeliveryState
@@ -115,3 +116,19 @@ async def test_keys_move_the_moment_and_the_health_line_names_it(session):
         await pilot.pause()
         assert player.playing and player.speed == SPEEDS[1]
         assert f"×{SPEEDS[1]:g}" in str(line.render())
+
+
+async def test_the_breakdown_covers_the_moment(session):
+    config, view, player = session
+    app = replay_app(config, view, player)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        player.step(90)  # T0 + 120: three messages exist
+        await pilot.pause()
+        await pilot.press("s")
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, BreakdownScreen) and app.screen.scope:
+                break
+        assert isinstance(app.screen, BreakdownScreen)
+        assert app.screen.scope.endswith("3 messages"), app.screen.scope
