@@ -9,8 +9,8 @@ import time
 from decimal import Decimal
 
 import pytest
-from aiohttp import web
 
+from json_hook import json_hook
 from smstui.commands.dashboard import build_dashboard
 from smstui.config import parse_config
 from smstui.errors import ConfigError
@@ -35,25 +35,13 @@ def config_for(tmp_path, notify: str):
     })  # fmt: skip
 
 
-async def receiver() -> tuple[web.AppRunner, int, list[dict[str, str]]]:
-    bodies: list[dict[str, str]] = []
-
-    async def hook(request: web.Request) -> web.Response:
-        bodies.append(await request.json())
-        return web.Response(text="ok")
-
-    app = web.Application()
-    app.router.add_post("/hook", hook)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    return runner, site._server.sockets[0].getsockname()[1], bodies  # type: ignore[union-attr]
-
-
 async def test_the_writing_dashboard_sends_gateway_down_once(tmp_path):
-    runner, port, bodies = await receiver()
-    config = config_for(tmp_path, f"json://127.0.0.1:{port}/hook")
+    async with json_hook() as (url, bodies):
+        await writer_sends_once(tmp_path, url, bodies)
+
+
+async def writer_sends_once(tmp_path, url: str, bodies: list[dict[str, str]]) -> None:
+    config = config_for(tmp_path, url)
     store = Store.open(cache_path(config))
     app = build_dashboard(config, store)
     try:
@@ -68,12 +56,15 @@ async def test_the_writing_dashboard_sends_gateway_down_once(tmp_path):
         assert len(titles) == 1 and "gateway down" in titles[0], titles
     finally:
         store.close()
-        await runner.cleanup()
 
 
 async def test_a_following_dashboard_sends_nothing(tmp_path):
-    runner, port, bodies = await receiver()
-    config = config_for(tmp_path, f"json://127.0.0.1:{port}/hook")
+    async with json_hook() as (url, bodies):
+        await follower_sends_nothing(tmp_path, url, bodies)
+
+
+async def follower_sends_nothing(tmp_path, url: str, bodies: list[dict[str, str]]) -> None:
+    config = config_for(tmp_path, url)
     writer = Store.open(cache_path(config))  # stands in for `smstui poll`: it sends, not us
     writer.apply([Message("main", Provider.SMSC, "1", "79990000001", DeliveryState.SENT,
                           sent_at=1e9)])  # fmt: skip
@@ -94,7 +85,6 @@ async def test_a_following_dashboard_sends_nothing(tmp_path):
     finally:
         reader.close()
         writer.close()
-        await runner.cleanup()
 
 
 def test_an_unusable_notify_url_is_a_config_error_before_the_screen(tmp_path):

@@ -10,8 +10,8 @@ import socket
 from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp import web
 
+from json_hook import json_hook
 from smstui.alerts_out import Delivery, Notice, Notifier
 from smstui.alerts_out.delivery import QUEUE_SIZE
 from smstui.errors import ConfigError
@@ -28,21 +28,8 @@ def notice(title: str, resolved: bool = False) -> Notice:
 
 @pytest.fixture
 async def webhook() -> AsyncIterator[tuple[str, list[dict[str, str]]]]:
-    got: list[dict[str, str]] = []
-
-    async def hook(request: web.Request) -> web.Response:
-        got.append(await request.json())
-        return web.Response(text="ok")
-
-    app = web.Application()
-    app.router.add_post("/hook", hook)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"json://127.0.0.1:{port}/hook", got
-    await runner.cleanup()
+    async with json_hook() as hook:
+        yield hook
 
 
 def test_labels_and_reprs_never_show_a_secret() -> None:
