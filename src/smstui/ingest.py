@@ -75,7 +75,11 @@ class Ingest:
             self.pushes_seen_at[change.account] = now
             if not change.phone and origin.has_history:
                 continue  # an SMSC change without its phone cannot name the message: parked
-            if not self.store.find(change.account, change.message_id):
+            known = self.store.find(change.account, change.message_id)
+            # One SMSC send to several phones shares its id: a push names the phone, and a
+            # phone the id has no message for is a message of its own (not the first phone's).
+            other_phone = change.phone and all(m.phone and m.phone != change.phone for m in known)
+            if not known or other_phone:
                 new.append(
                     Message(
                         account=change.account, provider=origin.provider,
