@@ -18,6 +18,7 @@ from smstui.poller import Engine
 from smstui.store import Store
 
 if TYPE_CHECKING:  # the receiver (aiohttp) is imported only when one is configured
+    from smstui.alerts_out import Delivery
     from smstui.webhook.server import WebhookReceiver
 
 log = logging.getLogger("smstui")
@@ -42,6 +43,28 @@ def only_account(config: Config, name: str | None) -> Config:
     if name is None:
         return config
     return dataclasses.replace(config, accounts=(config.account(name),))
+
+
+def check_alerts(config: Config) -> None:
+    """ConfigError for a notify URL apprise cannot use (nothing to check, nothing imported,
+    without [alerts] notify: apprise costs ~200 ms to import and reads the working dir)."""
+    if config.alerts.notify:
+        from smstui.alerts_out import check_notifiers
+
+        check_notifiers(config)
+
+
+@asynccontextmanager
+async def alerts_for(engine: Engine, config: Config) -> AsyncIterator[Delivery | None]:
+    """While inside, the cache's writer sends alerts out ([alerts] notify); None without."""
+    if not config.alerts.notify:
+        yield None
+        return
+    from smstui.alert_relay import AlertRelay
+    from smstui.alerts_out import send_alerts
+
+    async with send_alerts(engine, config, AlertRelay) as delivery:
+        yield delivery
 
 
 @asynccontextmanager

@@ -18,6 +18,8 @@ from smstui.logfile import log_candidates, logs_to_file
 from smstui.poller import Engine
 from smstui.runtime import (
     FollowerController,
+    alerts_for,
+    check_alerts,
     follow,
     only_account,
     open_store,
@@ -86,8 +88,6 @@ def build_dashboard(
     """The app over this cache: polling in-process as its writer, or following the daemon
     (acting through the shared budget and journal, never polling itself). `log_file`: where
     log lines go while it runs (named on the health screen)."""
-    from smstui.alert_relay import AlertRelay
-    from smstui.alerts_out import check_notifiers, send_alerts  # apprise: only when it runs
     from smstui.ui.app import make_app
 
     engine = Engine(config, store)
@@ -104,7 +104,7 @@ def build_dashboard(
         services = [tail]
     else:
         controller = engine
-        check_notifiers(config)  # a bad notify URL is a config error before the screen opens
+        check_alerts(config)  # a bad notify URL is a config error before the screen opens
 
         async def serve() -> None:
             async with AsyncExitStack() as stack:
@@ -115,7 +115,7 @@ def build_dashboard(
                 except ReceiverError as err:  # polling goes on; the health line says why
                     engine.webhook_problem = str(err)
                 # The cache's writer sends alerts out ([alerts] notify); a follower never does.
-                await stack.enter_async_context(send_alerts(engine, config, AlertRelay))
+                await stack.enter_async_context(alerts_for(engine, config))
                 try:
                     await engine.run()
                 finally:

@@ -13,7 +13,7 @@ from smstui.display import stamp
 from smstui.errors import UsageError
 from smstui.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from smstui.poller import CycleReport
-from smstui.runtime import cache_path, only_account, open_engine, receiver_for
+from smstui.runtime import alerts_for, cache_path, only_account, open_engine, receiver_for
 from smstui.webhook.errors import ReceiverError
 
 
@@ -54,16 +54,13 @@ async def run(args: argparse.Namespace) -> int:
             stopped_by.append(sig)
             engine.stop()
 
-        from smstui.alert_relay import AlertRelay  # the dashboard's feeding of the monitor
-        from smstui.alerts_out import send_alerts  # apprise: poll's only
-
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, on_signal, sig)
         try:
             async with (
                 receiver_for(engine, config, args.listen, engine.clock) as receiver,
-                send_alerts(engine, config, AlertRelay) as alerts,
+                alerts_for(engine, config) as alerts,
             ):
                 if receiver is not None:
                     print(f"smstui poll: webhook receiver on {receiver.url}", file=sys.stderr,
