@@ -218,3 +218,37 @@ async def test_a_filter_with_no_rows_shows_no_new_rows_count(tmp_path):
         assert not table.rows and "new" not in str(table.border_title)
         assert "0 rows" in str(table.border_title)
     store.close()
+
+
+async def test_a_number_with_more_messages_than_the_palette_lists_offers_them_all(tmp_path):
+    app, store, _ = build_app(tmp_path)
+    rows = store.messages_sorted()
+    store.apply([rows[20 + i].evolve(message_id=f"903-{i}", phone=NUMBER) for i in range(12)])
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        for _ in range(20):
+            await pilot.pause()
+            if isinstance(app.screen, CommandPalette):
+                break
+        app.screen.query_one("CommandInput").post_message(events.Paste("+7 903 922-76-96"))
+        prompts: list[str] = []
+        for _ in range(60):
+            await pilot.pause(0.05)
+            options = app.screen.query_one("CommandList")
+            prompts = [str(options.get_option_at_index(i).prompt)
+                       for i in range(options.option_count)]  # fmt: skip
+            if any("Show every message" in p for p in prompts):
+                break
+        assert sum(p.startswith("Go to") for p in prompts) == 10  # the newest ten …
+        index = next(i for i, p in enumerate(prompts) if "Show every message" in p)
+        for _ in range(index):
+            await pilot.press("down")
+        await pilot.press("enter")
+        table = app.screen.query_one(HistoryTable)
+        for _ in range(40):
+            await pilot.pause()
+            if len(table.rows) == 12:
+                break
+        assert sorted(m.message_id for m in table.rows) == sorted(f"903-{i}" for i in range(12))
+    store.close()

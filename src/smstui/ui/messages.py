@@ -87,6 +87,13 @@ class GoTo(TextualMessage):
 
 
 @dataclass(eq=False)
+class ShowFilter(TextualMessage):
+    """Filter the history by `text` over the whole cache (the palette's "show every …")."""
+
+    text: str
+
+
+@dataclass(eq=False)
 class LowBandwidthToggle(TextualMessage):
     """Switch low-bandwidth mode (the palette's command; the main view owns the pace)."""
 

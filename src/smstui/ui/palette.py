@@ -24,6 +24,7 @@ from smstui.ui.messages import (
     GoToNewestFailure,
     LowBandwidthToggle,
     NumberLookupRequested,
+    ShowFilter,
 )
 from smstui.ui.search import first_of
 from smstui.ui.widgets.history import HistoryTable
@@ -110,6 +111,10 @@ class MessageCommands(Provider):
             for message in found:
                 shown.add(message.key)
                 yield self._go_hit(message, score=0.9)
+            if len(found) >= JUMP_LIMIT:  # the hits are the newest few: say so, offer them all
+                yield Hit(0.85, f"Show every message to {number} (the newest {JUMP_LIMIT} are "
+                          "above)", self._post(ShowFilter(f"phone:{number}")),
+                          help="filter the history by this number: the whole cache")  # fmt: skip
             yield Hit(0.8, f"Look up number {number}", self._post(NumberLookupRequested(number)),
                       help="operator and region, asked now")  # fmt: skip
             return

@@ -43,6 +43,7 @@ from smstui.ui.messages import (
     LowBandwidthToggle,
     NumberLookupRequested,
     Resent,
+    ShowFilter,
     StatusesRefreshed,
     StoreChanged,
 )
@@ -272,6 +273,13 @@ class MainScreen(Screen[None]):
         self.refresh_rows()
 
     # ----- requests from the palette ------------------------------------------------------------
+    def on_show_filter(self, event: ShowFilter) -> None:
+        """The palette's "show every message to …": that filter, over the whole cache."""
+        event.stop()
+        self.failed_only = False
+        self.set_filter(event.text)
+        self.history.focus()
+
     def on_number_lookup_requested(self, event: NumberLookupRequested) -> None:
         """Look up any number: the selected message's account is asked (else the first one)."""
         event.stop()
