@@ -12,9 +12,13 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
+
+import pytest
+
+from smstui.cli import main
 
 COMMAND = (sys.executable, "-m", "smstui")
 LISTENING = "smstui emulator listening on http://"  # `smstui emulate`'s first stdout line
@@ -112,3 +116,16 @@ def receiver_url(proc: subprocess.Popen[str], deadline_s: float = 30) -> str:
         if not line and proc.poll() is not None:
             break
     raise AssertionError(f"no receiver line; exit {proc.poll()}")
+
+
+async def run_in_process(
+    capsys: pytest.CaptureFixture[str], *argv: str, hidden: Iterable[str] = ()
+) -> tuple[int, str, str]:
+    """`smstui ARGV` in this process (a worker thread: it calls asyncio.run) → (exit code,
+    stdout, stderr); never a traceback, and none of the `hidden` strings (passwords) printed."""
+    code = await asyncio.to_thread(main, list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    for secret in hidden:
+        assert secret not in out + err
+    return code, out, err

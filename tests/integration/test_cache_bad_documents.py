@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
 import pytest
 
-from smstui.cli import main
+from cli_run import run_in_process as run
 from smstui.store.rejects import REJECTS_NAME, read_rejects
 
 
@@ -27,13 +26,6 @@ def write_config(path: Path, base_url: str) -> str:
     )
     path.chmod(0o600)
     return str(path)
-
-
-async def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = await asyncio.to_thread(main, list(argv))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
 
 
 def corrupt_one(cache: Path) -> tuple[str, str, dict]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from smstui.cli import main
+from cli_run import run_in_process
 from smstui.store import Store
 
 PASSWORD = "Pa55-word-42"
@@ -35,10 +35,7 @@ async def emu(make_emulator):
 
 
 async def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = await asyncio.to_thread(main, list(argv))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err and PASSWORD not in out + err
-    return code, out, err
+    return await run_in_process(capsys, *argv, hidden=(PASSWORD,))
 
 
 def error_doc(out: str) -> dict[str, object]:

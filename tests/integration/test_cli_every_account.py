@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from pathlib import Path
 
 import pytest
 
-from smstui.cli import main
+from cli_run import run_in_process
 
 SECRET = "Every-Acc0unt-Secret"
 MONEY = r"\d{1,3}(?: \d{3})*\.\d\d"  # 49 721.30
@@ -38,11 +37,7 @@ async def emu(make_emulator):
 @pytest.fixture
 def cli(capsys):
     async def run(*argv: str) -> tuple[int, str, str]:
-        code = await asyncio.to_thread(main, list(argv))
-        out, err = capsys.readouterr()
-        assert SECRET not in out + err and "wrong-Pass" not in out + err
-        assert "Traceback" not in err
-        return code, out, err
+        return await run_in_process(capsys, *argv, hidden=(SECRET, "wrong-Pass"))
 
     return run
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
 from aiohttp import web
 
-from smstui.cli import main
+from cli_run import run_in_process
 
 SECRET = "Emp7y-Hist0ry-Pw"
 
@@ -28,10 +27,7 @@ def config(tmp_path, base_url: str, login: str) -> str:
 @pytest.fixture
 def cli(capsys):
     async def run(*argv: str) -> tuple[int, str, str]:
-        code = await asyncio.to_thread(main, list(argv))
-        out, err = capsys.readouterr()
-        assert SECRET not in out + err and "Traceback" not in err
-        return code, out, err
+        return await run_in_process(capsys, *argv, hidden=(SECRET,))
 
     return run
 

@@ -4,7 +4,6 @@ an id, and nothing is resent blindly. Real CLI, real emulator, real cache."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
@@ -17,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from smstui.cli import main
+from cli_run import run_in_process
 from smstui.clock import FakeClock
 from smstui.errors import OutcomeUnknown, StoreError
 from smstui.model import DeliveryState as S
@@ -49,10 +48,7 @@ async def emu(make_emulator):
 @pytest.fixture
 def cli(capsys):
     async def run(*argv: str) -> tuple[int, str, str]:
-        code = await asyncio.to_thread(main, list(argv))
-        out, err = capsys.readouterr()
-        assert SECRET not in out + err and "Traceback" not in err
-        return code, out, err
+        return await run_in_process(capsys, *argv, hidden=(SECRET,))
 
     return run
 
