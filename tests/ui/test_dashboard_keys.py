@@ -30,6 +30,26 @@ def with_number(tmp_path, **kw):
     return app, store, controller
 
 
+async def palette_hits(pilot, text: str, want: str) -> list[str]:
+    """ctrl+p, paste `text` into the palette: its hits, once one of them contains `want`."""
+    app = pilot.app
+    await pilot.press("ctrl+p")
+    for _ in range(20):
+        await pilot.pause()
+        if isinstance(app.screen, CommandPalette):
+            break
+    app.screen.query_one("CommandInput").post_message(events.Paste(text))
+    prompts: list[str] = []
+    for _ in range(60):  # the hits arrive asynchronously
+        await pilot.pause(0.05)
+        options = app.screen.query_one("CommandList")
+        prompts = [str(options.get_option_at_index(i).prompt)
+                   for i in range(options.option_count)]  # fmt: skip
+        if any(want in p for p in prompts):
+            break
+    return prompts
+
+
 async def footer_keys(pilot) -> list[tuple[str, str]]:
     """(key, action) of every key the footer shows, left to right."""
     await pilot.pause()
@@ -85,17 +105,8 @@ async def test_the_support_person_reaches_a_number_in_three_keys(tmp_path):
     app, store, _ = with_number(tmp_path)
     async with app.run_test() as pilot:
         await pilot.pause()
-        await pilot.press("ctrl+p")
-        for _ in range(20):
-            await pilot.pause()
-            if isinstance(app.screen, CommandPalette):
-                break
-        app.screen.query_one("CommandInput").post_message(events.Paste("8 903 922-76-96"))
-        for _ in range(40):  # the hits arrive asynchronously
-            await pilot.pause(0.05)
-            options = app.screen.query_one("CommandList")
-            if options.option_count and "Go to" in str(options.get_option_at_index(0).prompt):
-                break
+        prompts = await palette_hits(pilot, "8 903 922-76-96", "Go to")
+        assert prompts[0].startswith("Go to")
         await pilot.press("enter")
         table = app.screen.query_one(HistoryTable)
         for _ in range(40):
@@ -180,19 +191,8 @@ async def test_the_palette_switches_low_bandwidth_and_the_health_line_says_so(tm
         await pilot.pause()
         line = app.screen.query_one(HealthLine)
         assert "low bandwidth" not in str(line.render())
-        await pilot.press("ctrl+p")
-        for _ in range(20):
-            await pilot.pause()
-            if isinstance(app.screen, CommandPalette):
-                break
-        await pilot.press(*"low-bandwidth")
-        for _ in range(40):
-            await pilot.pause(0.05)
-            options = app.screen.query_one("CommandList")
-            if options.option_count and "Low-bandwidth" in str(
-                options.get_option_at_index(0).prompt
-            ):
-                break
+        prompts = await palette_hits(pilot, "low-bandwidth", "Low-bandwidth")
+        assert prompts[0].startswith("Low-bandwidth")
         await pilot.press("enter")
         for _ in range(10):
             await pilot.pause()
@@ -226,20 +226,7 @@ async def test_a_number_with_more_messages_than_the_palette_lists_offers_them_al
     store.apply([rows[20 + i].evolve(message_id=f"903-{i}", phone=NUMBER) for i in range(12)])
     async with app.run_test() as pilot:
         await pilot.pause()
-        await pilot.press("ctrl+p")
-        for _ in range(20):
-            await pilot.pause()
-            if isinstance(app.screen, CommandPalette):
-                break
-        app.screen.query_one("CommandInput").post_message(events.Paste("+7 903 922-76-96"))
-        prompts: list[str] = []
-        for _ in range(60):
-            await pilot.pause(0.05)
-            options = app.screen.query_one("CommandList")
-            prompts = [str(options.get_option_at_index(i).prompt)
-                       for i in range(options.option_count)]  # fmt: skip
-            if any("Show every message" in p for p in prompts):
-                break
+        prompts = await palette_hits(pilot, "+7 903 922-76-96", "Show every message")
         assert sum(p.startswith("Go to") for p in prompts) == 10  # the newest ten …
         index = next(i for i, p in enumerate(prompts) if "Show every message" in p)
         for _ in range(index):
