@@ -50,22 +50,30 @@ def push_body(mid: str, phone: str, status: str, err: str = "0") -> bytes:
     return urlencode(fields).encode()
 
 
-def pusher(url: str, first: int, acked: list[tuple[str, str]], stop: threading.Event) -> None:
-    """Push new ids one after another; remember each one the receiver acknowledged."""
+def pusher(
+    url: str, first: int, acked: list[tuple[str, str]], stop: threading.Event, phones: int = 1
+) -> None:
+    """Push new ids one after another (each to `phones` numbers: one SMSC send to several
+    phones shares its id); remember each push the receiver acknowledged."""
     with httpx.Client(timeout=5) as client:
         n = first
         while not stop.is_set():
-            mid, phone = str(n), f"7916{n:07d}"
-            try:
-                r = client.post(f"{url}/smsc", content=push_body(mid, phone, "1"), headers=FORM)
-            except httpx.HTTPError:
-                return  # the receiver died: what was acknowledged is in `acked`
-            if r.status_code == 200:
-                acked.append((mid, phone))
+            mid = str(n)
+            for k in range(phones):
+                phone = f"79{k + 16:02d}{n:07d}"
+                try:
+                    r = client.post(f"{url}/smsc", content=push_body(mid, phone, "1"),
+                                    headers=FORM)  # fmt: skip
+                except httpx.HTTPError:
+                    return  # the receiver died: what was acknowledged is in `acked`
+                if r.status_code == 200:
+                    acked.append((mid, phone))
             n += 1
 
 
-def stop_under_pushes(tmp_path, monkeypatch, sig: signal.Signals, rounds: int, seed: int):
+def stop_under_pushes(
+    tmp_path, monkeypatch, sig: signal.Signals, rounds: int, seed: int, phones: int = 1
+):
     """Start `smstui poll --listen`, push new ids at it, send `sig` at a random moment after the
     first acknowledgement; after each round every acknowledged push must be a cached message."""
     config_path = write_config(tmp_path, "http://127.0.0.1:9")  # no gateway: pushes only
@@ -80,7 +88,7 @@ def stop_under_pushes(tmp_path, monkeypatch, sig: signal.Signals, rounds: int, s
             url = receiver_url(daemon)
             stop = threading.Event()
             mine: list[tuple[str, str]] = []
-            thread = threading.Thread(target=pusher, args=(url, kill * 10_000, mine, stop))
+            thread = threading.Thread(target=pusher, args=(url, kill * 10_000, mine, stop, phones))
             thread.start()
             deadline = time.monotonic() + 10
             while not mine and time.monotonic() < deadline:
@@ -117,6 +125,13 @@ def test_acknowledged_pushes_survive_sigkill(tmp_path, monkeypatch):
         assert done.returncode == 0, done.stderr
         (found,) = json.loads(done.stdout)
         assert found["message"]["state"] == "delivered" and found["message"]["phone"] == phone
+
+
+def test_acknowledged_pushes_for_one_id_and_several_phones_survive_sigkill(tmp_path, monkeypatch):
+    """One SMSC send to three phones shares its id: every acknowledged push is that phone's
+    own cached message after a SIGKILL, not only the first phone's."""
+    _, _, acked = stop_under_pushes(tmp_path, monkeypatch, signal.SIGKILL, 4, 13, phones=3)
+    assert len({phone for _, phone in acked}) > len({mid for mid, _ in acked})
 
 
 def test_acknowledged_pushes_survive_sigterm_during_checkpoints(tmp_path, monkeypatch):
