@@ -12,6 +12,7 @@ from datetime import tzinfo
 from pathlib import Path, PurePath
 from typing import Any, ClassVar
 
+from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
@@ -34,17 +35,14 @@ from smstui.store_view import StoreView
 from smstui.ui.actions import Actions
 from smstui.ui.messages import (
     ActionDone,
-    BalanceRefreshed,
     BulkResendRequested,
-    Exported,
+    ForScreens,
     LookedUp,
     LookupRequested,
     NumberLookedUp,
     NumberLookupRequested,
     ResendRequested,
-    Resent,
     ShowDetail,
-    StatusesRefreshed,
     StoreChanged,
     StoreUpdated,
 )
@@ -301,20 +299,10 @@ class SmstuiApp(App[None]):
         """Remember the number's info for the detail views."""
         self.number_info[event.phone] = event.info
 
-    def on_resent(self, event: Resent) -> None:
-        """The lineage (main view) and an open detail view catch up."""
-        self._to_screens(event)
-
-    def on_exported(self, event: Exported) -> None:
-        """The main view remembers the last export."""
-        self._to_screens(event)
-
-    def on_statuses_refreshed(self, event: StatusesRefreshed) -> None:
-        """The strip's stuck figures move."""
-        self._to_screens(event)
-
-    def on_balance_refreshed(self, event: BalanceRefreshed) -> None:
-        """The balance pane redraws."""
+    @on(ForScreens)
+    def forward(self, event: ForScreens) -> None:
+        """Resent (lineage, an open detail), Exported (the last export), StatusesRefreshed
+        (stuck figures), BalanceRefreshed (the balance pane): every screen catches up itself."""
         self._to_screens(event)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -104,6 +104,10 @@ class GoToNewestFailure(TextualMessage):
 
 
 # ----- results (ui/actions.py posts them to the app) -----------------------------------------
+class ForScreens(TextualMessage):
+    """A result the app hands to every screen as it is; each screen reacts to what it shows."""
+
+
 @dataclass(eq=False)
 class ActionDone(TextualMessage):
     """An action finished: a toast, and the health line's last-error slot (`error`, '' clears
@@ -117,7 +121,7 @@ class ActionDone(TextualMessage):
 
 
 @dataclass(eq=False)
-class Resent(TextualMessage):
+class Resent(ForScreens):
     """A resend went out as `new_id` (the lineage links it before the store's batch)."""
 
     original: Message
@@ -142,7 +146,7 @@ class NumberLookedUp(TextualMessage):
 
 
 @dataclass(eq=False)
-class Exported(TextualMessage):
+class Exported(ForScreens):
     """An export was written (`lacks`: what the file is missing, '' when whole)."""
 
     path: Path
@@ -152,14 +156,14 @@ class Exported(TextualMessage):
 
 
 @dataclass(eq=False)
-class StatusesRefreshed(TextualMessage):
+class StatusesRefreshed(ForScreens):
     """A re-query of many messages' statuses (stuck ones) came back."""
 
     reports: Sequence[StatusRefresh]
 
 
 @dataclass(eq=False)
-class BalanceRefreshed(TextualMessage):
+class BalanceRefreshed(ForScreens):
     """A balance was fetched (the store holds the sample; panes redraw from it)."""
 
     account: str
