@@ -13,11 +13,13 @@ from decimal import Decimal
 
 from smstui.alerts import Alert, AlertMonitor
 from smstui.controller import HealthSnapshot
-from smstui.model import Message, Source, StatusChange
+from smstui.model import AppliedChange, Message, Source, StatusChange
 from smstui.store_view import StoreView
 
 
-def outcomes(changes: Iterable[object], now: float) -> list[StatusChange]:
+def outcomes(
+    changes: Iterable[AppliedChange | StatusChange | Message], now: float
+) -> list[StatusChange]:
     """The status changes in a store batch (AppliedChange, StatusChange or Message items).
 
     A message discovered already final (history) carries no StatusChange; it still counts as an
@@ -28,15 +30,17 @@ def outcomes(changes: Iterable[object], now: float) -> list[StatusChange]:
         if isinstance(item, StatusChange):
             out.append(item)
             continue
-        if getattr(item, "kind", "") == "timeline":
-            continue  # an older status recorded late: not a new outcome
-        change = getattr(item, "change", None)
-        if change is not None:
-            out.append(change)
-            continue
-        after = getattr(item, "after", item)
-        before = getattr(item, "before", None)
-        if not isinstance(after, Message) or not after.state.is_final:
+        before: Message | None = None
+        if isinstance(item, AppliedChange):
+            if item.kind == "timeline":
+                continue  # an older status recorded late: not a new outcome
+            if item.change is not None:
+                out.append(item.change)
+                continue
+            after, before = item.after, item.before
+        else:
+            after = item
+        if not after.state.is_final:
             continue
         if before is not None and before.state is after.state:
             continue
@@ -80,7 +84,7 @@ class AlertRelay:
             self.log.append((now, alert))
             self._show(alert)
 
-    def changes(self, batch: Iterable[object], now: float) -> None:
+    def changes(self, batch: Iterable[AppliedChange | StatusChange | Message], now: float) -> None:
         """A store batch: count its final outcomes."""
         found = outcomes(batch, now)
         if found:

@@ -129,6 +129,11 @@ class Controller(Protocol):
         """Fetch the balance now."""
         ...
 
+    def prioritise(self, keys: Sequence[tuple[str, str, str]]) -> None:
+        """The messages the user is looking at (a detail view), asked first when a request
+        must choose; replaces the previous set. A controller that polls nothing ignores it."""
+        ...
+
     async def export(self, path: Path, keys: list[tuple[str, str, str]], fmt: str) -> int:
         """Write these messages to CSV or JSONL (off the event loop); return rows written."""
         ...

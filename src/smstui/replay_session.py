@@ -83,6 +83,9 @@ class ReplayController:
         """Refused: the balance now is not the past's."""
         raise self._refuse("a balance")
 
+    def prioritise(self, keys: Sequence[Key]) -> None:
+        """Nothing to reorder: a replay asks no gateway."""
+
     async def export(self, path: Path, keys: list[Key], fmt: str) -> int:
         """These messages as the moment shows them, to CSV or JSONL (secrets masked)."""
         from smstui.export import export_messages

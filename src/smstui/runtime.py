@@ -149,6 +149,9 @@ class FollowerController:
         """The engine's, through the shared budget."""
         return await self._engine.refresh_balance(account)
 
+    def prioritise(self, keys: Sequence[Key]) -> None:
+        """Nothing to reorder: the daemon polls (it cannot see what this screen shows)."""
+
     async def export(self, path: Path, keys: list[Key], fmt: str) -> int:
         """Exports only read the cache."""
         return await self._engine.export(path, keys, fmt)

@@ -23,6 +23,7 @@ from smstui.export import export_messages
 from smstui.model import (
     Balance,
     DeliveryState,
+    Key,
     Message,
     NumberInfo,
     Provider,
@@ -216,6 +217,9 @@ class SampleController:
         )  # fmt: skip
         self.store.apply([copy])
         return SendResult(old.account, new_id, old.phone, 1, old.cost)
+
+    def prioritise(self, keys: Sequence[Key]) -> None:
+        """Nothing polls the sample data."""
 
     async def refresh_balance(self, account: str) -> Balance:
         """Record a fresh sample."""

@@ -27,7 +27,7 @@ TICK_S = 1.0  # health and balance are judged as often as the dashboard judges t
 class Relay(Protocol):
     """What feeds the monitor (smstui.alert_relay.AlertRelay: the dashboard's own feeding)."""
 
-    def changes(self, batch: Iterable[object], now: float) -> None:
+    def changes(self, batch: Iterable[AppliedChange], now: float) -> None:
         """A store batch: count its final outcomes."""
 
     def tick(self, store: StoreView, health: HealthSnapshot) -> None:

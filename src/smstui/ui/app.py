@@ -233,10 +233,8 @@ class SmstuiApp(App[None]):
 
     def _look_at(self, keys: list[Key]) -> None:
         """Tell the poller which messages the user is looking at (asked first when a request
-        must choose): only a controller that polls can, an optional capability."""
-        prioritise = getattr(self.controller, "prioritise", None)
-        if prioritise is not None:
-            prioritise(keys)
+        must choose)."""
+        self.controller.prioritise(keys)
 
     def on_resend_requested(self, event: ResendRequested) -> None:
         """Confirm, then resend one message (it costs money)."""

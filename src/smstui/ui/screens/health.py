@@ -19,6 +19,7 @@ from smstui.controller import AccountHealth, HealthSnapshot, LimitLeft
 from smstui.display import group, relative
 from smstui.lag_estimate import lag_words
 from smstui.push_counters import COUNTER_NAMES, COUNTER_WORDS, received, rejected
+from smstui.store_view import StoreHealth
 from smstui.ui.widgets.health_line import limit_word, per_window
 
 PER_WORDS = {
@@ -104,7 +105,7 @@ def log_line(log_file: Path | None) -> Text:
 
 
 def health_report(
-    snap: HealthSnapshot, cache: Any, now: float, log_file: Path | None = None
+    snap: HealthSnapshot, cache: StoreHealth | None, now: float, log_file: Path | None = None
 ) -> Group:
     """The whole screen's content as one renderable (also what the tests read)."""
     parts: list[Any] = [log_line(log_file)]
@@ -128,10 +129,10 @@ def health_report(
         parts.append(Text("not running (no [webhook] listen address configured)"))
     parts.append(Text("\ncache", style="bold underline"))
     if cache is not None:
-        problem = getattr(cache, "problem", "") or "none"
+        problem = cache.problem or "none"
         parts.append(Text(f"problem: {problem}", style="bold red" if problem != "none" else ""))
-        parts.append(Text(f"journal {group(getattr(cache, 'journal_bytes', 0))} bytes"))
-        loaded, total = getattr(cache, "loaded", 0), getattr(cache, "total", 0)
+        parts.append(Text(f"journal {group(cache.journal_bytes)} bytes"))
+        loaded, total = cache.loaded, cache.total
         parts.append(Text(f"messages in memory {group(loaded)} of {group(total)}"))
     if not snap.writer:
         who = f"pid {snap.writer_pid}" if snap.writer_pid else "another smstui"
@@ -151,7 +152,7 @@ class HealthScreen(Screen[None]):
     def __init__(
         self,
         snapshot: Callable[[], HealthSnapshot],
-        cache: Callable[[], Any],
+        cache: Callable[[], StoreHealth | None],
         now: Callable[[], float],
         *,
         log_file: Path | None = None,
